@@ -148,10 +148,17 @@ _SPECS = [
         for cell in ("simple_rnn", "lstm", "gru")
     ),
     ModelSpec(
-        "many_to_many_bigru_tagger",
+        "many_to_many_bigru_frames",
         many_to_many,
-        {"cell": "gru", **_TEXT, "num_classes": 17, "units": 64, "bidirectional": True},
-        "token ids -> BiGRU -> a tag per token",
+        {
+            "cell": "gru",
+            "input_dim": 12,
+            "mask_value": 0.0,
+            "num_classes": 9,
+            "units": 64,
+            "bidirectional": True,
+        },
+        "12-channel series frames -> BiGRU -> a class per frame (frame tagging)",
     ),
     # Encoder-decoder: translation-style sequence to sequence.
     *(
