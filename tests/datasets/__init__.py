@@ -1,0 +1,1 @@
+"""Tests for rnn_zoo.datasets (real TFDS builds into temporary data dirs)."""
