@@ -47,8 +47,10 @@ def encoder_decoder_parts(model: keras.Model) -> EncoderDecoderParts:
     >>> model = encoder_decoder(source_vocab_size=20, target_vocab_size=12, units=8)
     >>> parts = encoder_decoder_parts(model)
     >>> encoded = parts.encoder(np.array([[3, 4, 5]], "int32"))
-    >>> step = parts.decoder_step({"token": np.array([[1]], "int32"), **encoded})
-    >>> step["logits"].shape
+    >>> import keras  # the dict mixes in encoder tensors, so the token must be a tensor too
+    >>> token = keras.ops.convert_to_tensor(np.array([[1]], "int32"))
+    >>> step = parts.decoder_step({"token": token, **encoded})
+    >>> tuple(step["logits"].shape)
     (1, 12)
     """
     if not isinstance(model, keras.Model):
@@ -77,7 +79,7 @@ def encoder_decoder_parts(model: keras.Model) -> EncoderDecoderParts:
     if source.dtype == "int32":
         source_mask = ops.not_equal(source, 0)
     else:
-        source_mask = ops.ones(ops.shape(source)[:2], dtype="bool")
+        source_mask = ops.ones_like(source[:, :, 0], dtype="bool")
     # Zeroing padded steps also detaches the Keras mask, which a separate model cannot consume.
     encoder_outputs = ops.where(ops.expand_dims(source_mask, -1), encoder_outputs, 0.0)
     encoder = keras.Model(

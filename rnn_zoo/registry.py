@@ -227,7 +227,7 @@ def get_spec(name: str) -> ModelSpec:
     return _REGISTRY[name]
 
 
-def get_model(name: str, **overrides) -> keras.Model:
+def get_model(name: str, /, **overrides) -> keras.Model:
     """Builds the registered variant `name`, with `overrides` replacing its defaults.
 
     Example:

@@ -84,7 +84,7 @@ def encoder_decoder(
     ...                         bidirectional=True, attention="luong")
     >>> batch = {"source_tokens": np.array([[4, 5, 6, 0]], "int32"),
     ...          "target_tokens": np.array([[1, 7, 8]], "int32")}
-    >>> model(batch).shape
+    >>> tuple(model(batch).shape)
     (1, 3, 45)
     """
     args = validate_recurrent_args(

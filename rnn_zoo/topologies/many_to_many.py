@@ -67,7 +67,7 @@ def many_to_many(
     >>> import numpy as np
     >>> from rnn_zoo import many_to_many
     >>> model = many_to_many(vocab_size=65, num_classes=65, cell="simple_rnn", units=16)
-    >>> model(np.array([[12, 40, 3, 7]], "int32")).shape
+    >>> tuple(model(np.array([[12, 40, 3, 7]], "int32")).shape)
     (1, 4, 65)
     """
     args = validate_recurrent_args(

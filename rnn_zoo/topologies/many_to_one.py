@@ -71,7 +71,7 @@ def many_to_one(
     >>> import numpy as np
     >>> from rnn_zoo import many_to_one
     >>> model = many_to_one(vocab_size=100, num_classes=3, bidirectional=True, units=8)
-    >>> model(np.array([[5, 7, 9, 0, 0]], "int32")).shape
+    >>> tuple(model(np.array([[5, 7, 9, 0, 0]], "int32")).shape)
     (1, 3)
     """
     args = validate_recurrent_args(

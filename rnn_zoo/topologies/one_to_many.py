@@ -70,7 +70,7 @@ def one_to_many(
     >>> features = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(8, 3)(image))
     >>> cnn = keras.Model(image, features)
     >>> model = one_to_many(encoder=cnn, steps=3, num_classes=10, units=16)
-    >>> model(np.zeros((2, 8, 24, 1), "float32")).shape
+    >>> tuple(model(np.zeros((2, 8, 24, 1), "float32")).shape)
     (2, 3, 10)
     """
     args = validate_recurrent_args(

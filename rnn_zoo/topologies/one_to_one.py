@@ -60,7 +60,7 @@ def one_to_one(
     >>> import numpy as np
     >>> from rnn_zoo import one_to_one
     >>> model = one_to_one(input_dim=30, num_classes=2, units=8)
-    >>> model(np.zeros((4, 30), "float32")).shape
+    >>> tuple(model(np.zeros((4, 30), "float32")).shape)
     (4, 2)
     """
     args = validate_recurrent_args(

@@ -1,0 +1,43 @@
+"""Recipes: train a registry model on real data, evaluate on the test split next to baselines.
+
+Each recipe is one module with `PROFILES = {"quick": ..., "full": ...}` (frozen dataclass configs),
+`run(*, profile, out_dir, ...) -> dict` (data -> model -> train -> test metrics + baselines ->
+`metrics.json` + `model.keras`) and `evaluate(*, out_dir, ...) -> dict` (re-scores a trained run
+on the test split). Run one directly, `python -m recipes.breast_cancer --profile quick --out
+runs/bc`, or through the CLI, `rnn-zoo train breast_cancer --profile quick --out runs/bc`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from types import MappingProxyType, ModuleType
+
+# Recipe name -> module. Order is the order `rnn-zoo list` shows them in.
+RECIPES = MappingProxyType({
+    "breast_cancer": "recipes.breast_cancer",
+    "sunspots_forecast": "recipes.sunspots_forecast",
+    "japanese_vowels": "recipes.japanese_vowels",
+    "digit_captions": "recipes.digit_captions",
+    "char_lm_shakespeare": "recipes.char_lm_shakespeare",
+})
+
+__all__ = ["RECIPES", "get_recipe", "list_recipes"]
+
+
+def list_recipes() -> list[str]:
+    """Names of the registered recipes."""
+    return list(RECIPES)
+
+
+def get_recipe(name: str) -> ModuleType:
+    """The recipe module called `name`; an unknown name raises ValueError with close matches."""
+    if not isinstance(name, str):
+        raise TypeError(f"`recipe` must be a recipe name (str), got {name!r}.")
+    if name not in RECIPES:
+        close = difflib.get_close_matches(name, list(RECIPES), n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"Unknown recipe {name!r}.{hint} Available: {', '.join(RECIPES)}."
+        )
+    return importlib.import_module(RECIPES[name])

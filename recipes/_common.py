@@ -1,0 +1,281 @@
+"""What every recipe shares: profiles, the reproducing command, training + report, re-evaluation.
+
+A recipe module supplies its data, its model factory, its test scorer and its baselines; the
+helpers here do the rest the same way for all of them, so no recipe has its own training loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+import importlib.metadata
+import json
+import os
+import platform
+import shlex
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from rnn_zoo._validation import check_bool, check_choice, check_optional_int
+from rnn_zoo.training import STRATEGIES, FitResult, fit, set_seed, write_json_atomic
+
+METRICS = "metrics.json"
+MODEL = "model.keras"
+EVALUATION = "evaluation.json"
+
+_PACKAGES = ("rnn-zoo", "tensorflow", "keras", "tensorflow-datasets", "numpy", "scikit-learn",
+             "statsmodels", "aeon")
+
+
+def resolve_profile(profiles: Mapping[str, Any], profile: str, epochs: int | None):
+    """The profile's config, with `epochs` replaced when given (>= 1)."""
+    if not isinstance(profile, str) or profile not in profiles:
+        close = difflib.get_close_matches(str(profile), list(profiles), n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown profile {profile!r}.{hint} Available: {', '.join(profiles)}."
+        )
+    config = profiles[profile]
+    epochs = check_optional_int("epochs", epochs)
+    if epochs is not None:
+        config = dataclasses.replace(config, epochs=epochs)
+    return config
+
+
+def check_run_args(*, out_dir, verbose, strategy, mixed_precision) -> Path:
+    if out_dir is None or (isinstance(out_dir, str) and not out_dir.strip()):
+        raise ValueError(f"`out_dir` must be a directory path, got {out_dir!r}.")
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"`out_dir` must be a str or path, got {type(out_dir).__name__}.")
+    check_choice("verbose", verbose, (0, 1, 2))
+    check_choice("strategy", strategy, STRATEGIES)
+    check_bool("mixed_precision", mixed_precision)
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"`out_dir` {str(path)!r} exists and is not a directory.")
+    return path
+
+
+def reproduce_command(recipe: str, *, profile: str, out_dir, epochs=None, data_dir=None,
+                      manual_dir=None, strategy="default", mixed_precision=False) -> str:
+    """The shell command that reruns this recipe with these arguments."""
+    args = ["python", "-m", f"recipes.{recipe}", "--profile", profile,
+            "--out", str(out_dir)]
+    if epochs is not None:
+        args += ["--epochs", str(epochs)]
+    if data_dir is not None:
+        args += ["--data-dir", str(data_dir)]
+    if manual_dir is not None:
+        args += ["--manual-dir", str(manual_dir)]
+    if strategy != "default":
+        args += ["--strategy", strategy]
+    if mixed_precision:
+        args += ["--mixed-precision"]
+    return shlex.join(args)
+
+
+def versions() -> dict[str, str]:
+    """Python and the installed versions of the packages a recipe result depends on."""
+    found = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def sparse_classifier(model: keras.Model, learning_rate) -> keras.Model:
+    """Compiles a logits classifier with Adam and sparse categorical cross-entropy."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def cosine_schedule(learning_rate: float, *, steps_per_epoch: int, epochs: int,
+                    warmup_epochs: int = 0):
+    """Cosine decay over the whole run (optionally after a linear warm-up), to 1 % of the peak.
+
+    A schedule of the optimizer's step count, so it resumes exactly after an interruption.
+    """
+    total = max(1, steps_per_epoch * epochs)
+    warmup = min(total - 1, steps_per_epoch * warmup_epochs)
+    if warmup > 0:
+        return keras.optimizers.schedules.CosineDecay(
+            0.0, total - warmup, alpha=0.01, warmup_target=learning_rate, warmup_steps=warmup)
+    return keras.optimizers.schedules.CosineDecay(learning_rate, total, alpha=0.01)
+
+
+@dataclasses.dataclass(frozen=True)
+class Bar:
+    """The quality bar of the `full` profile: `metric` compared with a baseline or a number."""
+
+    metric: str
+    higher_is_better: bool
+    baseline: str | None = None  # a key of the baselines dict ...
+    value: float | None = None  # ... or a fixed number
+
+    def check(self, test: Mapping[str, float], baselines: Mapping[str, Mapping]) -> dict:
+        target = self.value if self.baseline is None else baselines[self.baseline][self.metric]
+        score = test[self.metric]
+        met = score >= target if self.higher_is_better else score < target
+        return {
+            "metric": self.metric,
+            "rule": f"{'>=' if self.higher_is_better else '<'} "
+                    + (f"baselines.{self.baseline}" if self.baseline else repr(self.value)),
+            "target": target,
+            "value": score,
+            "met": bool(met),
+        }
+
+
+def beats(test: Mapping[str, float], baseline: Mapping[str, float], metric: str, *,
+          higher_is_better: bool) -> bool:
+    score, other = test[metric], baseline[metric]
+    return bool(score > other if higher_is_better else score < other)
+
+
+def train_and_report(
+    *,
+    recipe: str,
+    profile: str,
+    config,
+    out_dir: Path,
+    command: str,
+    build_and_compile: Callable[[], keras.Model],
+    train,
+    validation,
+    score: Callable[[keras.Model], dict],
+    baselines: Callable[[], dict],
+    bar: Bar,
+    trivial: str,
+    model_info: dict,
+    dataset: dict,
+    monitor: str = "val_loss",
+    mode: str = "min",
+    verbose: int = 1,
+    strategy: str = "default",
+    mixed_precision: bool = False,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    preprocessing: dict | None = None,
+) -> dict:
+    """Trains with the shared driver, scores on test, writes `metrics.json` and `model.keras`.
+
+    `score(model)` returns the model's test metrics; `baselines()` the baselines' metrics on the
+    same test split (computed in this run); `trivial` names the baseline (majority class,
+    last value) that any working model beats.
+    """
+    result: FitResult = fit(
+        build_and_compile, train, validation, out_dir=out_dir, epochs=config.epochs,
+        monitor=monitor, mode=mode, patience=config.patience, strategy=strategy,
+        mixed_precision=mixed_precision, verbose=verbose, callbacks=callbacks,
+    )
+    model = result.model
+    test = score(model)
+    base = baselines()
+    higher = bar.higher_is_better
+    metrics = {
+        "recipe": recipe,
+        "profile": profile,
+        "config": dataclasses.asdict(config),
+        "seed": config.seed,
+        "command": command,
+        "cwd": os.getcwd(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "model": {**model_info, "params": int(model.count_params())},
+        "dataset": dataset,
+        "test": test,
+        "baselines": base,
+        "bar": bar.check(test, base),
+        "beats_trivial_baseline": {
+            "baseline": trivial,
+            "metric": bar.metric,
+            "met": beats(test, base[trivial], bar.metric, higher_is_better=higher),
+        },
+        "training": {**result.summary(), "monitor": monitor, "mode": mode},
+        "versions": versions(),
+    }
+    if preprocessing is not None:
+        metrics["preprocessing"] = preprocessing
+    model.save(out_dir / MODEL)
+    write_json_atomic(out_dir / METRICS, metrics)
+    # Return exactly what is on disk (plain JSON types: NumPy arrays become lists).
+    with (out_dir / METRICS).open() as f:
+        metrics = json.load(f)
+    if verbose:
+        print(summary_line(metrics))
+    return metrics
+
+
+def summary_line(metrics: Mapping) -> str:
+    """`recipe/profile: model metric=... vs baselines ...; bar met/missed`."""
+    bar = metrics["bar"]
+    metric = bar["metric"]
+    parts = [f"{name} {values[metric]:.4f}" for name, values in metrics["baselines"].items()
+             if metric in values]
+    state = "met" if bar["met"] else "MISSED"
+    return (f"{metrics['recipe']}/{metrics['profile']}: test {metric} "
+            f"{metrics['test'][metric]:.4f} vs {', '.join(parts)}; full bar "
+            f"({metric} {bar['rule']}) {state}")
+
+
+def load_run(out_dir) -> tuple[dict, keras.Model]:
+    """`metrics.json` and `model.keras` of a trained run directory."""
+    out_dir = Path(out_dir)
+    metrics_path, model_path = out_dir / METRICS, out_dir / MODEL
+    for path in (metrics_path, model_path):
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{path} not found: {out_dir} is not a finished run directory (train it first "
+                "with `rnn-zoo train RECIPE --out DIR`)."
+            )
+    with metrics_path.open() as f:
+        metrics = json.load(f)
+    return metrics, keras.saving.load_model(model_path)
+
+
+def config_of(config_cls, metrics: Mapping, recipe: str):
+    """The config a run was trained with, rebuilt from its `metrics.json`."""
+    if metrics.get("recipe") != recipe:
+        raise ValueError(
+            f"The run directory holds a {metrics.get('recipe')!r} run, not {recipe!r}; "
+            f"evaluate it with `rnn-zoo evaluate {metrics.get('recipe')} --out DIR`."
+        )
+    fields = {f.name for f in dataclasses.fields(config_cls)}
+    stored = {k: tuple(v) if isinstance(v, list) else v
+              for k, v in metrics["config"].items() if k in fields}
+    return config_cls(**stored)
+
+
+def report_evaluation(out_dir, metrics: Mapping, test: dict) -> dict:
+    """Writes `evaluation.json` (fresh test metrics next to the recorded ones) and returns it."""
+    evaluation = {
+        "recipe": metrics["recipe"],
+        "profile": metrics["profile"],
+        "out_dir": str(out_dir),
+        "test": test,
+        "recorded_test": metrics["test"],
+        "baselines": metrics["baselines"],
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_json_atomic(Path(out_dir) / EVALUATION, evaluation)
+    return evaluation
+
+
+def seed_everything(seed: int) -> None:
+    set_seed(seed, deterministic=True)
+
+
+def main_for(recipe: str, argv: Sequence[str] | None = None) -> int:
+    """`python -m recipes.<recipe> ...`: the CLI's `train` command for this recipe."""
+    from rnn_zoo.cli import main
+
+    return main(["train", recipe, *(sys.argv[1:] if argv is None else argv)])

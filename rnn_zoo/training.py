@@ -1,0 +1,469 @@
+"""The one training driver every recipe shares: seeding, strategy, callbacks, resume, atomic JSON.
+
+`fit()` builds and compiles the model inside a `tf.distribute` strategy scope, then trains it with
+
+- `EarlyStopping(restore_best_weights=True)` on `monitor`, so the returned model holds the best
+  epoch's weights;
+- `ModelCheckpoint` of the best weights to `out_dir/best.weights.h5`;
+- `BackupAndRestore(out_dir/backup)`: a run that is interrupted (killed, an exception, Ctrl-C)
+  resumes at the epoch after the last completed one when `fit()` is called again with the same
+  `out_dir`. The early-stopping and checkpoint state (best value, best weights, patience used)
+  is restored too, from `history.csv` and `best.weights.h5`, so resuming changes nothing;
+- `TensorBoard(out_dir/logs)` and `CSVLogger(out_dir/history.csv, append=True)`;
+- Keras's progress bar (`verbose=1`), one line per epoch (`verbose=2`) or silence (`verbose=0`).
+
+A fresh run (no backup in `out_dir`) starts a new `history.csv`; a resumed run appends to it, so
+the file always holds every epoch of the run exactly once.
+
+Example:
+
+>>> import numpy as np, tensorflow as tf, keras
+>>> from rnn_zoo.training import fit, set_seed
+>>> set_seed(0)
+>>> x = np.random.rand(64, 4).astype("float32"); y = (x.sum(1) > 2).astype("int32")
+>>> data = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+>>> def build_and_compile():
+...     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+...     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+...     return model
+>>> result = fit(build_and_compile, data, data, out_dir=tmp, epochs=2, verbose=0)  # doctest: +SKIP
+>>> result.epochs_run  # doctest: +SKIP
+2
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import importlib.util
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from rnn_zoo._validation import check_bool, check_choice, check_int
+
+__all__ = [
+    "STRATEGIES",
+    "FitResult",
+    "configure_mixed_precision",
+    "fit",
+    "get_strategy",
+    "gpu_available",
+    "read_history",
+    "set_seed",
+    "write_json_atomic",
+]
+
+STRATEGIES = ("default", "mirrored", "multi_worker")
+
+BEST_WEIGHTS = "best.weights.h5"
+HISTORY = "history.csv"
+BACKUP = "backup"
+LOGS = "logs"
+
+
+def set_seed(seed: int, *, deterministic: bool = True) -> None:
+    """Seeds Python, NumPy and TensorFlow/Keras; optionally makes TF ops deterministic.
+
+    Args:
+        seed: the seed (int >= 0), passed to `keras.utils.set_random_seed`.
+        deterministic: also call `tf.config.experimental.enable_op_determinism()`, so that two
+            runs with the same seed give the same numbers on CPU (it is process-wide and cannot
+            be undone; some GPU ops have no deterministic kernel and then raise).
+    """
+    seed = check_int("seed", seed, minimum=0)
+    check_bool("deterministic", deterministic)
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def write_json_atomic(path, obj: Any, *, indent: int = 2) -> Path:
+    """Writes `obj` as JSON to `path` atomically: readers see the old file or the new, never half.
+
+    The JSON goes to a temporary file in the same directory (same file system), is flushed and
+    fsynced, then moved over `path` with `os.replace`. If serialisation fails, `path` is left
+    untouched and the temporary file is removed. NumPy scalars and arrays are converted.
+
+    Returns:
+        `path` as a `Path`.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=indent, default=_json_default, allow_nan=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable: {value!r}")
+
+
+def gpu_available() -> bool:
+    """Whether TensorFlow sees at least one GPU."""
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def get_strategy(name: str = "default") -> tf.distribute.Strategy:
+    """The `tf.distribute` strategy called `name`.
+
+    - `"default"`: `tf.distribute.get_strategy()`, i.e. no distribution (one device).
+    - `"mirrored"`: `MirroredStrategy`, synchronous data parallelism over the local GPUs (or the
+      CPU when there is none).
+    - `"multi_worker"`: `MultiWorkerMirroredStrategy`, configured by the `TF_CONFIG` environment
+      variable (cluster and task); without `TF_CONFIG` it is a single local worker. Create it at
+      the start of the program, before other TensorFlow work, as TensorFlow requires.
+    """
+    check_choice("strategy", name, STRATEGIES)
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def configure_mixed_precision(enabled: bool) -> str:
+    """Sets the global Keras dtype policy: `"mixed_float16"` if `enabled`, else `"float32"`.
+
+    Raises:
+        ValueError: `enabled` and no GPU is visible (float16 on CPU is slower, not faster).
+
+    Returns:
+        The policy name now in effect.
+    """
+    check_bool("mixed_precision", enabled)
+    if enabled and not gpu_available():
+        raise ValueError(
+            "mixed_precision=True needs a GPU (mixed_float16 is slower on CPU); "
+            "no GPU is visible to TensorFlow. Run without mixed precision."
+        )
+    policy = "mixed_float16" if enabled else "float32"
+    keras.mixed_precision.set_global_policy(policy)
+    return policy
+
+
+@dataclasses.dataclass
+class FitResult:
+    """What `fit()` returns.
+
+    Attributes:
+        model: the trained model, holding the weights of the best epoch.
+        history: every epoch of the run (also the ones before a resume), `{metric: [values]}`,
+            read back from `history.csv`, with an `"epoch"` list (0-based).
+        best_epoch: 0-based epoch whose weights the model holds.
+        best_value: the `monitor` value at `best_epoch`.
+        epochs_run: epochs completed in total (across resumes).
+        initial_epoch: epoch this call started at (> 0 when it resumed an interrupted run).
+        seconds: wall-clock seconds of this call's training.
+        strategy: the strategy name used.
+        mixed_precision: whether the mixed_float16 policy was used.
+    """
+
+    model: keras.Model
+    history: dict[str, list[float]]
+    best_epoch: int
+    best_value: float
+    epochs_run: int
+    initial_epoch: int
+    seconds: float
+    strategy: str
+    mixed_precision: bool
+
+    def summary(self) -> dict:
+        """A JSON-ready summary (without the model and the per-epoch history)."""
+        return {
+            "best_epoch": self.best_epoch,
+            "best_value": self.best_value,
+            "epochs_run": self.epochs_run,
+            "initial_epoch": self.initial_epoch,
+            "seconds": round(self.seconds, 2),
+            "strategy": self.strategy,
+            "mixed_precision": self.mixed_precision,
+        }
+
+
+def read_history(path) -> dict[str, list[float]]:
+    """Reads a `CSVLogger` file into `{column: [values]}` (epoch as int, the rest as float)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return {}
+    history: dict[str, list[float]] = {key: [] for key in rows[0]}
+    for row in rows:
+        for key in history:
+            value = row.get(key, "")
+            if key == "epoch":
+                history[key].append(int(value))
+            else:
+                history[key].append(float(value) if value not in ("", None) else math.nan)
+    return history
+
+
+def _truncate_history(path: Path, before_epoch: int) -> None:
+    """Keeps only the rows of epochs < `before_epoch` (drops rows written after the last backup)."""
+    if not path.is_file():
+        return
+    with path.open(newline="") as f:
+        reader = csv.reader(f)
+        rows = list(reader)
+    if not rows:
+        return
+    header, body = rows[0], rows[1:]
+    kept = [row for row in body if row and int(row[0]) < before_epoch]
+    if len(kept) != len(body):
+        tmp = path.with_suffix(".csv.tmp")
+        with tmp.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            writer.writerows(kept)
+        os.replace(tmp, path)
+
+
+def _tensorboard_installed() -> bool:
+    """TensorFlow >= 2.21 no longer installs `tensorboard`; without it the logs are skipped."""
+    if importlib.util.find_spec("tensorboard") is not None:
+        return True
+    warnings.warn("The `tensorboard` package is not installed, so no TensorBoard logs are "
+                  "written (history.csv still is); `pip install tensorboard` to get them.",
+                  stacklevel=3)
+    return False
+
+
+def _backup_epoch(backup_dir: Path) -> int:
+    """The epoch a backup in `backup_dir` resumes at (0 when there is none)."""
+    for name in ("training_metadata.json", "training_metadata.json.bkp"):
+        meta = backup_dir / name
+        if meta.is_file():
+            with contextlib.suppress(ValueError, KeyError, OSError):
+                return int(json.loads(meta.read_text())["epoch"])
+    return 0
+
+
+class _RestoreBestState(keras.callbacks.Callback):
+    """On resume, gives EarlyStopping and ModelCheckpoint back the state they had.
+
+    Keras's `BackupAndRestore` restores the weights, the optimizer and the epoch, but
+    `EarlyStopping` and `ModelCheckpoint` start from scratch in `on_train_begin`: without this,
+    the first resumed epoch would count as "best" and could overwrite a better checkpoint, and
+    early stopping's patience would restart. It must come after both in the callback list.
+    """
+
+    def __init__(self, *, history_path: Path, best_path: Path, monitor: str, mode: str,
+                 early_stopping: keras.callbacks.EarlyStopping,
+                 checkpoint: keras.callbacks.ModelCheckpoint):
+        super().__init__()
+        self.history_path = history_path
+        self.best_path = best_path
+        self.monitor = monitor
+        self.mode = mode
+        self.early_stopping = early_stopping
+        self.checkpoint = checkpoint
+
+    def on_train_begin(self, logs=None):
+        initial_epoch = int(getattr(self.model, "_initial_epoch", 0) or 0)
+        if initial_epoch == 0:
+            return
+        history = read_history(self.history_path)
+        values = history.get(self.monitor, [])
+        epochs = history.get("epoch", [])
+        if not values or not self.best_path.is_file():
+            return
+        finite = [(v, e) for v, e in zip(values, epochs, strict=True) if not math.isnan(v)]
+        if not finite:
+            return
+        pick = min if self.mode == "min" else max
+        best_value, best_epoch = pick(finite, key=lambda pair: pair[0])
+        current = self.model.get_weights()
+        self.model.load_weights(self.best_path)
+        best_weights = self.model.get_weights()
+        self.model.set_weights(current)
+
+        es = self.early_stopping
+        es.best = best_value
+        es.best_epoch = best_epoch
+        es.best_weights = best_weights
+        es.wait = max(0, initial_epoch - 1 - best_epoch)
+        self.checkpoint.best = best_value
+
+
+def fit(
+    build_and_compile: Callable[[], keras.Model] | keras.Model,
+    train: tf.data.Dataset,
+    validation: tf.data.Dataset | None,
+    *,
+    out_dir,
+    epochs: int,
+    monitor: str = "val_loss",
+    mode: str = "min",
+    patience: int = 10,
+    min_delta: float = 0.0,
+    strategy: str = "default",
+    mixed_precision: bool = False,
+    verbose: int = 1,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    tensorboard: bool = True,
+) -> FitResult:
+    """Builds (inside the strategy scope), trains with the standard callbacks, resumes if needed.
+
+    Args:
+        build_and_compile: a zero-argument callable returning a COMPILED `keras.Model`; it is
+            called inside `strategy.scope()` (with the mixed-precision policy set), as
+            `tf.distribute` requires. An already compiled model is accepted with
+            `strategy="default"` and `mixed_precision=False` only.
+        train: batched training dataset of `(inputs, targets)`, already shuffled (seeded) by
+            its pipeline, e.g. `rnn_zoo.data.finish(..., shuffle_buffer=..., seed=...)`.
+        validation: batched validation dataset, or None (then `monitor` must be a training
+            metric such as `"loss"`).
+        out_dir: run directory; gets `best.weights.h5`, `history.csv`, `logs/`, and `backup/`
+            while training (removed when training ends normally).
+        epochs: maximum number of epochs (>= 1), counted across resumes.
+        monitor: the logged metric that early stopping and checkpointing watch.
+        mode: `"min"` or `"max"`: whether lower or higher `monitor` is better.
+        patience: epochs without improvement before stopping (>= 1).
+        min_delta: smallest change that counts as an improvement.
+        strategy: `"default"`, `"mirrored"` or `"multi_worker"` (see `get_strategy`).
+        mixed_precision: train under the `mixed_float16` policy (needs a GPU, else ValueError);
+            the previous global policy is restored afterwards.
+        verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+        callbacks: extra callbacks, run after the standard ones.
+        tensorboard: write TensorBoard logs to `out_dir/logs` (skipped with a warning when the
+            `tensorboard` package is not installed).
+
+    Returns:
+        A `FitResult`; `result.model` holds the best epoch's weights.
+    """
+    epochs = check_int("epochs", epochs)
+    patience = check_int("patience", patience)
+    check_choice("mode", mode, ("min", "max"))
+    check_choice("strategy", strategy, STRATEGIES)
+    check_bool("mixed_precision", mixed_precision)
+    check_bool("tensorboard", tensorboard)
+    check_choice("verbose", verbose, (0, 1, 2))
+    if not isinstance(monitor, str) or not monitor:
+        raise TypeError(f"`monitor` must be a metric name such as 'val_loss', got {monitor!r}.")
+    if validation is None and monitor.startswith("val_"):
+        raise ValueError(f"`monitor`={monitor!r} needs a `validation` dataset, got None.")
+    if isinstance(build_and_compile, keras.Model):
+        if strategy != "default" or mixed_precision:
+            raise ValueError(
+                "Pass a `build_and_compile` callable (not a built model) to use "
+                f"strategy={strategy!r} or mixed_precision=True: the model must be created "
+                "inside the strategy scope and under the dtype policy."
+            )
+    elif not callable(build_and_compile):
+        raise TypeError(
+            "`build_and_compile` must be a callable returning a compiled keras.Model, got "
+            f"{type(build_and_compile).__name__}."
+        )
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    backup_dir = out_dir / BACKUP
+    history_path = out_dir / HISTORY
+    best_path = out_dir / BEST_WEIGHTS
+    resume_epoch = _backup_epoch(backup_dir)
+    if resume_epoch == 0:
+        # A fresh run: nothing to resume, so the old run's logs would only mislead.
+        shutil.rmtree(backup_dir, ignore_errors=True)
+        for stale in (history_path, best_path):
+            stale.unlink(missing_ok=True)
+    else:
+        _truncate_history(history_path, resume_epoch)
+
+    previous_policy = keras.mixed_precision.global_policy().name
+    try:
+        configure_mixed_precision(mixed_precision)
+        distribution = get_strategy(strategy)
+        if isinstance(build_and_compile, keras.Model):
+            model = build_and_compile
+        else:
+            with distribution.scope():
+                model = build_and_compile()
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                f"`build_and_compile()` must return a keras.Model, got {type(model).__name__}."
+            )
+        if not model.compiled:
+            raise ValueError("`build_and_compile()` must return a compiled model; call "
+                             "model.compile(...) before returning it.")
+
+        early_stopping = keras.callbacks.EarlyStopping(
+            monitor=monitor, mode=mode, patience=patience, min_delta=min_delta,
+            restore_best_weights=True, verbose=min(verbose, 1),
+        )
+        checkpoint = keras.callbacks.ModelCheckpoint(
+            str(best_path), monitor=monitor, mode=mode, save_best_only=True,
+            save_weights_only=True, verbose=0,
+        )
+        standard = [
+            keras.callbacks.BackupAndRestore(str(backup_dir)),
+            early_stopping,
+            checkpoint,
+            _RestoreBestState(history_path=history_path, best_path=best_path, monitor=monitor,
+                              mode=mode, early_stopping=early_stopping, checkpoint=checkpoint),
+            keras.callbacks.CSVLogger(str(history_path), append=True),
+        ]
+        if tensorboard and _tensorboard_installed():
+            standard.append(keras.callbacks.TensorBoard(
+                str(out_dir / LOGS), write_graph=False, profile_batch=0))
+        start = time.perf_counter()
+        # The input pipeline shuffles (seeded); Keras cannot shuffle a tf.data.Dataset anyway.
+        model.fit(train, validation_data=validation, epochs=epochs, verbose=verbose,
+                  shuffle=False, callbacks=[*standard, *callbacks])
+        seconds = time.perf_counter() - start
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+    history = read_history(history_path)
+    values = history.get(monitor, [])
+    if early_stopping.best_weights is not None and early_stopping.best is not None:
+        best_epoch, best_value = int(early_stopping.best_epoch), float(early_stopping.best)
+    elif values:
+        best_value = (min if mode == "min" else max)(values)
+        best_epoch = history["epoch"][values.index(best_value)]
+    else:
+        warnings.warn(f"`monitor`={monitor!r} was never logged; the model holds the last "
+                      "epoch's weights.", stacklevel=2)
+        best_epoch, best_value = len(history.get("epoch", [])) - 1, math.nan
+    return FitResult(
+        model=model,
+        history=history,
+        best_epoch=best_epoch,
+        best_value=best_value,
+        epochs_run=len(history.get("epoch", [])),
+        initial_epoch=resume_epoch,
+        seconds=seconds,
+        strategy=strategy,
+        mixed_precision=mixed_precision,
+    )

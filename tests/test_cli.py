@@ -1,0 +1,122 @@
+"""The `rnn-zoo` command line: list, train, evaluate, help, and one-line errors (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import rnn_zoo
+from recipes import list_recipes
+from rnn_zoo import cli
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(*args, cwd=REPO):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=300)
+
+
+def test_list_shows_models_and_recipes(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in rnn_zoo.list_models():
+        assert name in out
+    for name in list_recipes():
+        assert name in out
+    assert "full bar" in out
+
+
+def test_list_filters_models(capsys):
+    assert cli.main(["list", "--models", "one_to_one_*"]) == 0
+    out = capsys.readouterr().out
+    assert "Models (3):" in out and "many_to_many_lstm" not in out
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """`python -m rnn_zoo train breast_cancer --epochs 3 ...` in a subprocess (a real CLI run)."""
+    root = tmp_path_factory.mktemp("cli")
+    out, data = root / "run", root / "tfds"
+    proc = _run("-m", "rnn_zoo", "train", "breast_cancer", "--profile", "quick", "--epochs",
+                "3", "--out", str(out), "--data-dir", str(data), "--verbose", "0")
+    return proc, out, data
+
+
+def test_train_through_the_cli(trained):
+    proc, out, data = trained
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["training"]["epochs_run"] == 3
+    assert metrics["command"] == (f"python -m recipes.breast_cancer --profile quick --out {out} "
+                                  f"--epochs 3 --data-dir {data}")
+    assert (out / "model.keras").is_file()
+    assert "Wrote" in proc.stdout
+
+
+def test_evaluate_through_the_cli(trained, capsys):
+    _, out, data = trained
+    assert cli.main(["evaluate", "breast_cancer", "--out", str(out), "--data-dir",
+                     str(data)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["test"]["accuracy"] == pytest.approx(printed["recorded_test"]["accuracy"])
+    assert (out / "evaluation.json").is_file()
+
+
+def test_a_recipe_module_runs_directly():
+    proc = _run("-m", "recipes.japanese_vowels", "--help")
+    assert proc.returncode == 0
+    assert "--profile" in proc.stdout and "--epochs" in proc.stdout
+
+
+@pytest.mark.parametrize("argv", [[], ["list"], ["train"], ["evaluate"]])
+def test_help_everywhere(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*argv, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: rnn-zoo" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "breast_cancr"], "Unknown recipe 'breast_cancr'. Did you mean 'breast_cancer'?"),
+        (["train", "breast_cancer", "--profile", "ful"],
+         "Unknown profile 'ful'. Did you mean 'full'?"),
+        (["train", "breast_cancer", "--epochs", "0"], "expected a positive integer, got '0'"),
+        (["train", "breast_cancer", "--epochs", "ten"], "expected a positive integer, got 'ten'"),
+        (["train", "breast_cancer", "--strategy", "tpu"], "invalid choice: 'tpu'"),
+        (["evaluate", "sunspots_forecast", "--out", "/nonexistent/run"],
+         "not a finished run directory"),
+        (["evaluate", "japanese_vowels"], "the following arguments are required: --out"),
+        (["fly"], "invalid choice: 'fly'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_errors_are_one_line_with_exit_status_2(argv, message, capsys):
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.err.count("\n") == 1, captured.err
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_error_from_a_subprocess_is_one_line():
+    proc = _run("-m", "rnn_zoo", "train", "sunspot")
+    assert proc.returncode == 2
+    # TensorFlow's C++ logging may print its own start-up lines when it is imported; the CLI's
+    # part is exactly one line, and there is no traceback.
+    ours = [line for line in proc.stderr.splitlines() if line.startswith("rnn-zoo")]
+    assert ours == [
+        "rnn-zoo: error: Unknown recipe 'sunspot'. Did you mean 'sunspots_forecast'? "
+        "Available: breast_cancer, sunspots_forecast, japanese_vowels, digit_captions."
+    ]
+    assert "Traceback" not in proc.stderr
