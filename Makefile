@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo tour test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The main job: a recipe end to end (data -> model -> train -> test metrics next to baselines
+# -> metrics.json + model.keras), then text from the committed pretrained preset.
 demo: $(STAMP)
+	$(VENV)/bin/rnn-zoo train char_lm_shakespeare --profile quick --out runs/demo/char_lm_shakespeare --verbose 2
+	$(VENV)/bin/rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 300
+
+# Every registry model, one epoch on its real dataset, one table.
+tour: $(STAMP)
 	$(PY) -m rnn_zoo.demo
 
 test: $(STAMP)

@@ -20,14 +20,21 @@ RECIPES = MappingProxyType({
     "japanese_vowels": "recipes.japanese_vowels",
     "digit_captions": "recipes.digit_captions",
     "char_lm_shakespeare": "recipes.char_lm_shakespeare",
+    "tweet_sentiment": "recipes.tweet_sentiment",
+    "imdb_reviews": "recipes.imdb_reviews",
+    "ted_hrlr_translate": "recipes.ted_hrlr_translate",
 })
+# Recipes whose data TFDS downloads (or reads from a manual dir holding the exact archive); the
+# offline test suite runs them on `tfds.testing.mock_data` only. `rnn-zoo list` marks them.
+ONLINE_RECIPES = frozenset({"imdb_reviews", "ted_hrlr_translate"})
 
-__all__ = ["RECIPES", "get_recipe", "list_recipes"]
+__all__ = ["ONLINE_RECIPES", "RECIPES", "get_recipe", "list_recipes"]
 
 
-def list_recipes() -> list[str]:
-    """Names of the registered recipes."""
-    return list(RECIPES)
+def list_recipes(*, online: bool = False) -> list[str]:
+    """Names of the registered recipes whose data is available offline; `online=True` adds the
+    recipes that download their data (`ONLINE_RECIPES`)."""
+    return [name for name in RECIPES if online or name not in ONLINE_RECIPES]
 
 
 def get_recipe(name: str) -> ModuleType:

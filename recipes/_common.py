@@ -22,7 +22,15 @@ from typing import Any
 import keras
 
 from rnn_zoo._validation import check_bool, check_choice, check_optional_int
-from rnn_zoo.training import STRATEGIES, FitResult, fit, set_seed, write_json_atomic
+from rnn_zoo.presets import load_model_safely
+from rnn_zoo.training import (
+    STRATEGIES,
+    FitResult,
+    fit,
+    save_for_inference,
+    set_seed,
+    write_json_atomic,
+)
 
 METRICS = "metrics.json"
 MODEL = "model.keras"
@@ -137,6 +145,25 @@ class Bar:
         }
 
 
+def check_bars(bars: Bar | Sequence[Bar], test: Mapping[str, float],
+               baselines: Mapping[str, Mapping]) -> tuple[dict, list[dict] | None]:
+    """`metrics.json`'s `bar` (and `bars` when several): one Bar, or all of several at once.
+
+    Several bars combine into one `bar` entry about the first bar's metric (its target and
+    value) whose `rule` spells out every bar and whose `met` is true only if all are met;
+    `bars` then lists each bar's own check.
+    """
+    if isinstance(bars, Bar):
+        return bars.check(test, baselines), None
+    checks = [b.check(test, baselines) for b in bars]
+    if not checks:
+        raise ValueError("`bar` must be a Bar or a non-empty sequence of Bars, got [].")
+    first = checks[0]
+    rule = " and ".join([first["rule"]] + [f"{c['metric']} {c['rule']}" for c in checks[1:]])
+    combined = {**first, "rule": rule, "met": all(c["met"] for c in checks)}
+    return combined, checks
+
+
 def beats(test: Mapping[str, float], baseline: Mapping[str, float], metric: str, *,
           higher_is_better: bool) -> bool:
     score, other = test[metric], baseline[metric]
@@ -155,7 +182,7 @@ def train_and_report(
     validation,
     score: Callable[[keras.Model], dict],
     baselines: Callable[[], dict],
-    bar: Bar,
+    bar: Bar | Sequence[Bar],
     trivial: str,
     model_info: dict,
     dataset: dict,
@@ -170,7 +197,8 @@ def train_and_report(
     """Trains with the shared driver, scores on test, writes `metrics.json` and `model.keras`.
 
     `score(model)` returns the model's test metrics; `baselines()` the baselines' metrics on the
-    same test split (computed in this run); `trivial` names the baseline (majority class,
+    same test split (computed in this run); `bar` is one `Bar` or several that must all be met
+    (see `check_bars`); `trivial` names the baseline (majority class,
     last value) that any working model beats.
     """
     result: FitResult = fit(
@@ -181,7 +209,9 @@ def train_and_report(
     model = result.model
     test = score(model)
     base = baselines()
-    higher = bar.higher_is_better
+    primary = bar if isinstance(bar, Bar) else bar[0]
+    higher = primary.higher_is_better
+    bar_check, bar_checks = check_bars(bar, test, base)
     metrics = {
         "recipe": recipe,
         "profile": profile,
@@ -194,18 +224,20 @@ def train_and_report(
         "dataset": dataset,
         "test": test,
         "baselines": base,
-        "bar": bar.check(test, base),
+        "bar": bar_check,
         "beats_trivial_baseline": {
             "baseline": trivial,
-            "metric": bar.metric,
-            "met": beats(test, base[trivial], bar.metric, higher_is_better=higher),
+            "metric": primary.metric,
+            "met": beats(test, base[trivial], primary.metric, higher_is_better=higher),
         },
         "training": {**result.summary(), "monitor": monitor, "mode": mode},
         "versions": versions(),
     }
+    if bar_checks is not None:
+        metrics["bars"] = bar_checks
     if preprocessing is not None:
         metrics["preprocessing"] = preprocessing
-    model.save(out_dir / MODEL)
+    save_for_inference(model, out_dir / MODEL)
     write_json_atomic(out_dir / METRICS, metrics)
     # Return exactly what is on disk (plain JSON types: NumPy arrays become lists).
     with (out_dir / METRICS).open() as f:
@@ -239,7 +271,7 @@ def load_run(out_dir) -> tuple[dict, keras.Model]:
             )
     with metrics_path.open() as f:
         metrics = json.load(f)
-    return metrics, keras.saving.load_model(model_path)
+    return metrics, load_model_safely(model_path, label=f"Run {out_dir}")
 
 
 def config_of(config_cls, metrics: Mapping, recipe: str):

@@ -4,7 +4,10 @@ Data: `uea_japanese_vowels` (rnn_zoo.datasets; UEA JapaneseVowels, official 270 
 utterances of 7 to 29 frames of 12 LPC cepstrum coefficients). A stratified, seeded part of the
 official train split is held out for early stopping. Each channel is standardised with the
 statistics of the training frames only; series are right-padded with 0.0 per batch and the
-model masks padding (`mask_value=0.0`). Model: `many_to_one_lstm_series` from the registry.
+model masks padding (`mask_value=0.0`). Model: `many_to_one_lstm_series` from the registry
+(cell, pooling over states, depth and direction set by the profile). Optional training-only
+regularisation: seeded gaussian noise on the real (unpadded) frames of each train batch, AdamW
+weight decay, and a cosine learning-rate schedule.
 Baseline on the same test split: the majority class of train.
 Bar (`full`): test accuracy >= 0.99 (InceptionTime reports 0.992).
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
@@ -33,11 +37,16 @@ CHANNELS = 12
 @dataclasses.dataclass(frozen=True)
 class Config:
     model: str = "many_to_one_lstm_series"
+    cell: str = "lstm"
     units: int = 64
     num_layers: int = 1
     bidirectional: bool = False
     dropout: float = 0.0
+    pooling: str = "last"  # "last", "mean" or "max" over the recurrent states
     learning_rate: float = 3e-3
+    schedule: str = "constant"  # or "cosine" (`_common.cosine_schedule`, over `epochs`)
+    weight_decay: float = 0.0  # > 0: AdamW instead of Adam
+    noise_std: float = 0.0  # gaussian noise on the standardised train frames (not on padding)
     batch_size: int = 16
     epochs: int = 100
     patience: int = 20
@@ -47,9 +56,17 @@ class Config:
 
 PROFILES = {
     "quick": Config(units=32, epochs=15, patience=15, learning_rate=5e-3),
-    "full": Config(units=96, bidirectional=True, dropout=0.3, learning_rate=2e-3, epochs=200,
+    # Chosen among 8 configs by the lowest validation loss (the test split was not consulted).
+    "full": Config(units=64, num_layers=2, bidirectional=True, dropout=0.3, pooling="mean",
+                   learning_rate=3e-3, schedule="cosine", noise_std=0.15, epochs=150,
                    patience=40),
 }
+
+LIMITATIONS = (
+    "Nine male speakers, one vowel, 370 test utterances: every error moves accuracy by about "
+    "0.003. The model selection split has 27 utterances, too few to tell good configurations "
+    "apart at this level."
+)
 
 BAR = _common.Bar(metric="accuracy", higher_is_better=True, value=0.99)
 
@@ -94,8 +111,47 @@ def _dataset(series, labels, config: Config, *, train: bool) -> tf.data.Dataset:
                           tf.TensorSpec((), tf.int32)))
     ds = ds.apply(tf.data.experimental.assert_cardinality(len(labels)))
     # `finish` caches, shuffles (seeded) and right-pads each batch with 0.0 (the mask value).
-    return finish(ds, batch_size=config.batch_size,
-                  shuffle_buffer=len(labels) if train else None, seed=config.seed)
+    ds = finish(ds, batch_size=config.batch_size,
+                shuffle_buffer=len(labels) if train else None, seed=config.seed)
+    if train and config.noise_std > 0:
+        ds = _add_noise(ds, config)
+    return ds
+
+
+def _add_noise(ds: tf.data.Dataset, config: Config) -> tf.data.Dataset:
+    """Gaussian noise on the real frames of each batch; padded frames stay exactly 0.0.
+
+    Each batch draws from a stateless generator keyed by a seeded stream that is re-drawn every
+    epoch, so the noise differs between epochs but is the same on every run.
+    """
+    keys = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
+
+    def noisy(batch, key):
+        x, y = batch
+        real = tf.reduce_any(tf.not_equal(x, 0.0), axis=-1, keepdims=True)
+        noise = tf.random.stateless_normal(tf.shape(x), seed=key, stddev=config.noise_std)
+        return x + noise * tf.cast(real, x.dtype), y
+
+    return (tf.data.Dataset.zip(ds, keys).map(noisy, num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE))
+
+
+def _compile(model, config: Config, steps_per_epoch: int):
+    """Adam (AdamW when `weight_decay` > 0) on a constant or cosine learning rate."""
+    learning_rate = config.learning_rate
+    if config.schedule == "cosine":
+        learning_rate = _common.cosine_schedule(
+            config.learning_rate, steps_per_epoch=steps_per_epoch, epochs=config.epochs)
+    elif config.schedule != "constant":
+        raise ValueError(f"`schedule` must be 'constant' or 'cosine', got {config.schedule!r}.")
+    if config.weight_decay > 0:
+        model.compile(
+            optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=config.weight_decay),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        )
+        return model
+    return _common.sparse_classifier(model, learning_rate)
 
 
 def _score(model, data: dict, config: Config) -> dict:
@@ -122,13 +178,15 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                                  mixed_precision=mixed_precision)
     _common.seed_everything(config.seed)
     data = load_data(config, data_dir, manual_dir)
-    overrides = {"units": config.units, "num_layers": config.num_layers,
+    overrides = {"cell": config.cell, "units": config.units, "num_layers": config.num_layers,
                  "bidirectional": config.bidirectional, "dropout": config.dropout,
-                 "input_dim": CHANNELS, "mask_value": 0.0, "num_classes": NUM_CLASSES}
+                 "pooling": config.pooling, "input_dim": CHANNELS, "mask_value": 0.0,
+                 "num_classes": NUM_CLASSES}
+    steps_per_epoch = -(-len(data["train"][1]) // config.batch_size)
 
     def build_and_compile():
         model = rnn_zoo.get_model(config.model, **overrides)
-        return _common.sparse_classifier(model, config.learning_rate)
+        return _compile(model, config, steps_per_epoch)
 
     return _common.train_and_report(
         recipe=NAME, profile=profile, config=config, out_dir=out,

@@ -67,6 +67,12 @@ PROFILES = {
                    patience=60, arima_orders=_ARIMA_GRID),
 }
 
+LIMITATIONS = (
+    "One-year-ahead forecasts of yearly mean sunspot numbers (statsmodels' series, 1700-2008) "
+    "with the true history as input at every step; multi-step forecasts are not evaluated. The "
+    "test period is short (46 years), so RMSE differences carry wide uncertainty."
+)
+
 BAR = _common.Bar(metric="rmse", higher_is_better=False, baseline="arima")
 
 

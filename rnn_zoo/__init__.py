@@ -9,6 +9,7 @@ Named variants live in a registry (`list_models`, `get_model`).
 """
 
 from rnn_zoo.layers.recurrent import CuDNNIneligibleWarning
+from rnn_zoo.presets import list_presets, load_pretrained
 from rnn_zoo.registry import ModelSpec, get_model, get_spec, list_models
 from rnn_zoo.topologies import (
     encoder_decoder,
@@ -27,6 +28,8 @@ __all__ = [
     "get_model",
     "get_spec",
     "list_models",
+    "list_presets",
+    "load_pretrained",
     "many_to_many",
     "many_to_one",
     "one_to_many",

@@ -1,8 +1,9 @@
-"""The `rnn-zoo` command line: `list`, `train`, `evaluate`.
+"""The `rnn-zoo` command line: `list`, `train`, `evaluate`, `predict`.
 
-    rnn-zoo list                                   models in the registry, and the recipes
+    rnn-zoo list                                   models in the registry, recipes and presets
     rnn-zoo train breast_cancer --profile quick    train a recipe into runs/breast_cancer/quick
     rnn-zoo evaluate breast_cancer --out DIR       re-score a trained run on the test split
+    rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:"   run a pretrained preset on raw input
 
 Also `python -m rnn_zoo ...`, and each recipe directly: `python -m recipes.breast_cancer ...`.
 Errors are one line on stderr and exit status 2; an interrupted `train` resumes when the same
@@ -33,6 +34,23 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -53,8 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    listing = commands.add_parser("list", help="list registry models and recipes",
-                                  description="List the registry's models and the recipes.")
+    listing = commands.add_parser(
+        "list", help="list registry models, recipes and presets",
+        description="List the registry's models, the recipes, and the pretrained presets with "
+                    "their recorded test metric (presets in saved_models/ or "
+                    "$RNN_ZOO_PRESETS_DIR).")
     listing.add_argument("--models", metavar="PATTERN", default="*",
                          help="only models matching this shell pattern (default: all)")
 
@@ -92,12 +113,30 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data-dir", metavar="DIR", default=None, help="TFDS data directory")
     evaluate.add_argument("--manual-dir", metavar="DIR", default=None,
                           help="directory with manually downloaded source files")
+
+    predict = commands.add_parser(
+        "predict", help="run a pretrained preset on raw inputs",
+        description="Verify and load PRESET (checksums, safe_mode) and run it on raw inputs, "
+                    "through its recipe's predict hook. char_lm_shakespeare: generate text "
+                    "after --prompt. breast_cancer: the 30 raw features of one tumour as INPUTs "
+                    "(comma- or space-separated). Presets without a hook say so.",
+        epilog='example: rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 200')
+    predict.add_argument("preset", metavar="PRESET", help="preset name (see `rnn-zoo list`)")
+    predict.add_argument("inputs", metavar="INPUT", nargs="*",
+                         help="raw inputs for presets that take them (e.g. a text to classify)")
+    predict.add_argument("--prompt", default=None,
+                         help="text to continue (language-model presets; default 'ROMEO:')")
+    predict.add_argument("--length", type=_positive_int, default=None,
+                         help="characters to generate (default 300)")
+    predict.add_argument("--temperature", type=_positive_float, default=None,
+                         help="sampling temperature > 0 (default 0.8; lower is more conservative)")
+    predict.add_argument("--seed", type=_int, default=None, help="sampling seed (default 0)")
     return parser
 
 
 def _list(args) -> int:
     import rnn_zoo
-    from recipes import RECIPES, get_recipe
+    from recipes import ONLINE_RECIPES, RECIPES, get_recipe
 
     names = rnn_zoo.list_models(args.models)
     print(f"Models ({len(names)}):")
@@ -112,8 +151,43 @@ def _list(args) -> int:
         bar = module.BAR
         target = f"baseline {bar.baseline}" if bar.baseline else repr(bar.value)
         rule = ">=" if bar.higher_is_better else "<"
+        online = " (downloads)" if name in ONLINE_RECIPES else ""
         print(f"  {name:<{width}}  model {module.PROFILES['full'].model}; profiles "
-              f"{', '.join(module.PROFILES)}; full bar: test {bar.metric} {rule} {target}")
+              f"{', '.join(module.PROFILES)}; full bar: test {bar.metric} {rule} {target}"
+              f"{online}")
+    _list_presets()
+    return 0
+
+
+def _list_presets() -> None:
+    from rnn_zoo import presets
+
+    names = presets.list_presets()
+    print(f"\nPresets ({len(names)}) in {presets.presets_dir()}:")
+    if not names:
+        print("  none published yet (python scripts/publish_preset.py RUN_DIR)")
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        try:
+            preset = presets.get_preset(name)
+            metric, value = preset.headline
+            bar = preset.metrics["bar"]
+            print(f"  {name:<{width}}  recipe {preset.recipe} ({preset.profile}); test {metric} "
+                  f"{value:.4f}; bar {metric} {bar['rule']} {'met' if bar['met'] else 'MISSED'};"
+                  f" {preset.size / 1024:.0f} KiB")
+        except (ValueError, KeyError, TypeError) as e:
+            print(f"  {name:<{width}}  unreadable: {_one_line(e)}")
+
+
+def _predict(args) -> int:
+    from rnn_zoo import presets
+
+    preset = presets.get_preset(args.preset)
+    hook = presets.predictor_for(preset)
+    options = {k: getattr(args, k) for k in ("prompt", "length", "temperature", "seed")
+               if getattr(args, k) is not None}
+    model = presets.load_pretrained(args.preset)
+    print(hook(model, preset, list(args.inputs), **options))
     return 0
 
 
@@ -145,7 +219,7 @@ def _evaluate(args) -> int:
     return 0
 
 
-_COMMANDS = {"list": _list, "train": _train, "evaluate": _evaluate}
+_COMMANDS = {"list": _list, "train": _train, "evaluate": _evaluate, "predict": _predict}
 
 
 def _one_line(error: BaseException) -> str:

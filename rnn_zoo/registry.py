@@ -36,6 +36,10 @@ class ModelSpec:
     defaults: Mapping[str, Any]
     description: str
 
+    def __post_init__(self):
+        # Read-only, so a caller cannot change a variant for everyone else.
+        object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
+
     @property
     def topology(self) -> str:
         return self.builder.__name__.removesuffix("_captioner")

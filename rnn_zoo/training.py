@@ -62,6 +62,7 @@ __all__ = [
     "get_strategy",
     "gpu_available",
     "read_history",
+    "save_for_inference",
     "set_seed",
     "write_json_atomic",
 ]
@@ -109,6 +110,33 @@ def write_json_atomic(path, obj: Any, *, indent: int = 2) -> Path:
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def save_for_inference(model: keras.Model, path) -> Path:
+    """Saves `model` as `.keras` without its optimizer state, atomically.
+
+    Adam's moments triple the file, and a trained model is shipped for inference: the copy keeps
+    the architecture, weights, loss and metrics (so `evaluate` works after loading) with a fresh,
+    unbuilt optimizer. Written to a temporary file beside `path`, then renamed over it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    if model.compiled:
+        # The arguments `compile` was called with (objects or names, as the caller gave them).
+        args = model._compile_config.config
+        copy.compile(optimizer="adam", loss=args.get("loss"), metrics=args.get("metrics"))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
+    os.close(fd)
+    try:
+        copy.save(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

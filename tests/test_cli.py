@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,94 @@ def test_error_from_a_subprocess_is_one_line():
         "Available: breast_cancer, sunspots_forecast, japanese_vowels, digit_captions."
     ]
     assert "Traceback" not in proc.stderr
+
+
+# --- presets: `list` shows them, `predict` runs them ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def preset_dir(trained, tmp_path_factory):
+    """The `trained` quick run published as a preset through scripts/publish_preset.py."""
+    proc, out, _ = trained
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    root = tmp_path_factory.mktemp("cli_presets")
+    published = _run(str(REPO / "scripts" / "publish_preset.py"), str(out), "--presets-dir",
+                     str(root), "--allow-any-profile")
+    assert published.returncode == 0, published.stderr[-2000:]
+    assert "Published" in published.stdout
+    return root
+
+
+def test_list_shows_presets_with_their_metric(preset_dir, monkeypatch, capsys):
+    monkeypatch.setenv("RNN_ZOO_PRESETS_DIR", str(preset_dir))
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    metrics = json.loads((preset_dir / "breast_cancer" / "metrics.json").read_text())
+    assert "Presets (1)" in out
+    assert f"breast_cancer  recipe breast_cancer (quick); test accuracy " \
+           f"{metrics['test']['accuracy']:.4f}" in out
+
+
+def test_predict_breast_cancer_from_raw_features(preset_dir, monkeypatch, capsys):
+    monkeypatch.setenv("RNN_ZOO_PRESETS_DIR", str(preset_dir))
+    metrics = json.loads((preset_dir / "breast_cancer" / "metrics.json").read_text())
+    features = ",".join(str(v) for v in metrics["preprocessing"]["standardize"]["mean"])
+    assert cli.main(["predict", "breast_cancer", features]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.split()[0] in ("malignant", "benign") and "p=" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["predict", "breast_cancr"], "Unknown preset 'breast_cancr'. Did you mean "
+                                      "'breast_cancer'?"),
+        (["predict", "breast_cancer", "1", "2"], "needs the 30 raw features"),
+        (["predict", "breast_cancer", "--prompt", "x"], "takes no --prompt option"),
+        (["predict", "breast_cancer", "--temperature", "0"], "expected a positive number"),
+        (["predict", "breast_cancer", "--length", "-3"], "expected a positive integer"),
+        (["predict", "sunspots_forecast"], "has no predict hook"),
+        (["predict"], "the following arguments are required: PRESET"),
+    ],
+)
+def test_predict_errors_are_one_line(preset_dir, tmp_path, monkeypatch, capsys, argv, message):
+    root = tmp_path / "presets"
+    shutil.copytree(preset_dir, root)
+    hookless = root / "sunspots_forecast"
+    hookless.mkdir()
+    (hookless / "metrics.json").write_text(json.dumps({"recipe": "sunspots_forecast"}))
+    monkeypatch.setenv("RNN_ZOO_PRESETS_DIR", str(root))
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.err.count("\n") == 1, captured.err
+    assert captured.out == ""
+
+
+def test_predict_refuses_a_tampered_preset(preset_dir, tmp_path, monkeypatch, capsys):
+    root = tmp_path / "presets"
+    shutil.copytree(preset_dir, root)
+    model = root / "breast_cancer" / "model.keras"
+    model.write_bytes(model.read_bytes()[:-10])
+    monkeypatch.setenv("RNN_ZOO_PRESETS_DIR", str(root))
+    assert cli.main(["predict", "breast_cancer", ",".join(["0"] * 30)]) == 2
+    err = capsys.readouterr().err
+    assert "checksum of 'model.keras' differs" in err and err.count("\n") == 1
+
+
+def test_predict_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["predict", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: rnn-zoo predict" in out and "--prompt" in out and "--temperature" in out
+
+
+@pytest.mark.skipif("char_lm_shakespeare" not in rnn_zoo.list_presets(),
+                    reason="no committed char_lm_shakespeare preset")
+def test_predict_char_lm_generates_text(monkeypatch, capsys):
+    monkeypatch.delenv("RNN_ZOO_PRESETS_DIR", raising=False)
+    assert cli.main(["predict", "char_lm_shakespeare", "--prompt", "ROMEO:", "--length", "40",
+                     "--temperature", "0.5", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ROMEO:") and len(out.rstrip("\n")) == len("ROMEO:") + 40

@@ -1,7 +1,8 @@
 """Pipelines for the online-only TFDS catalog datasets (`imdb_reviews`, `ted_hrlr_translate`).
 
-They read with `tfds.load`, so they need the prepared data (network or a `data_dir` that holds
-it); the tests run the same code under `tfds.testing.mock_data`.
+They read through `rnn_zoo.datasets.load`, so they need the prepared data: a `data_dir` that holds
+it, the exact source archive in a manual dir (`manual_dir`, `$RNN_ZOO_MANUAL_DIR`), or the
+network; the tests run the same code under `tfds.testing.mock_data`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from collections.abc import Sequence
 
 import keras
 import tensorflow as tf
-import tensorflow_datasets as tfds
 
 from rnn_zoo._validation import check_int
 from rnn_zoo.data.tasks import seq2seq_pipeline, text_classification_pipeline
 from rnn_zoo.data.text import target_vectorizer, word_vectorizer
 
 
-def _load(name, split, data_dir):
+def _load(name, split, data_dir, manual_dir):
     if not isinstance(split, str) or not split:
         raise TypeError(f"`split` must be a non-empty str such as 'train', got {split!r}.")
-    return tfds.load(name, split=split, as_supervised=True, data_dir=data_dir)
+    from rnn_zoo.datasets import load  # lazily: importing it registers the offline builders
+
+    return load(name, split=split, data_dir=data_dir, manual_dir=manual_dir, as_supervised=True)
 
 
 def imdb_reviews_pipeline(
@@ -34,6 +36,7 @@ def imdb_reviews_pipeline(
     shuffle_buffer: int | None = None,
     seed: int | None = 0,
     data_dir: str | None = None,
+    manual_dir: str | None = None,
 ) -> tuple[tf.data.Dataset, keras.layers.TextVectorization]:
     """IMDB reviews -> word ids, bucketed by length, with binary labels.
 
@@ -48,6 +51,8 @@ def imdb_reviews_pipeline(
         shuffle_buffer: shuffle buffer (>= 1) or `None`.
         seed: shuffle seed.
         data_dir: TFDS data directory, or `None` for the default.
+        manual_dir: directory holding the exact source archive (see `rnn_zoo.datasets.load`),
+            or `None` for $RNN_ZOO_MANUAL_DIR, the checkout's manual dir, then the network.
 
     Returns:
         `(dataset of (ids, label), vectorizer)`.
@@ -59,7 +64,7 @@ def imdb_reviews_pipeline(
     test, _ = imdb_reviews_pipeline(split="test", batch_size=64, vectorizer=vec)
     ```
     """
-    reviews = _load("imdb_reviews", split, data_dir)
+    reviews = _load("imdb_reviews", split, data_dir, manual_dir)
     if vectorizer is None:
         vectorizer = word_vectorizer(reviews.map(lambda text, label: text),
                                      max_tokens=max_tokens)
@@ -81,6 +86,7 @@ def ted_hrlr_pt_to_en_pipeline(
     shuffle_buffer: int | None = None,
     seed: int | None = 0,
     data_dir: str | None = None,
+    manual_dir: str | None = None,
 ):
     """TED talks Portuguese -> English: word ids, teacher-forcing targets, bucketed by length.
 
@@ -94,6 +100,8 @@ def ted_hrlr_pt_to_en_pipeline(
         shuffle_buffer: shuffle buffer (>= 1) or `None`.
         seed: shuffle seed.
         data_dir: TFDS data directory, or `None` for the default.
+        manual_dir: directory holding the exact source archive (see `rnn_zoo.datasets.load`),
+            or `None` for $RNN_ZOO_MANUAL_DIR, the checkout's manual dir, then the network.
 
     Returns:
         `(dataset, (source_vec, target_vec))`; the dataset yields
@@ -106,7 +114,7 @@ def ted_hrlr_pt_to_en_pipeline(
     val, _ = ted_hrlr_pt_to_en_pipeline(split="validation", batch_size=64, vectorizers=vecs)
     ```
     """
-    pairs = _load("ted_hrlr_translate/pt_to_en", split, data_dir)
+    pairs = _load("ted_hrlr_translate/pt_to_en", split, data_dir, manual_dir)
     if vectorizers is None:
         # The target vocabulary gives two slots to <start>/<end>, so >= 5 leaves room for a word.
         max_tokens = check_int("max_tokens", max_tokens, minimum=5)

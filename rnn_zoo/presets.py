@@ -1,0 +1,309 @@
+"""Pretrained presets: trained recipe runs committed as data in `saved_models/<preset>/`.
+
+A preset folder holds exactly these files, each listed with its sha256 in `checksums.sha256`
+(`sha256sum` format, so `cd saved_models/<preset> && sha256sum -c checksums.sha256` checks it):
+
+    model.keras        the trained model (Keras v3 zip: JSON config + HDF5 weights; no pickle)
+    metrics.json       the run's metrics.json, copied byte for byte
+    history.csv        the run's per-epoch training log
+    vocabulary.txt     only for recipes with a vocabulary (one JSON string per line)
+    README.md          the model card, written from metrics.json by scripts/publish_preset.py
+
+>>> import rnn_zoo
+>>> rnn_zoo.list_presets()                                # doctest: +SKIP
+['breast_cancer', 'char_lm_shakespeare']
+>>> model = rnn_zoo.load_pretrained("breast_cancer")      # doctest: +SKIP
+
+`load_pretrained` verifies every checksum first and refuses (one-line `ValueError` naming the
+file) a file that was altered, truncated, removed or added; it then refuses a model with a
+`Lambda` layer and loads with `keras.saving.load_model(path, safe_mode=True)`. Nothing is
+unpickled. Presets live in the checkout's `saved_models/`, or in `$RNN_ZOO_PRESETS_DIR`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import os
+import re
+import warnings
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+ENV_VAR = "RNN_ZOO_PRESETS_DIR"
+CHECKSUMS = "checksums.sha256"
+MODEL = "model.keras"
+METRICS = "metrics.json"
+HISTORY = "history.csv"
+VOCABULARY = "vocabulary.txt"
+CARD = "README.md"
+REQUIRED = (MODEL, METRICS, HISTORY, CARD)
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+# Layers whose config can carry Python code; a preset containing one is refused before loading.
+UNSAFE_LAYERS = frozenset({"Lambda", "TFOpLambda"})
+
+__all__ = [
+    "CHECKSUMS",
+    "ENV_VAR",
+    "Preset",
+    "get_preset",
+    "list_presets",
+    "load_pretrained",
+    "predictor_for",
+    "presets_dir",
+    "read_vocabulary",
+    "sha256_of",
+    "verify_checksums",
+    "write_checksums",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """One preset folder: its name, recipe, location, recorded metrics and size in bytes."""
+
+    name: str
+    recipe: str
+    path: Path
+    metrics: Mapping[str, Any]
+    size: int
+
+    @property
+    def profile(self) -> str:
+        return str(self.metrics.get("profile", "?"))
+
+    @property
+    def headline(self) -> tuple[str, float]:
+        """(metric, value): the bar's metric and the model's recorded test value of it."""
+        metric = self.metrics["bar"]["metric"]
+        return metric, float(self.metrics["test"][metric])
+
+    @property
+    def bar_met(self) -> bool:
+        return bool(self.metrics["bar"]["met"])
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / MODEL
+
+
+def presets_dir(presets_dir: str | os.PathLike | None = None) -> Path:
+    """The presets directory: the argument, else `$RNN_ZOO_PRESETS_DIR`, else `saved_models/`
+    next to the `rnn_zoo` package (the checkout's root)."""
+    if presets_dir is not None:
+        return Path(presets_dir)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    import rnn_zoo
+
+    return Path(rnn_zoo.__file__).resolve().parents[1] / "saved_models"
+
+
+def list_presets(presets_dir: str | os.PathLike | None = None) -> list[str]:
+    """Names of the presets (sub-folders of the presets directory), sorted.
+
+    Hidden folders (a publish in progress builds `.<name>.tmp-*`) are not presets.
+    """
+    root = _root(presets_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def get_preset(name: str, *, presets_dir: str | os.PathLike | None = None) -> Preset:
+    """The preset called `name` (its metrics.json is read, checksums are not verified here).
+
+    An unknown name raises ValueError with the close matches and the available presets.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a preset name (str), got {type(name).__name__}.")
+    root = _root(presets_dir)
+    names = list_presets(root)
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        available = (f"Available: {', '.join(names)}." if names
+                     else f"No presets are installed in {root}.")
+        raise ValueError(f"Unknown preset {name!r}.{hint} {available}")
+    path = root / name
+    metrics_path = path / METRICS
+    if not metrics_path.is_file():
+        raise ValueError(f"Preset {name!r} at {path} has no {METRICS}; it is not a preset.")
+    try:
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"Preset {name!r}: {METRICS} is not valid JSON ({e}).") from None
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("recipe"), str):
+        raise ValueError(f"Preset {name!r}: {METRICS} has no 'recipe' entry.")
+    size = sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    return Preset(name=name, recipe=metrics["recipe"], path=path, metrics=metrics, size=size)
+
+
+def load_pretrained(name: str, *, compile: bool = True,
+                    presets_dir: str | os.PathLike | None = None):
+    """Verifies and loads the preset `name` as a `keras.Model`.
+
+    Every file's sha256 is checked against `checksums.sha256` first: a file that differs, is
+    missing, or is not listed raises a one-line ValueError naming it. A model config containing
+    a `Lambda` layer is refused, and the model is loaded with `safe_mode=True`.
+    """
+    preset = get_preset(name, presets_dir=presets_dir)
+    verify_checksums(preset.path, label=f"Preset {name!r}")
+    return load_model_safely(preset.model_path, compile=compile, label=f"Preset {name!r}")
+
+
+def load_model_safely(path: str | os.PathLike, *, compile: bool = True,
+                      label: str | None = None):
+    """`keras.saving.load_model(path, safe_mode=True)`, refusing `Lambda` layers up front.
+
+    The `.keras` file's `config.json` is read as JSON (never unpickled) and scanned first;
+    Keras' safe mode then refuses any remaining code-carrying config while loading.
+    """
+    path = Path(path)
+    label = label or str(path)
+    unsafe = _unsafe_layers(path, label)
+    if unsafe:
+        raise ValueError(
+            f"{label}: {path.name} contains a {' / '.join(sorted(unsafe))} layer, which can run "
+            "arbitrary Python code when loaded; refusing to load it."
+        )
+    import keras
+
+    try:
+        with warnings.catch_warnings():
+            # Saved models carry a fresh, unbuilt optimizer (see training.save_for_inference);
+            # Keras warns that its two variables do not match the built optimizer's.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            return keras.saving.load_model(path, compile=compile, safe_mode=True)
+    except Exception as e:  # noqa: BLE001 - any failure to load is reported as one line
+        text = " ".join(str(e).split())
+        if len(text) > 300:
+            text = text[:297] + "..."
+        raise ValueError(f"{label}: refusing to load {path.name} safely: {text}") from None
+
+
+def _unsafe_layers(path: Path, label: str) -> set[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json").decode("utf-8"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, OSError):
+        raise ValueError(
+            f"{label}: {path.name} is not a Keras v3 model archive (no readable config.json)."
+        ) from None
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("class_name") in UNSAFE_LAYERS:
+                found.add(node["class_name"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(config)
+    return found
+
+
+# --- checksums -----------------------------------------------------------------------------
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_checksums(folder: str | os.PathLike) -> Path:
+    """Writes `folder/checksums.sha256` for every other file in `folder` (sorted by name)."""
+    folder = Path(folder)
+    lines = [f"{sha256_of(p)}  {p.name}\n" for p in sorted(folder.iterdir())
+             if p.name != CHECKSUMS]
+    target = folder / CHECKSUMS
+    target.write_text("".join(lines), encoding="utf-8")
+    return target
+
+
+def checksums_text(folder: Path, names: Sequence[str]) -> str:
+    return "".join(f"{sha256_of(folder / n)}  {n}\n" for n in sorted(names))
+
+
+def verify_checksums(folder: str | os.PathLike, *, label: str | None = None) -> dict[str, str]:
+    """Checks every file in `folder` against `checksums.sha256`; returns {file: sha256}.
+
+    Raises a one-line ValueError naming the first file that is missing, differs, or is present
+    but not listed (and when the list itself is missing or malformed, or a required file is
+    not in it).
+    """
+    folder = Path(folder)
+    label = label or f"Preset at {folder}"
+    listing = folder / CHECKSUMS
+    if not listing.is_file():
+        raise ValueError(f"{label}: {CHECKSUMS} is missing; refusing to load an unverifiable "
+                         "preset.")
+    expected: dict[str, str] = {}
+    for number, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line)
+        if not match or "/" in match[2] or "\\" in match[2] or match[2] in (".", ".."):
+            raise ValueError(f"{label}: {CHECKSUMS} line {number} is not "
+                             f"'<sha256>  <file name>': {line[:80]!r}.")
+        expected[match[2]] = match[1].lower()
+    for name in REQUIRED:
+        if name not in expected:
+            raise ValueError(f"{label}: {name} is not listed in {CHECKSUMS}; refusing to load it.")
+    present = {p.name for p in folder.iterdir()} - {CHECKSUMS}
+    for name in sorted(present - set(expected)):
+        raise ValueError(f"{label}: file {name!r} is not listed in {CHECKSUMS} (an extra, "
+                         "unverified file); refusing to load it.")
+    for name, digest in sorted(expected.items()):
+        path = folder / name
+        if not path.is_file():
+            raise ValueError(f"{label}: file {name!r} is listed in {CHECKSUMS} but missing; "
+                             "refusing to load it.")
+        if sha256_of(path) != digest:
+            raise ValueError(f"{label}: checksum of {name!r} differs from {CHECKSUMS} (the file "
+                             "was altered, truncated or replaced); refusing to load it.")
+    return expected
+
+
+# --- raw-input prediction hooks --------------------------------------------------------------
+# A recipe module may define `predict(model, preset, inputs, **options) -> str`: `inputs` are the
+# CLI's positional strings, `options` the CLI options that were given (prompt, length,
+# temperature, seed). A recipe without one falls back to the hooks below, if any.
+
+
+def read_vocabulary(preset: Preset) -> list[str]:
+    """The preset's vocabulary (`vocabulary.txt`: one JSON-encoded string per line)."""
+    path = preset.path / VOCABULARY
+    if not path.is_file():
+        raise ValueError(f"Preset {preset.name!r} has no {VOCABULARY}.")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def predictor_for(preset: Preset) -> Callable[..., str]:
+    """The `predict(model, preset, inputs, **options) -> str` hook of the preset's recipe."""
+    from recipes import RECIPES, get_recipe
+
+    hook = getattr(get_recipe(preset.recipe), "predict", None) if preset.recipe in RECIPES \
+        else None
+    if hook is None:
+        raise ValueError(
+            f"Preset {preset.name!r} (recipe {preset.recipe!r}) has no predict hook for raw "
+            f"inputs; load it in Python with rnn_zoo.load_pretrained({preset.name!r})."
+        )
+    return hook
+
+
+def _root(presets_dir_: str | os.PathLike | None) -> Path:
+    return presets_dir(presets_dir_)

@@ -1,0 +1,279 @@
+"""Presets: publish a real run, load it back verified, refuse tampered or unsafe presets, keep
+the README's results table in step with the files, and reproduce every committed preset's
+recorded test metric."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import rnn_zoo
+from recipes import get_recipe
+from rnn_zoo import presets
+
+REPO = Path(__file__).resolve().parents[1]
+COMMITTED = REPO / "saved_models"
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+publish_preset = _script("publish_preset")
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """A real breast_cancer quick run (3 epochs, about 10 s) on a private TFDS data dir."""
+    root = tmp_path_factory.mktemp("preset_run")
+    run = root / "run"
+    get_recipe("breast_cancer").run(profile="quick", out_dir=run, epochs=3,
+                                    data_dir=str(root / "tfds"), verbose=0)
+    return run
+
+
+@pytest.fixture(scope="module")
+def published(quick_run, tmp_path_factory):
+    """The quick run published through scripts/publish_preset.py into a private presets dir."""
+    root = tmp_path_factory.mktemp("presets")
+    assert publish_preset.main([str(quick_run), "--presets-dir", str(root),
+                                "--allow-any-profile"]) == 0
+    return root
+
+
+@pytest.fixture
+def copy_of(published, tmp_path):
+    """A fresh copy of the published presets dir, to tamper with."""
+    root = tmp_path / "presets"
+    shutil.copytree(published, root)
+    return root
+
+
+def test_publish_writes_a_complete_preset(published, quick_run):
+    folder = published / "breast_cancer"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.md", "checksums.sha256", "history.csv", "metrics.json", "model.keras"]
+    assert (folder / "metrics.json").read_bytes() == (quick_run / "metrics.json").read_bytes()
+    lines = (folder / "checksums.sha256").read_text().splitlines()
+    assert [line.split("  ")[1] for line in lines] == [
+        "README.md", "history.csv", "metrics.json", "model.keras"]
+    assert not [p for p in published.iterdir() if p.name.startswith(".")]  # no temp left
+    metrics = json.loads((folder / "metrics.json").read_text())
+    card = (folder / "README.md").read_text()
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    assert metrics["command"] in card
+    assert f"**{metrics['test']['accuracy']:.4f}**" in card
+    for name, values in metrics["baselines"].items():
+        assert f"| {name} | {values['accuracy']:.4f} |" in card
+    assert ("**met**" if metrics["bar"]["met"] else "**missed**") in card
+    assert f"{metrics['model']['params']:,}" in card
+    assert f"The preset is {size:,} bytes" in card
+    assert metrics["versions"]["keras"] in card
+
+
+def test_checksums_are_sha256sum_format(published):
+    if shutil.which("sha256sum") is None:
+        pytest.skip("no sha256sum")
+    proc = subprocess.run(["sha256sum", "-c", "checksums.sha256"], capture_output=True,
+                          text=True, cwd=published / "breast_cancer")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_load_pretrained_round_trip(published, quick_run):
+    assert presets.list_presets(published) == ["breast_cancer"]
+    preset = presets.get_preset("breast_cancer", presets_dir=published)
+    assert preset.recipe == "breast_cancer" and preset.profile == "quick"
+    assert preset.path == published / "breast_cancer"
+    assert preset.size == sum(p.stat().st_size for p in preset.path.iterdir())
+    assert preset.headline == ("accuracy", preset.metrics["test"]["accuracy"])
+    model = rnn_zoo.load_pretrained("breast_cancer", presets_dir=published)
+    original = keras.saving.load_model(quick_run / "model.keras")
+    x = np.random.default_rng(0).normal(size=(8, 30)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), original.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_presets_dir_env_override(published, monkeypatch):
+    monkeypatch.setenv(presets.ENV_VAR, str(published))
+    assert rnn_zoo.list_presets() == ["breast_cancer"]
+    assert presets.presets_dir() == published
+    monkeypatch.delenv(presets.ENV_VAR)
+    assert presets.presets_dir() == COMMITTED
+
+
+def _flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (lambda f: _flip_byte(f / "model.keras"), "checksum of 'model.keras' differs"),
+        (lambda f: (f / "model.keras").write_bytes((f / "model.keras").read_bytes()[:1000]),
+         "checksum of 'model.keras' differs"),
+        (lambda f: (f / "metrics.json").write_text((f / "metrics.json").read_text() + " "),
+         "checksum of 'metrics.json' differs"),
+        (lambda f: (f / "extra.pkl").write_bytes(b"\x80\x04K\x01."), "'extra.pkl' is not listed"),
+        (lambda f: (f / "history.csv").unlink(), "'history.csv' is listed in checksums.sha256 "
+                                                 "but missing"),
+        (lambda f: (f / "checksums.sha256").unlink(), "checksums.sha256 is missing"),
+        (lambda f: (f / "checksums.sha256").write_text("not a checksum line\n"),
+         "checksums.sha256 line 1"),
+        (lambda f: (f / "checksums.sha256").write_text(
+            "".join(line + "\n" for line in (f / "checksums.sha256").read_text().splitlines()
+                    if not line.endswith("model.keras"))),
+         "model.keras is not listed"),
+        (lambda f: (f / "checksums.sha256").write_text(
+            (f / "checksums.sha256").read_text() + "0" * 64 + "  ../../etc/passwd\n"),
+         "checksums.sha256 line 5"),
+    ],
+    ids=["altered", "truncated", "metrics-edited", "extra-file", "missing-file",
+         "no-checksums", "malformed-checksums", "unlisted-model", "path-in-checksums"],
+)
+def test_tampered_preset_is_refused(copy_of, tamper, message):
+    tamper(copy_of / "breast_cancer")
+    with pytest.raises(ValueError, match="refusing|checksums.sha256") as info:
+        rnn_zoo.load_pretrained("breast_cancer", presets_dir=copy_of)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def _lambda_preset(folder: Path) -> Path:
+    """Replaces the preset's model with a `Lambda` model and re-signs every file."""
+    inputs = keras.Input((30,))
+    outputs = keras.layers.Lambda(lambda x: x[:, :2] * 2.0)(inputs)
+    model = keras.Model(inputs, outputs)
+    model.save(folder / "model.keras")
+    presets.write_checksums(folder)
+    presets.verify_checksums(folder)  # the checksums match: only safe loading can refuse it
+    return folder / "model.keras"
+
+
+def test_lambda_model_is_refused(copy_of, monkeypatch):
+    path = _lambda_preset(copy_of / "breast_cancer")
+    with pytest.raises(ValueError, match="contains a Lambda layer.*refusing to load it"):
+        rnn_zoo.load_pretrained("breast_cancer", presets_dir=copy_of)
+    # Keras' safe mode refuses it on its own too, without the up-front scan.
+    with pytest.raises(ValueError, match="Lambda"):
+        keras.saving.load_model(path, safe_mode=True)
+    monkeypatch.setattr(presets, "_unsafe_layers", lambda path, label: set())
+    with pytest.raises(ValueError, match="refusing to load model.keras safely.*lambda") as info:
+        rnn_zoo.load_pretrained("breast_cancer", presets_dir=copy_of)
+    assert "\n" not in str(info.value)
+
+
+def test_publish_refuses_a_lambda_model(copy_of, quick_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run)
+    shutil.copyfile(_lambda_preset(copy_of / "breast_cancer"), run / "model.keras")
+    with pytest.raises(ValueError, match="Lambda"):
+        publish_preset.publish(run, presets_dir=tmp_path / "out", allow_any_profile=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_preset_name(published):
+    with pytest.raises(ValueError, match="Unknown preset 'breast_cancr'. Did you mean "
+                                         "'breast_cancer'?"):
+        rnn_zoo.load_pretrained("breast_cancr", presets_dir=published)
+    with pytest.raises(ValueError, match="No presets are installed"):
+        presets.get_preset("breast_cancer", presets_dir=published / "nowhere")
+    with pytest.raises(TypeError, match="preset name"):
+        presets.get_preset(3, presets_dir=published)
+
+
+def test_publish_guards(quick_run, copy_of, capsys):
+    with pytest.raises(ValueError, match="is a 'quick' run"):
+        publish_preset.publish(quick_run, presets_dir=copy_of)
+    assert publish_preset.main([str(quick_run), "--presets-dir", str(copy_of),
+                                "--allow-any-profile"]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="not a finished run directory"):
+        publish_preset.publish(copy_of, presets_dir=copy_of, allow_any_profile=True)
+    with pytest.raises(ValueError, match="Preset name"):
+        publish_preset.publish(quick_run, name="Bad Name", presets_dir=copy_of,
+                               allow_any_profile=True)
+    before = (copy_of / "breast_cancer" / "checksums.sha256").read_text()
+    (copy_of / "breast_cancer" / "stale").write_text("x")
+    publish_preset.publish(quick_run, presets_dir=copy_of, force=True, allow_any_profile=True)
+    assert (copy_of / "breast_cancer" / "checksums.sha256").read_text() == before
+    assert not (copy_of / "breast_cancer" / "stale").exists()
+    assert sorted(p.name for p in copy_of.iterdir()) == ["breast_cancer"]
+
+
+def test_results_table_renders_presets(published, tmp_path):
+    results_table = _script("results_table")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{results_table.START}\nold\n{results_table.END}\ntail\n")
+    args = ["--readme", str(readme), "--presets-dir", str(published)]
+    assert results_table.main([*args, "--check"]) == 1
+    assert results_table.main(args) == 0
+    assert results_table.main([*args, "--check"]) == 0
+    text = readme.read_text()
+    metrics = json.loads((published / "breast_cancer" / "metrics.json").read_text())
+    assert f"**accuracy {metrics['test']['accuracy']:.4f}**" in text
+    assert metrics["command"] in text and text.endswith("tail\n")
+
+
+def test_readme_results_table_is_up_to_date():
+    """The README's table is regenerated from saved_models/*/metrics.json; it cannot drift."""
+    env = {k: v for k, v in os.environ.items() if k != presets.ENV_VAR}
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "results_table.py"), "--check"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+# --- every committed preset ---------------------------------------------------------------
+
+COMMITTED_PRESETS = presets.list_presets(COMMITTED)
+
+
+def _score_char_lm(model, preset) -> dict:
+    """Validation loss only: the recipe's evaluate() also samples 600 characters (minutes)."""
+    from rnn_zoo.data import char_vectorizer, vocabulary_of
+
+    module = get_recipe("char_lm_shakespeare")
+    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
+    texts = module.load_texts()
+    vectorizer = char_vectorizer([texts["train"]])
+    assert vocabulary_of(vectorizer) == presets.read_vocabulary(preset)
+    result = model.evaluate(module._pipeline(texts["validation"], vectorizer, config,
+                                             train=False), verbose=0, return_dict=True)
+    return {"validation_loss": float(result["loss"])}
+
+
+# Faster scorers for recipes whose evaluate() is slow; a recipe may instead define
+# `score_preset(model, preset) -> dict` itself, which takes precedence.
+SCORERS = {"char_lm_shakespeare": _score_char_lm}
+
+
+@pytest.mark.parametrize("name", COMMITTED_PRESETS)
+def test_committed_preset_verifies_and_reproduces_its_metric(name, tmp_path):
+    preset = presets.get_preset(name, presets_dir=COMMITTED)
+    presets.verify_checksums(preset.path)
+    model = rnn_zoo.load_pretrained(name, presets_dir=COMMITTED)
+    module = get_recipe(preset.recipe)
+    hook = getattr(module, "score_preset", None) or SCORERS.get(preset.recipe)
+    metric, recorded = preset.headline
+    if hook is not None:  # a recipe may score a sample of its test split itself
+        found = hook(model, preset)
+    else:  # re-score the loaded model through the recipe's own evaluate()
+        run = tmp_path / "run"
+        run.mkdir()
+        model.save(run / "model.keras")
+        shutil.copyfile(preset.path / "metrics.json", run / "metrics.json")
+        found = module.evaluate(out_dir=run)["test"]
+    assert found[metric] == pytest.approx(recorded, rel=0.01, abs=0.01), (name, metric)
