@@ -129,7 +129,7 @@ def sample(model: keras.Model, vocabulary, *, prompt: str, length: int = 300,
     return prompt + "".join(out)
 
 
-def _score(model, texts, vectorizer, config: Config) -> dict:
+def _score(model, texts, vectorizer, config: Config, *, samples: bool = True) -> dict:
     found = {}
     for split in ("validation", "test"):
         result = model.evaluate(_pipeline(texts[split], vectorizer, config, train=False),
@@ -137,6 +137,8 @@ def _score(model, texts, vectorizer, config: Config) -> dict:
         found[f"{split}_loss"] = float(result["loss"])
         found[f"{split}_bits_per_char"] = float(result["loss"] / np.log(2.0))
         found[f"{split}_accuracy"] = float(result["accuracy"])
+    if not samples:
+        return found
     vocabulary = vocabulary_of(vectorizer)
     found["samples"] = {
         str(t): sample(model, vocabulary, prompt="ROMEO:", length=200, temperature=t,
@@ -214,8 +216,9 @@ def evaluate(*, out_dir, data_dir=None, manual_dir=None, verbose: int = 0) -> di
     config = _common.config_of(Config, metrics, NAME)
     texts = load_texts(data_dir, manual_dir)
     vectorizer = char_vectorizer([texts["train"]])
+    # Samples are illustrations, not metrics: re-scoring skips them.
     return _common.report_evaluation(Path(out_dir), metrics,
-                                     _score(model, texts, vectorizer, config))
+                                     _score(model, texts, vectorizer, config, samples=False))
 
 
 if __name__ == "__main__":

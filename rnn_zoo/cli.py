@@ -148,13 +148,15 @@ def _list(args) -> int:
     width = max(len(n) for n in RECIPES)
     for name in RECIPES:
         module = get_recipe(name)
-        bar = module.BAR
-        target = f"baseline {bar.baseline}" if bar.baseline else repr(bar.value)
-        rule = ">=" if bar.higher_is_better else "<"
+        bars = module.BAR if isinstance(module.BAR, (tuple, list)) else (module.BAR,)
+        rules = " and ".join(
+            f"{bar.metric} {'>=' if bar.higher_is_better else '<'} "
+            + (f"baseline {bar.baseline}" if bar.baseline else repr(bar.value))
+            for bar in bars
+        )
         online = " (downloads)" if name in ONLINE_RECIPES else ""
         print(f"  {name:<{width}}  model {module.PROFILES['full'].model}; profiles "
-              f"{', '.join(module.PROFILES)}; full bar: test {bar.metric} {rule} {target}"
-              f"{online}")
+              f"{', '.join(module.PROFILES)}; full bar: test {rules}{online}")
     _list_presets()
     return 0
 

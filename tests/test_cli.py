@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import rnn_zoo
-from recipes import list_recipes
+from recipes import RECIPES, list_recipes
 from rnn_zoo import cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,7 +38,8 @@ def test_list_shows_models_and_recipes(capsys):
 def test_list_filters_models(capsys):
     assert cli.main(["list", "--models", "one_to_one_*"]) == 0
     out = capsys.readouterr().out
-    assert "Models (3):" in out and "many_to_many_lstm" not in out
+    models = out.split("\nRecipes")[0]
+    assert "Models (3):" in models and "many_to_many_lstm" not in models
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +119,7 @@ def test_error_from_a_subprocess_is_one_line():
     ours = [line for line in proc.stderr.splitlines() if line.startswith("rnn-zoo")]
     assert ours == [
         "rnn-zoo: error: Unknown recipe 'sunspot'. Did you mean 'sunspots_forecast'? "
-        "Available: breast_cancer, sunspots_forecast, japanese_vowels, digit_captions."
+        f"Available: {', '.join(RECIPES)}."
     ]
     assert "Traceback" not in proc.stderr
 
@@ -212,3 +213,10 @@ def test_predict_char_lm_generates_text(monkeypatch, capsys):
                      "--temperature", "0.5", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("ROMEO:") and len(out.rstrip("\n")) == len("ROMEO:") + 40
+
+
+def test_predict_tweet_sentiment_labels_raw_tweets(capsys):
+    argv = ["predict", "tweet_sentiment", "I love this, best day ever :)", "worst service ever"]
+    assert cli.main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["positive", "negative"]

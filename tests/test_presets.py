@@ -274,6 +274,8 @@ def test_committed_preset_verifies_and_reproduces_its_metric(name, tmp_path):
         run = tmp_path / "run"
         run.mkdir()
         model.save(run / "model.keras")
-        shutil.copyfile(preset.path / "metrics.json", run / "metrics.json")
+        for extra in ("metrics.json", presets.VOCABULARY):
+            if (preset.path / extra).is_file():
+                shutil.copyfile(preset.path / extra, run / extra)
         found = module.evaluate(out_dir=run)["test"]
     assert found[metric] == pytest.approx(recorded, rel=0.01, abs=0.01), (name, metric)

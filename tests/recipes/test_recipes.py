@@ -96,6 +96,13 @@ def test_recipe_specific_protocol(quick_run):
         assert metrics["test"]["examples"] == 2000
         assert {"string_accuracy", "digit_accuracy"} <= set(metrics["test"])
         assert metrics["baselines"]["per_digit_logistic_regression"]["string_accuracy"] > 0.5
+    elif name == "char_lm_shakespeare":
+        assert metrics["dataset"]["characters"]["validation"] > 50_000
+        assert set(metrics["test"]["samples"]) == {"0.5", "0.8", "1.0"}
+        assert all(t.startswith("ROMEO:") and len(t) == len("ROMEO:") + 200
+                   for t in metrics["test"]["samples"].values())
+        bigram, unigram = metrics["baselines"]["bigram"], metrics["baselines"]["unigram"]
+        assert bigram["validation_loss"] < unigram["validation_loss"]
     elif name == "breast_cancer":
         assert metrics["dataset"]["examples"]["test"] == 113
         assert metrics["baselines"]["logistic_regression"]["accuracy"] > 0.9
