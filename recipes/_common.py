@@ -98,12 +98,20 @@ def versions() -> dict[str, str]:
     return found
 
 
-def sparse_classifier(model: keras.Model, learning_rate) -> keras.Model:
-    """Compiles a logits classifier with Adam and sparse categorical cross-entropy."""
+def sparse_classifier(model: keras.Model, learning_rate, *, clipnorm: float | None = None,
+                      weight_decay: float = 0.0, accuracy_name: str = "accuracy") -> keras.Model:
+    """Compiles a logits classifier: Adam (AdamW when `weight_decay` > 0), sparse categorical
+    cross-entropy and accuracy. `learning_rate` is a float or a schedule. Per-step outputs carry
+    their padding mask, so loss and accuracy skip padded steps."""
+    clip = {} if clipnorm is None else {"clipnorm": clipnorm}
+    optimizer = (
+        keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay, **clip)
+        if weight_decay > 0 else keras.optimizers.Adam(learning_rate, **clip)
+    )
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
+        optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name=accuracy_name)],
     )
     return model
 

@@ -168,12 +168,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
         steps = len(texts["train"]) // (config.seq_len * config.batch_size)
         schedule = _common.cosine_schedule(config.learning_rate, steps_per_epoch=steps,
                                            epochs=config.epochs)
-        model.compile(
-            optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        )
-        return model
+        return _common.sparse_classifier(model, schedule, clipnorm=5.0)
 
     return _common.train_and_report(
         recipe=NAME, profile=profile, config=config, out_dir=out,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
@@ -157,12 +156,8 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
         model = rnn_zoo.get_model(config.model, **overrides)
         schedule = _common.cosine_schedule(config.learning_rate, steps_per_epoch=steps_per_epoch,
                                            epochs=config.epochs)
-        model.compile(
-            optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="digit_accuracy")],
-        )
-        return model
+        return _common.sparse_classifier(model, schedule, clipnorm=1.0,
+                                         accuracy_name="digit_accuracy")
 
     return _common.train_and_report(
         recipe=NAME, profile=profile, config=config, out_dir=out,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
@@ -144,14 +143,7 @@ def _compile(model, config: Config, steps_per_epoch: int):
             config.learning_rate, steps_per_epoch=steps_per_epoch, epochs=config.epochs)
     elif config.schedule != "constant":
         raise ValueError(f"`schedule` must be 'constant' or 'cosine', got {config.schedule!r}.")
-    if config.weight_decay > 0:
-        model.compile(
-            optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=config.weight_decay),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        )
-        return model
-    return _common.sparse_classifier(model, learning_rate)
+    return _common.sparse_classifier(model, learning_rate, weight_decay=config.weight_decay)
 
 
 def _score(model, data: dict, config: Config) -> dict:

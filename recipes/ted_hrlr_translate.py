@@ -219,13 +219,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
 
     def build_and_compile():
         model = rnn_zoo.get_model(config.model, **overrides)
-        # The model's output carries the target padding mask: loss and accuracy skip padding.
-        model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=5.0),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        )
-        return model
+        return _common.sparse_classifier(model, config.learning_rate, clipnorm=5.0)
 
     return _common.train_and_report(
         recipe=NAME, profile=profile, config=config, out_dir=out,

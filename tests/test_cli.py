@@ -205,8 +205,6 @@ def test_predict_help(capsys):
     assert "usage: rnn-zoo predict" in out and "--prompt" in out and "--temperature" in out
 
 
-@pytest.mark.skipif("char_lm_shakespeare" not in rnn_zoo.list_presets(),
-                    reason="no committed char_lm_shakespeare preset")
 def test_predict_char_lm_generates_text(monkeypatch, capsys):
     monkeypatch.delenv("RNN_ZOO_PRESETS_DIR", raising=False)
     assert cli.main(["predict", "char_lm_shakespeare", "--prompt", "ROMEO:", "--length", "40",

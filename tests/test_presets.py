@@ -85,7 +85,7 @@ def test_publish_writes_a_complete_preset(published, quick_run):
 
 def test_checksums_are_sha256sum_format(published):
     if shutil.which("sha256sum") is None:
-        pytest.skip("no sha256sum")
+        pytest.skip("the coreutils sha256sum tool is not installed")
     proc = subprocess.run(["sha256sum", "-c", "checksums.sha256"], capture_output=True,
                           text=True, cwd=published / "breast_cancer")
     assert proc.returncode == 0, proc.stdout + proc.stderr
