@@ -21,6 +21,7 @@ RECIPES = MappingProxyType({
     "digit_captions": "recipes.digit_captions",
     "char_lm_shakespeare": "recipes.char_lm_shakespeare",
     "tweet_sentiment": "recipes.tweet_sentiment",
+    "g2p_cmudict": "recipes.g2p_cmudict",
     "imdb_reviews": "recipes.imdb_reviews",
     "ted_hrlr_translate": "recipes.ted_hrlr_translate",
 })

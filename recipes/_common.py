@@ -99,10 +99,12 @@ def versions() -> dict[str, str]:
 
 
 def sparse_classifier(model: keras.Model, learning_rate, *, clipnorm: float | None = None,
-                      weight_decay: float = 0.0, accuracy_name: str = "accuracy") -> keras.Model:
+                      weight_decay: float = 0.0, accuracy_name: str = "accuracy",
+                      jit_compile: bool | str = "auto") -> keras.Model:
     """Compiles a logits classifier: Adam (AdamW when `weight_decay` > 0), sparse categorical
     cross-entropy and accuracy. `learning_rate` is a float or a schedule. Per-step outputs carry
-    their padding mask, so loss and accuracy skip padded steps."""
+    their padding mask, so loss and accuracy skip padded steps. `jit_compile` is Keras's (XLA
+    "auto" by default; recipes whose benchmarks show XLA slower turn it off)."""
     clip = {} if clipnorm is None else {"clipnorm": clipnorm}
     optimizer = (
         keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay, **clip)
@@ -112,6 +114,7 @@ def sparse_classifier(model: keras.Model, learning_rate, *, clipnorm: float | No
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name=accuracy_name)],
+        jit_compile=jit_compile,
     )
     return model
 

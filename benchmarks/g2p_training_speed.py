@@ -1,0 +1,227 @@
+"""g2p_cmudict: the zoo's training and decoding vs a keras.io-style baseline of the same size.
+
+Both sides train the same architecture size (character embedding 64, bidirectional LSTM encoder
+of 256 units per direction, LSTM decoder of 512 units, additive attention, softmax over the
+phonemes) on the same training pairs, for the same number of epochs, epochs interleaved so
+that machine load hits both alike. They differ in what the issue names:
+
+- zoo: `recipes.g2p_cmudict` pipeline (length buckets, padding only to the longest word of a
+  batch, masks), the registry model, XLA off (measured slower for LSTM loops on a CPU);
+  decoding is the in-graph `Translator` (beam and greedy search in one `tf.function`);
+- keras.io style: every word and pronunciation padded to the global maximum length, no
+  bucketing, no masks (the loss also trains on the padding), `fit` on NumPy arrays; decoding is
+  a Python loop that re-runs the teacher-forced model on the growing prefix, batched.
+
+Output: one JSON document (median epoch times after the first epoch, the ratio, greedy WER/PER of
+both on the same test words, and decoding throughput in words/s) and a Markdown table.
+
+    python benchmarks/g2p_training_speed.py --pairs 30000 --epochs 3 --test-words 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from keras import layers  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import rnn_zoo  # noqa: E402
+from recipes import _common  # noqa: E402
+from recipes import g2p_cmudict as recipe  # noqa: E402
+from rnn_zoo.data import text  # noqa: E402
+from rnn_zoo.data.tasks import seq2seq_pipeline  # noqa: E402
+from rnn_zoo.training import write_json_atomic  # noqa: E402
+
+EMBEDDING, UNITS = 64, 256
+
+
+def keras_io_model(source_vocab: int, target_vocab: int, source_len: int, target_len: int):
+    """The same sizes as the recipe's model, written the keras.io way: fixed lengths, no masks."""
+    source = keras.Input((source_len,), dtype="int32", name="source_tokens")
+    target = keras.Input((target_len,), dtype="int32", name="target_tokens")
+    x = layers.Embedding(source_vocab, EMBEDDING)(source)
+    encoded, fh, fc, bh, bc = layers.Bidirectional(
+        layers.LSTM(UNITS, return_sequences=True, return_state=True))(x)
+    h, c = layers.Concatenate()([fh, bh]), layers.Concatenate()([fc, bc])
+    y = layers.Embedding(target_vocab, EMBEDDING)(target)
+    y = layers.LSTM(2 * UNITS, return_sequences=True)(y, initial_state=[h, c])
+    context = layers.AdditiveAttention()(
+        [layers.Dense(2 * UNITS, use_bias=False)(y), encoded,
+         layers.Dense(2 * UNITS, use_bias=False)(encoded)])
+    y = layers.Dense(2 * UNITS, activation="tanh")(layers.Concatenate()([context, y]))
+    logits = layers.Dense(target_vocab)(y)
+    model = keras.Model({"source_tokens": source, "target_tokens": target}, logits)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3, clipnorm=5.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def padded_arrays(pairs, source_vec, target_vec):
+    """NumPy arrays padded to the global maximum: source, decoder input, decoder target."""
+    words, prons = zip(*pairs, strict=True)
+    source = source_vec(list(words)).numpy().astype("int32")
+    decoder_in, decoder_out = text.teacher_forcing_pair(target_vec(list(prons)), start_id=2,
+                                                        end_id=3)
+    return source, decoder_in.numpy().astype("int32"), decoder_out.numpy().astype("int32")
+
+
+def keras_io_greedy(model, source, max_length: int, batch_size: int) -> np.ndarray:
+    """Python-loop greedy decoding: the whole model re-run on the growing prefix each step."""
+    target_len = model.inputs[1].shape[1]
+    out = np.zeros((len(source), max_length), "int32")
+    for begin in range(0, len(source), batch_size):
+        src = source[begin:begin + batch_size]
+        prefix = np.zeros((len(src), target_len), "int32")
+        prefix[:, 0] = 2
+        done = np.zeros(len(src), bool)
+        for t in range(min(max_length, target_len)):
+            logits = model.predict_on_batch({"source_tokens": src, "target_tokens": prefix})
+            step = logits[:, t].copy()
+            step[:, :3] = -np.inf  # padding, [UNK], <start>
+            token = np.where(done, 0, step.argmax(-1)).astype("int32")
+            out[begin:begin + batch_size, t] = token
+            done |= token == 3
+            if t + 1 < target_len:
+                prefix[:, t + 1] = token
+            if done.all():
+                break
+    return out
+
+
+def to_strings(ids, vocabulary) -> list[str]:
+    texts = []
+    for row in ids:
+        symbols = []
+        for i in row:
+            if i <= 3:
+                break
+            symbols.append(vocabulary[i])
+        texts.append(" ".join(symbols))
+    return texts
+
+
+def timed_epoch(model, data, **fit_kwargs) -> float:
+    start = time.perf_counter()
+    model.fit(data, epochs=1, verbose=0, **fit_kwargs)
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=30_000, help="training pairs (first N)")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per side (>= 2)")
+    parser.add_argument("--test-words", type=int, default=2_000, help="test words to decode")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--json", default=None, help="also write the result to this file")
+    args = parser.parse_args(argv)
+    if args.epochs < 2:
+        parser.error("--epochs must be >= 2 (the first epoch includes tracing)")
+    keras.utils.set_random_seed(0)
+
+    config = recipe.PROFILES["full"]
+    train_words = recipe.load_words("train")
+    test_words = recipe.load_words("test")[:args.test_words]
+    pairs = [(w, p) for w, prons in train_words for p in prons][:args.pairs]
+    source_vec = text.char_vectorizer([w for w, _ in train_words], standardize="lower")
+    target_vec = text.target_vectorizer(text.target_vocabulary(
+        [p for _, prons in train_words for p in prons]))
+    source_vocab = text.vocabulary_of(source_vec)
+    target_vocab = text.vocabulary_of(target_vec)
+
+    # Zoo: the recipe's pipeline and model.
+    zoo_data = seq2seq_pipeline(
+        tf.data.Dataset.from_tensor_slices(tuple(map(list, zip(*pairs, strict=True)))),
+        source_vectorizer=source_vec, target_vectorizer=target_vec,
+        batch_size=args.batch_size, boundaries=list(config.boundaries),
+        shuffle_buffer=len(pairs), seed=0)
+    zoo = rnn_zoo.get_model(config.model, source_vocab_size=len(source_vocab),
+                            target_vocab_size=len(target_vocab), embedding_dim=EMBEDDING,
+                            units=UNITS, dropout=0.0)
+    _common.sparse_classifier(zoo, 3e-3, clipnorm=5.0, jit_compile=config.jit_compile)
+
+    # keras.io style: global padding, NumPy arrays.
+    source, decoder_in, decoder_out = padded_arrays(pairs, source_vec, target_vec)
+    base = keras_io_model(len(source_vocab), len(target_vocab), source.shape[1],
+                          decoder_in.shape[1])
+
+    zoo_times, base_times = [], []
+    for _ in range(args.epochs):
+        zoo_times.append(timed_epoch(zoo, zoo_data))
+        base_times.append(timed_epoch(
+            base, {"source_tokens": source, "target_tokens": decoder_in}, y=decoder_out,
+            batch_size=args.batch_size, shuffle=True))
+    zoo_epoch, base_epoch = statistics.median(zoo_times[1:]), statistics.median(base_times[1:])
+
+    words = [w for w, _ in test_words]
+    references = [refs for _, refs in test_words]
+    max_length = config.max_output_length
+    results = {}
+    for search in ("greedy", "beam"):
+        translator = recipe.translator_for(zoo, source_vocab, target_vocab, search=search,
+                                           beam_width=config.beam_width, max_length=max_length)
+        recipe.transcribe(translator, words[:64])  # trace once, outside the timing
+        start = time.perf_counter()
+        hyps = recipe.transcribe(translator, words, batch_size=config.decode_batch_size)
+        seconds = time.perf_counter() - start
+        scored = recipe.score_pronunciations(hyps, references)
+        results[f"zoo_{search}"] = {"wer": scored["wer"], "per": scored["per"],
+                                    "words_per_second": len(words) / seconds}
+    test_source = source_vec(words).numpy().astype("int32")
+    test_source = np.pad(test_source, [(0, 0), (0, max(0, source.shape[1]
+                                                       - test_source.shape[1]))])
+    test_source = test_source[:, :source.shape[1]]
+    keras_io_greedy(base, test_source[:64], max_length, config.decode_batch_size)
+    start = time.perf_counter()
+    ids = keras_io_greedy(base, test_source, max_length, config.decode_batch_size)
+    seconds = time.perf_counter() - start
+    scored = recipe.score_pronunciations(to_strings(ids, target_vocab), references)
+    results["keras_io_greedy"] = {"wer": scored["wer"], "per": scored["per"],
+                                  "words_per_second": len(words) / seconds}
+
+    report = {
+        "command": "python benchmarks/g2p_training_speed.py " + " ".join(
+            sys.argv[1:] if argv is None else argv),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, TF {tf.__version__}, "
+                   f"Keras {keras.__version__}",
+        "date": time.strftime("%Y-%m-%d"),
+        "pairs": len(pairs), "epochs": args.epochs, "test_words": len(words),
+        "padded_lengths": {"source": int(source.shape[1]), "target": int(decoder_in.shape[1])},
+        "params": {"zoo": int(zoo.count_params()), "keras_io": int(base.count_params())},
+        "epoch_seconds": {"zoo": zoo_times, "keras_io": base_times},
+        "median_epoch_seconds_after_first": {"zoo": zoo_epoch, "keras_io": base_epoch},
+        "epoch_speedup": base_epoch / zoo_epoch,
+        "decoding": results,
+        "beam_vs_python_loop_words_per_second": (results["zoo_beam"]["words_per_second"]
+                                                 / results["keras_io_greedy"]["words_per_second"]),
+    }
+    print(json.dumps(report, indent=2))
+    print(f"\n| | zoo | keras.io style | ratio |\n|---|---|---|---|\n"
+          f"| median epoch (s), epochs 2..{args.epochs} | {zoo_epoch:.1f} | {base_epoch:.1f} | "
+          f"**{base_epoch / zoo_epoch:.2f}x** faster |\n"
+          f"| greedy WER / PER (stress removed) | {results['zoo_greedy']['wer']:.3f} / "
+          f"{results['zoo_greedy']['per']:.3f} | {results['keras_io_greedy']['wer']:.3f} / "
+          f"{results['keras_io_greedy']['per']:.3f} | |\n"
+          f"| decoding words/s | beam {results['zoo_beam']['words_per_second']:.0f}, greedy "
+          f"{results['zoo_greedy']['words_per_second']:.0f} | Python-loop greedy "
+          f"{results['keras_io_greedy']['words_per_second']:.0f} | "
+          f"beam {report['beam_vs_python_loop_words_per_second']:.1f}x |")
+    if args.json:
+        write_json_atomic(args.json, report)
+    return report
+
+
+if __name__ == "__main__":
+    main()
