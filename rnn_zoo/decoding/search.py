@@ -74,6 +74,13 @@ def _step(parts, token, encoded, states):
     return logp, list(out["states"]), ops.cast(out["attention_scores"], "float32")
 
 
+def _top1(x):
+    """Max and argmax over the last axis. `top_k` rather than `argmax`: Keras's TensorFlow
+    argmax adds a BitwiseAnd (for -0.0) that TFLite has no builtin kernel for."""
+    values, indices = ops.top_k(x, 1)
+    return values[..., 0], ops.cast(indices[..., 0], "int32")
+
+
 def _column(i, length, dtype):
     """A `(1, length)` one-hot row selecting output step `i` (a scatter that TFLite supports)."""
     return ops.expand_dims(ops.cast(ops.equal(ops.arange(length), i), dtype), 0)
@@ -127,9 +134,8 @@ def greedy_search(
     def body(i, token, states, ids, scores, done, attention):
         logp, states, att = _step(parts, token, encoded, states)
         logp = logp + bias
-        best = ops.cast(ops.argmax(logp, axis=-1), "int32")
+        gained, best = _top1(logp)
         best = ops.where(done, 0, best)
-        gained = ops.max(logp, axis=-1)
         scores = scores + ops.where(done, 0.0, gained)
         ids = ids + ops.expand_dims(best, 1) * _column(i, max_length, "int32")
         att = ops.where(ops.expand_dims(done, 1), 0.0, att)
@@ -255,7 +261,7 @@ def beam_search(
     lengths = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=1)
     normalised = scores / ops.power((5.0 + ops.cast(lengths, "float32")) / 6.0,
                                     float(length_penalty))
-    best = ops.cast(ops.argmax(ops.reshape(normalised, (batch, width)), axis=1), "int32")
+    _, best = _top1(ops.reshape(normalised, (batch, width)))
     pick = best + offsets[:, 0]
     return SearchResult(ops.take(ids, pick, axis=0), ops.take(lengths, pick, axis=0),
                         ops.take(scores, pick, axis=0), ops.take(attention, pick, axis=0))

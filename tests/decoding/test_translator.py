@@ -86,3 +86,34 @@ def test_saved_model_round_trip(translator, tmp_path):
     restored = tf.saved_model.load(str(tmp_path / "sm"))
     got = restored.signatures["serving_default"](texts=words)["outputs"].numpy()
     np.testing.assert_array_equal(got, expected)
+
+
+def test_codepoints_function_matches_strings_and_converts_to_builtin_tflite(translator, tmp_path):
+    """The TFLite entry point: code points in, phoneme tokens out, builtin ops only."""
+    words = ["cab", "DAB", "a?"]
+    fn = translator.codepoints_function(max_source_length=8, batch_size=len(words))
+    codepoints = np.zeros((len(words), 8), "int32")
+    for i, word in enumerate(words):
+        codepoints[i, :len(word)] = [ord(c) for c in word]
+    out = fn(tf.constant(codepoints))
+    expected = [t.decode() for t in translator(words)["outputs"].numpy()]
+    joined = [" ".join(t.decode() for t in row if t) for row in out["tokens"].numpy()]
+    assert joined == expected
+
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
+
+    frozen = convert_variables_to_constants_v2(fn.get_concrete_function(),
+                                               lower_control_flow=False)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    interpreter = tf.lite.Interpreter(model_content=converter.convert())
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], codepoints)
+    interpreter.invoke()
+    # A frozen concrete function loses the output names; the dtypes tell them apart.
+    outputs = {d["dtype"]: interpreter.get_tensor(d["index"])
+               for d in interpreter.get_output_details()}
+    np.testing.assert_array_equal(outputs[np.int32], out["ids"].numpy())
+    np.testing.assert_array_equal(outputs[np.bytes_], out["tokens"].numpy())
