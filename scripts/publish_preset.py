@@ -147,6 +147,19 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
                    f"{_fmt(trivial['met'])}.")
     out.append("")
 
+    anchors = metrics["test"].get("published_anchors")
+    if isinstance(anchors, Mapping) and anchors:
+        keys = sorted({k for v in anchors.values() for k in v if _number(v[k])})
+        out += ["## Published results (not our split)", "",
+                "Anchors from the literature, measured on *their* splits; ours is the split "
+                "described above, so compare orders of magnitude, not digits.", "",
+                "| | " + " | ".join(keys) + " | split |", "|---|" + "---|" * (len(keys) + 1)]
+        out += [f"| {n} | " + " | ".join(_fmt(v[k]) if k in v else "–" for k in keys)
+                + f" | {v.get('split', '?')} |" for n, v in anchors.items()]
+        out += ["| **this preset** | " + " | ".join(
+            _fmt(metrics["test"][k]) if _number(metrics["test"].get(k)) else "–" for k in keys)
+            + " | this card's test split |", ""]
+
     samples = metrics["test"].get("samples")
     if isinstance(samples, Mapping) and samples:
         out += ["## Samples", ""]
