@@ -17,9 +17,12 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # The main job: a recipe end to end (data -> model -> train -> test metrics next to baselines
-# -> metrics.json + model.keras), then text from the committed pretrained preset.
+# -> metrics.json + model.keras -> SavedModel + TFLite, parity-checked in a process without
+# rnn_zoo), then text from the committed pretrained preset.
+DEMO := runs/demo/char_lm_shakespeare
 demo: $(STAMP)
-	$(VENV)/bin/rnn-zoo train char_lm_shakespeare --profile quick --out runs/demo/char_lm_shakespeare --verbose 2
+	$(VENV)/bin/rnn-zoo train char_lm_shakespeare --profile quick --out $(DEMO) --verbose 2
+	$(VENV)/bin/rnn-zoo export $(DEMO) --formats saved_model tflite --out $(DEMO)/export
 	$(VENV)/bin/rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 300
 
 # Every registry model, one epoch on its real dataset, one table.

@@ -12,10 +12,13 @@ that machine load hits both alike. They differ in what the issue names:
   bucketing, no masks (the loss also trains on the padding), `fit` on NumPy arrays; decoding is
   a Python loop that re-runs the teacher-forced model on the growing prefix, batched.
 
-Output: one JSON document (median epoch times after the first epoch, the ratio, greedy WER/PER of
-both on the same test words, and decoding throughput in words/s) and a Markdown table.
+Epochs are interleaved with `benchmarks._common.interleave` (zoo, keras.io, keras.io, zoo, ...);
+the first epoch of each side (tracing, XLA-free but graph building) is reported apart, and the
+speed-up is the median of the per-epoch ratios of the later epochs. Output: a JSON document
+(`--out`) and a Markdown table on stdout.
 
-    python benchmarks/g2p_training_speed.py --pairs 30000 --epochs 3 --test-words 2000
+    nice -n 10 python -m benchmarks.g2p_training_speed \
+        --out benchmarks/results/g2p_training_speed.json
 """
 
 from __future__ import annotations
@@ -23,11 +26,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import statistics
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -36,32 +36,31 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import rnn_zoo  # noqa: E402
-from recipes import _common  # noqa: E402
+from benchmarks import _common  # noqa: E402
+from recipes import _common as recipes_common  # noqa: E402
 from recipes import g2p_cmudict as recipe  # noqa: E402
 from rnn_zoo.data import text  # noqa: E402
 from rnn_zoo.data.tasks import seq2seq_pipeline  # noqa: E402
-from rnn_zoo.training import write_json_atomic  # noqa: E402
 
 EMBEDDING, UNITS = 64, 256
 
 
-def keras_io_model(source_vocab: int, target_vocab: int, source_len: int, target_len: int):
+def keras_io_model(source_vocab: int, target_vocab: int, source_len: int, target_len: int, *,
+                   embedding_dim: int = EMBEDDING, units: int = UNITS):
     """The same sizes as the recipe's model, written the keras.io way: fixed lengths, no masks."""
     source = keras.Input((source_len,), dtype="int32", name="source_tokens")
     target = keras.Input((target_len,), dtype="int32", name="target_tokens")
-    x = layers.Embedding(source_vocab, EMBEDDING)(source)
+    x = layers.Embedding(source_vocab, embedding_dim)(source)
     encoded, fh, fc, bh, bc = layers.Bidirectional(
-        layers.LSTM(UNITS, return_sequences=True, return_state=True))(x)
+        layers.LSTM(units, return_sequences=True, return_state=True))(x)
     h, c = layers.Concatenate()([fh, bh]), layers.Concatenate()([fc, bc])
-    y = layers.Embedding(target_vocab, EMBEDDING)(target)
-    y = layers.LSTM(2 * UNITS, return_sequences=True)(y, initial_state=[h, c])
+    y = layers.Embedding(target_vocab, embedding_dim)(target)
+    y = layers.LSTM(2 * units, return_sequences=True)(y, initial_state=[h, c])
     context = layers.AdditiveAttention()(
-        [layers.Dense(2 * UNITS, use_bias=False)(y), encoded,
-         layers.Dense(2 * UNITS, use_bias=False)(encoded)])
-    y = layers.Dense(2 * UNITS, activation="tanh")(layers.Concatenate()([context, y]))
+        [layers.Dense(2 * units, use_bias=False)(y), encoded,
+         layers.Dense(2 * units, use_bias=False)(encoded)])
+    y = layers.Dense(2 * units, activation="tanh")(layers.Concatenate()([context, y]))
     logits = layers.Dense(target_vocab)(y)
     model = keras.Model({"source_tokens": source, "target_tokens": target}, logits)
     model.compile(optimizer=keras.optimizers.Adam(3e-3, clipnorm=5.0),
@@ -113,19 +112,15 @@ def to_strings(ids, vocabulary) -> list[str]:
     return texts
 
 
-def timed_epoch(model, data, **fit_kwargs) -> float:
-    start = time.perf_counter()
-    model.fit(data, epochs=1, verbose=0, **fit_kwargs)
-    return time.perf_counter() - start
-
-
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=30_000, help="training pairs (first N)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per side (>= 2)")
     parser.add_argument("--test-words", type=int, default=2_000, help="test words to decode")
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--json", default=None, help="also write the result to this file")
+    parser.add_argument("--units", type=int, default=UNITS, help="encoder units per direction")
+    parser.add_argument("--embedding-dim", type=int, default=EMBEDDING)
+    parser.add_argument("--out", default=None, help="also write the result (JSON) here")
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error("--epochs must be >= 2 (the first epoch includes tracing)")
@@ -148,22 +143,27 @@ def main(argv=None) -> dict:
         batch_size=args.batch_size, boundaries=list(config.boundaries),
         shuffle_buffer=len(pairs), seed=0)
     zoo = rnn_zoo.get_model(config.model, source_vocab_size=len(source_vocab),
-                            target_vocab_size=len(target_vocab), embedding_dim=EMBEDDING,
-                            units=UNITS, dropout=0.0)
-    _common.sparse_classifier(zoo, 3e-3, clipnorm=5.0, jit_compile=config.jit_compile)
+                            target_vocab_size=len(target_vocab),
+                            embedding_dim=args.embedding_dim, units=args.units, dropout=0.0)
+    recipes_common.sparse_classifier(zoo, 3e-3, clipnorm=5.0, jit_compile=config.jit_compile)
 
     # keras.io style: global padding, NumPy arrays.
     source, decoder_in, decoder_out = padded_arrays(pairs, source_vec, target_vec)
     base = keras_io_model(len(source_vocab), len(target_vocab), source.shape[1],
-                          decoder_in.shape[1])
+                          decoder_in.shape[1], embedding_dim=args.embedding_dim,
+                          units=args.units)
 
-    zoo_times, base_times = [], []
-    for _ in range(args.epochs):
-        zoo_times.append(timed_epoch(zoo, zoo_data))
-        base_times.append(timed_epoch(
-            base, {"source_tokens": source, "target_tokens": decoder_in}, y=decoder_out,
-            batch_size=args.batch_size, shuffle=True))
-    zoo_epoch, base_epoch = statistics.median(zoo_times[1:]), statistics.median(base_times[1:])
+    base_x = {"source_tokens": source, "target_tokens": decoder_in}
+    times = _common.interleave({
+        "zoo": lambda: _common.timed(lambda: zoo.fit(zoo_data, epochs=1, verbose=0)),
+        "keras_io": lambda: _common.timed(lambda: base.fit(
+            base_x, decoder_out, batch_size=args.batch_size, shuffle=True, epochs=1,
+            verbose=0)),
+    }, rounds=args.epochs)
+    zoo_times, base_times = times["zoo"], times["keras_io"]
+    speedup = _common.paired_ratio(base_times[1:], zoo_times[1:])
+    zoo_epoch = _common.summary(zoo_times[1:])["median"]
+    base_epoch = _common.summary(base_times[1:])["median"]
 
     words = [w for w, _ in test_words]
     references = [refs for _, refs in test_words]
@@ -192,17 +192,14 @@ def main(argv=None) -> dict:
                                   "words_per_second": len(words) / seconds}
 
     report = {
-        "command": "python benchmarks/g2p_training_speed.py " + " ".join(
-            sys.argv[1:] if argv is None else argv),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, TF {tf.__version__}, "
-                   f"Keras {keras.__version__}",
-        "date": time.strftime("%Y-%m-%d"),
+        "machine": _common.machine(_common.command_line(
+            "benchmarks.g2p_training_speed", sys.argv[1:] if argv is None else argv)),
         "pairs": len(pairs), "epochs": args.epochs, "test_words": len(words),
         "padded_lengths": {"source": int(source.shape[1]), "target": int(decoder_in.shape[1])},
         "params": {"zoo": int(zoo.count_params()), "keras_io": int(base.count_params())},
         "epoch_seconds": {"zoo": zoo_times, "keras_io": base_times},
         "median_epoch_seconds_after_first": {"zoo": zoo_epoch, "keras_io": base_epoch},
-        "epoch_speedup": base_epoch / zoo_epoch,
+        "epoch_speedup": speedup,
         "decoding": results,
         "beam_vs_python_loop_words_per_second": (results["zoo_beam"]["words_per_second"]
                                                  / results["keras_io_greedy"]["words_per_second"]),
@@ -210,7 +207,7 @@ def main(argv=None) -> dict:
     print(json.dumps(report, indent=2))
     print(f"\n| | zoo | keras.io style | ratio |\n|---|---|---|---|\n"
           f"| median epoch (s), epochs 2..{args.epochs} | {zoo_epoch:.1f} | {base_epoch:.1f} | "
-          f"**{base_epoch / zoo_epoch:.2f}x** faster |\n"
+          f"**{speedup['median']:.2f}x** faster |\n"
           f"| greedy WER / PER (stress removed) | {results['zoo_greedy']['wer']:.3f} / "
           f"{results['zoo_greedy']['per']:.3f} | {results['keras_io_greedy']['wer']:.3f} / "
           f"{results['keras_io_greedy']['per']:.3f} | |\n"
@@ -218,8 +215,8 @@ def main(argv=None) -> dict:
           f"{results['zoo_greedy']['words_per_second']:.0f} | Python-loop greedy "
           f"{results['keras_io_greedy']['words_per_second']:.0f} | "
           f"beam {report['beam_vs_python_loop_words_per_second']:.1f}x |")
-    if args.json:
-        write_json_atomic(args.json, report)
+    if args.out:
+        _common.write_results(args.out, report)
     return report
 
 

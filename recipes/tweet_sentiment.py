@@ -44,6 +44,7 @@ import tensorflow_datasets as tfds
 
 import rnn_zoo
 from recipes import _common
+from rnn_zoo._atomic import write_text_atomic
 from rnn_zoo.data import (
     quantile_boundaries,
     text_classification_pipeline,
@@ -314,6 +315,10 @@ def baselines(data: dict, config: Config) -> dict:
 
 
 def _predict(model, texts, vectorizer, config: Config) -> np.ndarray:
+    for number, tokens in enumerate(map(tokenize, texts), 1):
+        if not tokens:  # an empty sequence has no last step: the recurrent layer cannot run
+            raise ValueError(f"INPUT {number} ({texts[number - 1][:40]!r}) has no words or "
+                             "symbols to classify; give the text of a tweet.")
     labels = np.zeros(len(texts), np.int32)
     # Bucketing reorders examples, so score with plain padded batches in input order.
     ds = _dataset(texts, labels, vectorizer, config, None, train=False)
@@ -364,8 +369,8 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
     vectorizer = build_vectorizer(data["train"][0], config)
     vocabulary = vocabulary_of(vectorizer)
     out.mkdir(parents=True, exist_ok=True)
-    (out / VOCABULARY).write_text(
-        "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in vocabulary), encoding="utf-8")
+    write_text_atomic(out / VOCABULARY,
+                      "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in vocabulary))
     boundaries = _boundaries(data["train"][0], config)
     overrides = {"vocab_size": len(vocabulary), "num_classes": len(CLASS_NAMES),
                  "embedding_dim": config.embedding_dim, "units": config.units,

@@ -8,6 +8,8 @@ Builders return plain functional `keras.Model`s of stock layers:
 Named variants live in a registry (`list_models`, `get_model`).
 """
 
+from rnn_zoo import export  # the package, callable as export(model, directory, formats=...)
+from rnn_zoo.inputs import check_inputs
 from rnn_zoo.layers.recurrent import CuDNNIneligibleWarning
 from rnn_zoo.presets import list_presets, load_pretrained
 from rnn_zoo.registry import ModelSpec, get_model, get_spec, list_models
@@ -24,7 +26,9 @@ __version__ = "0.1.0"
 __all__ = [
     "CuDNNIneligibleWarning",
     "ModelSpec",
+    "check_inputs",
     "encoder_decoder",
+    "export",
     "get_model",
     "get_spec",
     "list_models",

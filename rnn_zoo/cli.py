@@ -1,9 +1,10 @@
-"""The `rnn-zoo` command line: `list`, `train`, `evaluate`, `predict`.
+"""The `rnn-zoo` command line: `list`, `train`, `evaluate`, `predict`, `export`.
 
     rnn-zoo list                                   models in the registry, recipes and presets
     rnn-zoo train breast_cancer --profile quick    train a recipe into runs/breast_cancer/quick
     rnn-zoo evaluate breast_cancer --out DIR       re-score a trained run on the test split
     rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:"   run a pretrained preset on raw input
+    rnn-zoo export breast_cancer --formats tflite --out DIR   deployable artifacts, parity-checked
 
 Also `python -m rnn_zoo ...`, and each recipe directly: `python -m recipes.breast_cancer ...`.
 Errors are one line on stderr and exit status 2; an interrupted `train` resumes when the same
@@ -13,6 +14,7 @@ command is run again (the run directory keeps a backup until training ends).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -119,8 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify and load PRESET (checksums, safe_mode) and run it on raw inputs, "
                     "through its recipe's predict hook. char_lm_shakespeare: generate text "
                     "after --prompt. breast_cancer: the 30 raw features of one tumour as INPUTs "
-                    "(comma- or space-separated). Presets without a hook say so.",
-        epilog='example: rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 200')
+                    "(comma- or space-separated). g2p_cmudict: words as INPUTs, pronunciations "
+                    "out (--beam N). Presets without a hook say so.",
+        epilog='examples: rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 200; '
+               'rnn-zoo predict g2p_cmudict zoology xylophone --beam 5')
     predict.add_argument("preset", metavar="PRESET", help="preset name (see `rnn-zoo list`)")
     predict.add_argument("inputs", metavar="INPUT", nargs="*",
                          help="raw inputs for presets that take them (e.g. a text to classify)")
@@ -131,6 +135,29 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--temperature", type=_positive_float, default=None,
                          help="sampling temperature > 0 (default 0.8; lower is more conservative)")
     predict.add_argument("--seed", type=_int, default=None, help="sampling seed (default 0)")
+    predict.add_argument("--beam", type=_positive_int, default=None,
+                         help="beam width for sequence-to-sequence presets (default 5; 1 is "
+                              "greedy search)")
+
+    from rnn_zoo.export.api import FORMATS
+
+    export = commands.add_parser(
+        "export", help="export a preset or a .keras file (SavedModel, TFLite, ONNX) and check it",
+        description="Load PRESET_OR_PATH (a preset name, checksums verified, or a .keras file), "
+                    "write it to --out in the chosen formats with export.json (files, ops, "
+                    "shapes) and check every artifact against Keras in a fresh process that "
+                    "does not import rnn_zoo. Exit status 1 if an artifact fails the check.",
+        epilog="example: rnn-zoo export breast_cancer --formats saved_model tflite --out /tmp/bc")
+    export.add_argument("source", metavar="PRESET_OR_PATH",
+                        help="preset name (see `rnn-zoo list`) or path to a .keras model")
+    export.add_argument("--formats", nargs="+", choices=FORMATS, default=None, metavar="FORMAT",
+                        help=f"formats to write: {', '.join(FORMATS)} (default: all the model "
+                             "offers)")
+    export.add_argument("--out", metavar="DIR", required=True, help="output directory")
+    export.add_argument("--tflite-batch-size", type=_positive_int, default=1,
+                        help="static batch size of the TFLite artifacts (default 1)")
+    export.add_argument("--no-check", action="store_true",
+                        help="skip the parity check (not recommended)")
     return parser
 
 
@@ -186,8 +213,14 @@ def _predict(args) -> int:
 
     preset = presets.get_preset(args.preset)
     hook = presets.predictor_for(preset)
-    options = {k: getattr(args, k) for k in ("prompt", "length", "temperature", "seed")
+    options = {k: getattr(args, k) for k in ("prompt", "length", "temperature", "seed", "beam")
                if getattr(args, k) is not None}
+    accepted = inspect.signature(hook).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = sorted(set(options) - set(accepted))
+        if unknown:
+            raise CliError(f"{PROG} predict: error: preset {args.preset!r} does not take "
+                           f"{', '.join('--' + k for k in unknown)}.")
     model = presets.load_pretrained(args.preset)
     print(hook(model, preset, list(args.inputs), **options))
     return 0
@@ -203,6 +236,11 @@ def _train(args) -> int:
 
         resolve_profile(module.PROFILES, args.profile, None)
     out = args.out or os.path.join("runs", args.recipe, args.profile)
+    if args.strategy == "multi_worker":
+        # TensorFlow allows this strategy only before its first op, i.e. before the data loads.
+        from rnn_zoo.training import get_strategy
+
+        get_strategy("multi_worker")
     module.run(profile=args.profile, out_dir=out, epochs=args.epochs, data_dir=args.data_dir,
                manual_dir=args.manual_dir, verbose=args.verbose, strategy=args.strategy,
                mixed_precision=args.mixed_precision)
@@ -221,7 +259,36 @@ def _evaluate(args) -> int:
     return 0
 
 
-_COMMANDS = {"list": _list, "train": _train, "evaluate": _evaluate, "predict": _predict}
+def _export(args) -> int:
+    from rnn_zoo.export import ExportError, ParityError
+    from rnn_zoo.export.api import check_directory
+    from rnn_zoo.export.presets import export_preset
+
+    check_directory(args.out)  # fail before loading a model
+    try:
+        result = export_preset(args.source, args.out, formats=args.formats,
+                               tflite_batch_size=args.tflite_batch_size, check=not args.no_check)
+    except (ExportError, ParityError) as e:
+        manifest = os.path.join(args.out, "export.json")
+        print(f"{PROG}: export failed: {_one_line(e)} (see {manifest})", file=sys.stderr)
+        return 1
+    parity = result.manifest.get("parity", {}).get("artifacts", {})
+    for fmt, artifact in result.artifacts.items():
+        line = f"{fmt:<12} {artifact['path']:<18} {artifact['bytes']:>12,} bytes"
+        if fmt in parity:
+            check = parity[fmt]
+            line += f"  parity {'ok' if check['ok'] else 'FAILED'}"
+            line += f" (max |diff| {check.get('max_abs_diff', float('nan')):.2g})"
+        if "ops" in artifact:
+            line += (f"  batch {artifact['static_batch_size']}, "
+                     f"{'SELECT_TF_OPS' if artifact['select_tf_ops'] else 'builtin ops only'}")
+        print(line)
+    print(f"Wrote {os.path.join(args.out, 'export.json')}")
+    return 0
+
+
+_COMMANDS = {"list": _list, "train": _train, "evaluate": _evaluate, "predict": _predict,
+             "export": _export}
 
 
 def _one_line(error: BaseException) -> str:

@@ -34,6 +34,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rnn_zoo._atomic import write_text_atomic
+
 ENV_VAR = "RNN_ZOO_PRESETS_DIR"
 CHECKSUMS = "checksums.sha256"
 MODEL = "model.keras"
@@ -95,6 +97,9 @@ def presets_dir(presets_dir: str | os.PathLike | None = None) -> Path:
     """The presets directory: the argument, else `$RNN_ZOO_PRESETS_DIR`, else `saved_models/`
     next to the `rnn_zoo` package (the checkout's root)."""
     if presets_dir is not None:
+        if not isinstance(presets_dir, (str, os.PathLike)) or presets_dir == "":
+            raise TypeError(f"`presets_dir` must be a directory path (str or os.PathLike), got "
+                            f"{presets_dir!r}.")
         return Path(presets_dir)
     env = os.environ.get(ENV_VAR)
     if env:
@@ -153,6 +158,8 @@ def load_pretrained(name: str, *, compile: bool = True,
     missing, or is not listed raises a one-line ValueError naming it. A model config containing
     a `Lambda` layer is refused, and the model is loaded with `safe_mode=True`.
     """
+    if not isinstance(compile, bool):
+        raise TypeError(f"`compile` must be True or False, got {compile!r}.")
     preset = get_preset(name, presets_dir=presets_dir)
     verify_checksums(preset.path, label=f"Preset {name!r}")
     return load_model_safely(preset.model_path, compile=compile, label=f"Preset {name!r}")
@@ -228,9 +235,7 @@ def write_checksums(folder: str | os.PathLike) -> Path:
     folder = Path(folder)
     lines = [f"{sha256_of(p)}  {p.name}\n" for p in sorted(folder.iterdir())
              if p.name != CHECKSUMS]
-    target = folder / CHECKSUMS
-    target.write_text("".join(lines), encoding="utf-8")
-    return target
+    return write_text_atomic(folder / CHECKSUMS, "".join(lines))
 
 
 def checksums_text(folder: Path, names: Sequence[str]) -> str:
@@ -287,6 +292,10 @@ def read_vocabulary(preset: Preset) -> list[str]:
     """The preset's vocabulary (`vocabulary.txt`: one JSON-encoded string per line)."""
     path = preset.path / VOCABULARY
     if not path.is_file():
+        # A run directory not yet published keeps its vocabulary in metrics.json only.
+        stored = preset.metrics.get("dataset", {}).get("vocabulary")
+        if isinstance(stored, list):
+            return list(stored)
         raise ValueError(f"Preset {preset.name!r} has no {VOCABULARY}.")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 

@@ -1,19 +1,26 @@
-"""The one training driver every recipe shares: seeding, strategy, callbacks, resume, atomic JSON.
+"""The one training driver every recipe shares: seeding, strategy, callbacks, resume, atomic files.
 
 `fit()` builds and compiles the model inside a `tf.distribute` strategy scope, then trains it with
 
 - `EarlyStopping(restore_best_weights=True)` on `monitor`, so the returned model holds the best
-  epoch's weights;
-- `ModelCheckpoint` of the best weights to `out_dir/best.weights.h5`;
-- `BackupAndRestore(out_dir/backup)`: a run that is interrupted (killed, an exception, Ctrl-C)
-  resumes at the epoch after the last completed one when `fit()` is called again with the same
-  `out_dir`. The early-stopping and checkpoint state (best value, best weights, patience used)
-  is restored too, from `history.csv` and `best.weights.h5`, so resuming changes nothing;
-- `TensorBoard(out_dir/logs)` and `CSVLogger(out_dir/history.csv, append=True)`;
+  epoch's weights, which are also saved to `out_dir/best.weights.h5` whenever they change;
+- a backup of the whole training state after every epoch in `out_dir/backup/` (weights,
+  optimizer, random-generator states, early-stopping state): a run that is interrupted (killed,
+  an exception, Ctrl-C) resumes after its last completed epoch when `fit()` is called again with
+  the same `out_dir`, and ends exactly as an uninterrupted run would (same seed, CPU): each
+  epoch sees the same data order, because the pipeline is iterated exactly once per epoch and
+  a resumed run replays the reshuffles of the epochs it skips;
+- `TensorBoard(out_dir/logs)` and `out_dir/history.csv` (one row per epoch);
 - Keras's progress bar (`verbose=1`), one line per epoch (`verbose=2`) or silence (`verbose=0`).
 
-A fresh run (no backup in `out_dir`) starts a new `history.csv`; a resumed run appends to it, so
-the file always holds every epoch of the run exactly once.
+Every file the driver writes is written atomically (a temporary file, then `os.replace`; a backup
+is a folder renamed into place), so a kill at any moment leaves the previous version whole, never
+a half-written file that a later run reads as valid. The backup is written after everything
+else at the end of an epoch, so what it records as done is on disk. (TensorBoard's event files
+are append-only logs that nothing here reads back.)
+
+A fresh run (no backup in `out_dir`) starts a new `history.csv`; a resumed run keeps the rows of
+the epochs its backup holds, so the file always holds every epoch of the run exactly once.
 
 Example:
 
@@ -33,15 +40,12 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import importlib.util
 import json
 import math
-import os
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -52,6 +56,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from rnn_zoo import _checkpointing, _distribute
+from rnn_zoo._atomic import atomic_path, remove_temporaries, write_text_atomic
 from rnn_zoo._validation import check_bool, check_choice, check_int
 
 __all__ = [
@@ -101,21 +107,8 @@ def write_json_atomic(path, obj: Any, *, indent: int = 2) -> Path:
     Returns:
         `path` as a `Path`.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=indent, default=_json_default, allow_nan=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
+    text = json.dumps(obj, indent=indent, default=_json_default, allow_nan=True) + "\n"
+    return write_text_atomic(path, text)
 
 
 def save_for_inference(model: keras.Model, path) -> Path:
@@ -133,15 +126,8 @@ def save_for_inference(model: keras.Model, path) -> Path:
         # The arguments `compile` was called with (objects or names, as the caller gave them).
         args = model._compile_config.config
         copy.compile(optimizer="adam", loss=args.get("loss"), metrics=args.get("metrics"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".keras") as tmp:
         copy.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
     return path
 
 
@@ -167,14 +153,15 @@ def get_strategy(name: str = "default") -> tf.distribute.Strategy:
     - `"mirrored"`: `MirroredStrategy`, synchronous data parallelism over the local GPUs (or the
       CPU when there is none).
     - `"multi_worker"`: `MultiWorkerMirroredStrategy`, configured by the `TF_CONFIG` environment
-      variable (cluster and task); without `TF_CONFIG` it is a single local worker. Create it at
-      the start of the program, before other TensorFlow work, as TensorFlow requires.
+      variable (cluster and task); without `TF_CONFIG` it is a single local worker. TensorFlow
+      allows it only before its first op, once per process: call this at the start of the
+      program (`rnn-zoo train` does); later calls return the same instance.
     """
     check_choice("strategy", name, STRATEGIES)
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi_worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _distribute.multi_worker_strategy()
     return tf.distribute.get_strategy()
 
 
@@ -258,26 +245,6 @@ def read_history(path) -> dict[str, list[float]]:
     return history
 
 
-def _truncate_history(path: Path, before_epoch: int) -> None:
-    """Keeps only the rows of epochs < `before_epoch` (drops rows written after the last backup)."""
-    if not path.is_file():
-        return
-    with path.open(newline="") as f:
-        reader = csv.reader(f)
-        rows = list(reader)
-    if not rows:
-        return
-    header, body = rows[0], rows[1:]
-    kept = [row for row in body if row and int(row[0]) < before_epoch]
-    if len(kept) != len(body):
-        tmp = path.with_suffix(".csv.tmp")
-        with tmp.open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows(kept)
-        os.replace(tmp, path)
-
-
 def _tensorboard_installed() -> bool:
     """TensorFlow >= 2.21 no longer installs `tensorboard`; without it the logs are skipped."""
     if importlib.util.find_spec("tensorboard") is not None:
@@ -286,63 +253,6 @@ def _tensorboard_installed() -> bool:
                   "written (history.csv still is); `pip install tensorboard` to get them.",
                   stacklevel=3)
     return False
-
-
-def _backup_epoch(backup_dir: Path) -> int:
-    """The epoch a backup in `backup_dir` resumes at (0 when there is none)."""
-    for name in ("training_metadata.json", "training_metadata.json.bkp"):
-        meta = backup_dir / name
-        if meta.is_file():
-            with contextlib.suppress(ValueError, KeyError, OSError):
-                return int(json.loads(meta.read_text())["epoch"])
-    return 0
-
-
-class _RestoreBestState(keras.callbacks.Callback):
-    """On resume, gives EarlyStopping and ModelCheckpoint back the state they had.
-
-    Keras's `BackupAndRestore` restores the weights, the optimizer and the epoch, but
-    `EarlyStopping` and `ModelCheckpoint` start from scratch in `on_train_begin`: without this,
-    the first resumed epoch would count as "best" and could overwrite a better checkpoint, and
-    early stopping's patience would restart. It must come after both in the callback list.
-    """
-
-    def __init__(self, *, history_path: Path, best_path: Path, monitor: str, mode: str,
-                 early_stopping: keras.callbacks.EarlyStopping,
-                 checkpoint: keras.callbacks.ModelCheckpoint):
-        super().__init__()
-        self.history_path = history_path
-        self.best_path = best_path
-        self.monitor = monitor
-        self.mode = mode
-        self.early_stopping = early_stopping
-        self.checkpoint = checkpoint
-
-    def on_train_begin(self, logs=None):
-        initial_epoch = int(getattr(self.model, "_initial_epoch", 0) or 0)
-        if initial_epoch == 0:
-            return
-        history = read_history(self.history_path)
-        values = history.get(self.monitor, [])
-        epochs = history.get("epoch", [])
-        if not values or not self.best_path.is_file():
-            return
-        finite = [(v, e) for v, e in zip(values, epochs, strict=True) if not math.isnan(v)]
-        if not finite:
-            return
-        pick = min if self.mode == "min" else max
-        best_value, best_epoch = pick(finite, key=lambda pair: pair[0])
-        current = self.model.get_weights()
-        self.model.load_weights(self.best_path)
-        best_weights = self.model.get_weights()
-        self.model.set_weights(current)
-
-        es = self.early_stopping
-        es.best = best_value
-        es.best_epoch = best_epoch
-        es.best_weights = best_weights
-        es.wait = max(0, initial_epoch - 1 - best_epoch)
-        self.checkpoint.best = best_value
 
 
 def fit(
@@ -370,11 +280,14 @@ def fit(
             `tf.distribute` requires. An already compiled model is accepted with
             `strategy="default"` and `mixed_precision=False` only.
         train: batched training dataset of `(inputs, targets)`, already shuffled (seeded) by
-            its pipeline, e.g. `rnn_zoo.data.finish(..., shuffle_buffer=..., seed=...)`.
+            its pipeline, e.g. `rnn_zoo.data.finish(..., shuffle_buffer=..., seed=...)`. It is
+            iterated exactly once per epoch, so a seeded reshuffle gives epoch `e` the same
+            order in a fresh and in a resumed run.
         validation: batched validation dataset, or None (then `monitor` must be a training
             metric such as `"loss"`).
         out_dir: run directory; gets `best.weights.h5`, `history.csv`, `logs/`, and `backup/`
-            while training (removed when training ends normally).
+            while training (removed when training ends normally). A damaged backup there
+            raises a one-line ValueError rather than being resumed from.
         epochs: maximum number of epochs (>= 1), counted across resumes.
         monitor: the logged metric that early stopping and checkpointing watch.
         mode: `"min"` or `"max"`: whether lower or higher `monitor` is better.
@@ -417,17 +330,22 @@ def fit(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(out_dir)  # what a killed writer left behind; never read
     backup_dir = out_dir / BACKUP
     history_path = out_dir / HISTORY
     best_path = out_dir / BEST_WEIGHTS
-    resume_epoch = _backup_epoch(backup_dir)
-    if resume_epoch == 0:
+    resume = _checkpointing.read_backup(backup_dir)
+    if resume is None:
         # A fresh run: nothing to resume, so the old run's logs would only mislead.
         shutil.rmtree(backup_dir, ignore_errors=True)
         for stale in (history_path, best_path):
             stale.unlink(missing_ok=True)
+        resume_epoch = initial_epoch = 0
     else:
-        _truncate_history(history_path, resume_epoch)
+        _checkpointing.truncate_history(history_path, resume.epoch)
+        resume_epoch = resume.epoch
+        # A backup written after early stopping fired has nothing left to train.
+        initial_epoch = epochs if resume.stopped else min(resume.epoch, epochs)
 
     previous_policy = keras.mixed_precision.global_policy().name
     try:
@@ -445,30 +363,34 @@ def fit(
         if not model.compiled:
             raise ValueError("`build_and_compile()` must return a compiled model; call "
                              "model.compile(...) before returning it.")
+        if strategy != "default":
+            # Keras would read (and all-reduce) a batch just to learn shapes: broken under
+            # multi-worker, and an extra pass that shifts the data order (see _distribute).
+            _distribute.use_spec_for_symbolic_build(model)
 
         early_stopping = keras.callbacks.EarlyStopping(
             monitor=monitor, mode=mode, patience=patience, min_delta=min_delta,
             restore_best_weights=True, verbose=min(verbose, 1),
         )
-        checkpoint = keras.callbacks.ModelCheckpoint(
-            str(best_path), monitor=monitor, mode=mode, save_best_only=True,
-            save_weights_only=True, verbose=0,
-        )
         standard = [
-            keras.callbacks.BackupAndRestore(str(backup_dir)),
             early_stopping,
-            checkpoint,
-            _RestoreBestState(history_path=history_path, best_path=best_path, monitor=monitor,
-                              mode=mode, early_stopping=early_stopping, checkpoint=checkpoint),
-            keras.callbacks.CSVLogger(str(history_path), append=True),
+            _checkpointing.BestWeights(best_path, early_stopping),
+            _checkpointing.HistoryCSV(history_path),
         ]
         if tensorboard and _tensorboard_installed():
             standard.append(keras.callbacks.TensorBoard(
                 str(out_dir / LOGS), write_graph=False, profile_batch=0))
+        # Last: a backup only records an epoch whose best weights and history row are on disk.
+        standard.append(_checkpointing.Backup(backup_dir=backup_dir, best_path=best_path,
+                                              early_stopping=early_stopping, resume=resume))
+        if isinstance(train, tf.data.Dataset):
+            if resume is not None:
+                _checkpointing.replay_passes(train, resume.epoch)
+            train = _checkpointing.one_pass_per_epoch(train)
         start = time.perf_counter()
         # The input pipeline shuffles (seeded); Keras cannot shuffle a tf.data.Dataset anyway.
         model.fit(train, validation_data=validation, epochs=epochs, verbose=verbose,
-                  shuffle=False, callbacks=[*standard, *callbacks])
+                  initial_epoch=initial_epoch, shuffle=False, callbacks=[*standard, *callbacks])
         seconds = time.perf_counter() - start
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)

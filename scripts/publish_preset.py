@@ -166,6 +166,9 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
         for temperature, text in samples.items():
             out += [f"Temperature {temperature}:", "", "```text", str(text), "```", ""]
 
+    if isinstance(metrics.get("export"), Mapping):
+        out += _export_lines(name, metrics["export"])
+
     out += ["## Size", "", f"The preset is {size:,} bytes ({_human_size(size)}), all files "
             "included:", ""]
     out += [f"- `{f}`: {n:,} bytes" for f, n in sorted(files.items())]
@@ -186,6 +189,77 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
             "(`sha256sum -c checksums.sha256`); `rnn_zoo.load_pretrained` refuses the preset if "
             "any file differs, is missing, or is not listed.", ""]
     return "\n".join(out)
+
+
+_FORMAT_NOTES = {
+    "keras": "Keras v3 file",
+    "saved_model": "TF SavedModel, dynamic batch and length",
+    "tflite": "float32",
+    "tflite_int8": "dynamic-range int8 weights",
+    "onnx": "via tf2onnx; onnxruntime",
+}
+
+
+def _export_lines(name: str, export: Mapping) -> list[str]:
+    """The card's Export section, from metrics.json's `export` entry (scripts/export_presets.py)."""
+    parity = export["parity"]
+    committed = export.get("artifacts", {})
+    out = ["## Export", "",
+           f"`rnn-zoo export {name} --out DIR` writes every format below and checks each "
+           "artifact in a fresh Python process that does not import rnn_zoo (float32: "
+           f"|artifact - Keras| <= {parity['atol']:g} + {parity['rtol']:g} * |Keras|). "
+           f"Measured with `{export['command']}` ({export['machine']}, "
+           f"{export['created'][:10]}).", "",
+           "| format | bytes | parity with Keras | notes |", "|---|---|---|---|"]
+    for fmt, size in export["sizes"].items():
+        check = parity["formats"].get(fmt, {})
+        verdict = ("ok" if check.get("ok") else "**failed**") + (
+            f", max abs diff {check['max_abs_diff']:.2g}" if "max_abs_diff" in check else "")
+        if fmt == "tflite_int8" and "argmax_agreement" in check:
+            verdict += f", argmax agreement {check['argmax_agreement']:.2f}"
+        notes = [_FORMAT_NOTES.get(fmt, "")]
+        if fmt in committed:
+            artifact = committed[fmt]
+            notes.append(f"committed here as `{artifact['path']}`: static batch "
+                         f"{artifact['static_batch_size']}, "
+                         + ("SELECT_TF_OPS" if artifact["select_tf_ops"] else "builtin ops only")
+                         + f" ({', '.join(artifact['ops'])})")
+        out.append(f"| {fmt} | {size:,} | {verdict} | {'; '.join(n for n in notes if n)} |")
+    int8 = export.get("int8")
+    if int8:
+        out += ["", f"Int8 cost, on the {int8['split']} split ({int8['examples']:,} "
+                    f"{'characters' if int8['metric'].endswith('loss') else 'examples'}, "
+                    "the recipe's own scoring, one example at a time through the TFLite "
+                    f"interpreter): {int8['metric']} {_fmt(int8['keras'])} (Keras), "
+                    f"{_fmt(int8['tflite'])} (float32 TFLite), {_fmt(int8['tflite_int8'])} "
+                    f"(int8 TFLite): delta {int8['delta']:+.2g}."]
+    out += ["", "`export.json` lists the committed artifacts' ops and input shapes; "
+                "`parity_cases.npz` holds the inputs and Keras outputs they are checked against "
+                "(`rnn_zoo.export.check_parity(rnn_zoo.export.load_result(FOLDER))`).", ""]
+    return out
+
+
+def _card_limitations(card: Path) -> str | None:
+    """The Limitations text of an existing card (None when it has none of its own)."""
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    start = text.find("## Limitations\n\n")
+    end = text.find("\n\nThe metrics are from one training run", start)
+    if start < 0 or end < 0:
+        return None
+    body = text[start + len("## Limitations\n\n"):end].strip()
+    return None if body == "No recipe-specific limitations were provided." else body
+
+
+def rewrite_card(folder) -> Path:
+    """Regenerates a published preset's README.md and checksums.sha256 in place, from its
+    metrics.json and its files (after scripts/export_presets.py added artifacts), keeping the
+    card's Limitations text."""
+    folder = Path(folder)
+    metrics = json.loads((folder / presets.METRICS).read_text(encoding="utf-8"))
+    limitations = _card_limitations(folder / presets.CARD)
+    _write_card_and_checksums(folder, folder.name, metrics, limitations)
+    presets.verify_checksums(folder, label=f"Preset {folder.name!r}")
+    return folder / presets.CARD
 
 
 def publish(run_dir, *, name: str | None = None, presets_dir=None, force: bool = False,
@@ -252,7 +326,8 @@ def publish(run_dir, *, name: str | None = None, presets_dir=None, force: bool =
 def _write_card_and_checksums(folder: Path, name: str, metrics: Mapping,
                               limitations: str | None) -> None:
     """Writes README.md and checksums.sha256 so the card's stated size is the preset's size."""
-    data = {p.name: p.stat().st_size for p in folder.iterdir()}
+    data = {p.name: p.stat().st_size for p in folder.iterdir()
+            if p.name not in (presets.CARD, presets.CHECKSUMS)}
     listed = [*data, presets.CARD]
     checksums_size = sum(64 + 2 + len(n.encode()) + 1 for n in listed)
     base = sum(data.values()) + checksums_size

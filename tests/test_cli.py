@@ -218,3 +218,44 @@ def test_predict_tweet_sentiment_labels_raw_tweets(capsys):
     assert cli.main(argv) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split("\t")[0] for line in lines] == ["positive", "negative"]
+
+
+def test_predict_g2p_transcribes_words_with_beam_and_greedy(monkeypatch, capsys):
+    """The issue's example, on the committed preset: words in, ARPAbet out."""
+    monkeypatch.delenv("RNN_ZOO_PRESETS_DIR", raising=False)
+    for beam in ("5", "1"):
+        assert cli.main(["predict", "g2p_cmudict", "zoology", "xylophone", "--beam", beam]) == 0
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert [line.split()[0] for line in lines] == ["zoology", "xylophone"]
+        # Both are training words (cmudict: Z OW AA L AH JH IY, Z AY L AH F OW N): a working
+        # model knows them, a broken decoder or vocabulary does not.
+        phones = [" ".join(p.rstrip("012") for p in line.split()[1:]) for line in lines]
+        assert phones[0].startswith("Z OW") and phones[1].startswith("Z AY L")
+
+
+def test_predict_g2p_rejects_options_it_does_not_take(monkeypatch, capsys):
+    monkeypatch.delenv("RNN_ZOO_PRESETS_DIR", raising=False)
+    assert cli.main(["predict", "char_lm_shakespeare", "--beam", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "does not take --beam" in err and err.count("\n") == 1
+
+
+def test_export_a_trained_run_directory(trained, tmp_path, capsys):
+    """train -> export: the run directory is served like the preset it would become."""
+    proc, out, _ = trained
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    target = tmp_path / "export"
+    assert cli.main(["export", str(out), "--formats", "saved_model", "tflite", "--out",
+                     str(target)]) == 0
+    manifest = json.loads((target / "export.json").read_text())
+    assert manifest["metadata"]["recipe"] == "breast_cancer"
+    assert manifest["parity"]["ok"] is True
+    assert {a["format"] for a in manifest["artifacts"]} == {"saved_model", "tflite"}
+    assert "parity ok" in capsys.readouterr().out
+
+
+def test_export_refuses_an_unfinished_run_directory(tmp_path, capsys):
+    (tmp_path / "run").mkdir()
+    assert cli.main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "not a finished run directory" in err and err.count("\n") == 1

@@ -10,7 +10,10 @@ import pytest
 MODULES = [
     "rnn_zoo",
     "rnn_zoo.registry",
-    "rnn_zoo.decoding",
+    "rnn_zoo.decoding.parts",
+    "rnn_zoo.decoding.search",
+    "rnn_zoo.decoding.translator",
+    "rnn_zoo.evaluation",
     "rnn_zoo.topologies.one_to_one",
     "rnn_zoo.topologies.one_to_many",
     "rnn_zoo.topologies.many_to_one",

@@ -67,7 +67,7 @@ def check_boundaries(name: str, value) -> list[int]:
 
 
 def check_series(name: str, value) -> np.ndarray:
-    """Returns `value` as a float32 array of shape (T,) or (T, C) with T >= 1."""
+    """Returns `value` as a finite float32 array of shape (T,) or (T, C) with T >= 1."""
     if isinstance(value, (tf.data.Dataset, str, bytes)):
         raise TypeError(f"`{name}` must be a numpy array of shape (T,) or (T, C), "
                         f"got {type(value).__name__}.")
@@ -79,4 +79,10 @@ def check_series(name: str, value) -> np.ndarray:
         raise ValueError(f"`{name}` must have shape (T,) or (T, C), got shape {array.shape}.")
     if array.shape[0] == 0:
         raise ValueError(f"`{name}` must not be empty, got shape {array.shape}.")
+    finite = np.isfinite(array)
+    if not finite.all():
+        where = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise ValueError(f"`{name}` must hold finite values, got {array[where]} at index "
+                         f"{where[0] if len(where) == 1 else where}; fill or drop missing "
+                         "values first.")
     return array

@@ -111,6 +111,7 @@ class Translator(tf.Module):
         self.source_vectorizer = keras.layers.TextVectorization(
             standardize=source_standardize, split=source_split,
             vocabulary=source_vocabulary[len(_SPECIAL):])
+        self.source_vectorizer(tf.constant([""]))  # builds it, so SavedModel export can track it
         self.source_vocabulary = source_vocabulary
         self.target_vocabulary = target_vocabulary
         self.target_tokens = tf.constant(target_vocabulary)
@@ -142,31 +143,46 @@ class Translator(tf.Module):
         tokens = tf.ragged.boolean_mask(tf.gather(self.target_tokens, ids), keep)
         return tf.strings.reduce_join(tokens, axis=1, separator=self.config["target_separator"])
 
-    def codepoints_function(self, *, max_source_length: int, batch_size: int | None = 1):
-        """A `tf.function` over Unicode code points instead of strings, for TFLite.
+    def translate_codepoints(self, codepoints):
+        """Decodes sources given as Unicode code points instead of strings (for TFLite).
 
         TFLite has no builtin kernels for splitting strings, so this entry point takes each
         source as int32 code points (`ord(c)`, right padded with 0) and maps them to ids with a
         gather over a code-point table (upper case folded when the source is lower-cased; code
         points outside the table read as `[UNK]`). Output tokens are strings gathered from the
-        target vocabulary (`""` after the end), which TFLite's builtin GATHER supports.
+        target vocabulary (`""` after the end), which TFLite's builtin GATHER supports. Shapes
+        come from `codepoints`, so tracing it with a static shape gives a static graph.
 
         Args:
-            max_source_length: static source length (>= 1); longer inputs must be cut by the
-                caller.
-            batch_size: static batch size (>= 1), or None for a dynamic batch.
+            codepoints: `(batch, source_time)` int32 tensor.
 
         Returns:
-            A `tf.function` with one input `codepoints` `(batch_size, max_source_length)` int32,
-            returning `tokens` `(batch, max_length)` strings, `ids` and `scores`.
+            Dict with `tokens` `(batch, max_length)` strings, `ids` and `scores`.
         """
+        table, size = self._codepoint_table()
+        codepoints = tf.convert_to_tensor(codepoints, tf.int32)
+        inside = codepoints < size
+        source = tf.where(inside, tf.gather(table, tf.where(inside, codepoints, 0)), 1)
+        found = self.search_ids(tf.where(codepoints > 0, source, 0))
+        before_end = tf.math.cumsum(tf.cast(found.ids <= self.end_id, tf.int32), axis=1) == 0
+        visible = tf.where(tf.logical_and(found.ids > self.end_id, before_end), found.ids, 0)
+        return {"tokens": tf.gather(self.target_tokens, visible), "ids": found.ids,
+                "scores": found.scores}
+
+    def codepoints_function(self, *, max_source_length: int, batch_size: int | None = 1):
+        """`translate_codepoints` as a `tf.function` with input `codepoints`
+        `(batch_size, max_source_length)` int32 (`batch_size=None`: dynamic batch)."""
+        length = check_int("max_source_length", max_source_length)
+        if batch_size is not None:
+            batch_size = check_int("batch_size", batch_size)
+        spec = tf.TensorSpec([batch_size, length], tf.int32, name="codepoints")
+        return tf.function(self.translate_codepoints, input_signature=[spec])
+
+    def _codepoint_table(self):
         if self.config["source_split"] != "character" or self.config["source_standardize"] \
                 not in (None, "lower"):
             raise ValueError("Code-point inputs need a character-level source standardized with "
                              f"None or 'lower'; this translator has {self.config}.")
-        length = check_int("max_source_length", max_source_length)
-        if batch_size is not None:
-            batch_size = check_int("batch_size", batch_size)
         index = {token: i for i, token in enumerate(self.source_vocabulary) if i >= 2}
         lower = self.config["source_standardize"] == "lower"
         # Every code point up to the largest one a vocabulary character (or, when lower-casing,
@@ -174,19 +190,7 @@ class Translator(tf.Module):
         known = [c for t in index for c in (t, t.upper() if lower else t) if len(c) == 1]
         size = max(128, max(map(ord, known), default=0) + 1)
         ids = [0] + [index.get(chr(c).lower() if lower else chr(c), 1) for c in range(1, size)]
-        table = tf.constant(ids, tf.int32)
-
-        def from_codepoints(codepoints):
-            inside = codepoints < size
-            source = tf.where(inside, tf.gather(table, tf.where(inside, codepoints, 0)), 1)
-            found = self.search_ids(tf.where(codepoints > 0, source, 0))
-            before_end = tf.math.cumsum(tf.cast(found.ids <= self.end_id, tf.int32), axis=1) == 0
-            visible = tf.where(tf.logical_and(found.ids > self.end_id, before_end), found.ids, 0)
-            return {"tokens": tf.gather(self.target_tokens, visible), "ids": found.ids,
-                    "scores": found.scores}
-
-        spec = tf.TensorSpec([batch_size, length], tf.int32, name="codepoints")
-        return tf.function(from_codepoints, input_signature=[spec])
+        return tf.constant(ids, tf.int32), size
 
     def _translate(self, texts):
         ids = tf.cast(self.source_vectorizer(texts), tf.int32)

@@ -11,8 +11,8 @@ class MaskedGlobalMaxPooling1D(layers.Layer):
     """Max over time that ignores masked (padded) steps.
 
     Keras's `GlobalMaxPooling1D` ignores the mask, so a padded batch would let padding win the
-    max. A fully masked row returns a very large negative number (float32's lowest) rather
-    than NaN.
+    max. A fully masked row (an empty sequence, e.g. a blank text) returns zeros, so the head
+    after it stays finite (float32's lowest value would overflow to inf, then NaN, in a Dense).
 
     Example:
 
@@ -27,10 +27,12 @@ class MaskedGlobalMaxPooling1D(layers.Layer):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
-        if mask is not None:
-            lowest = ops.full_like(inputs, -3.4e38)
-            inputs = ops.where(ops.expand_dims(mask, -1), inputs, lowest)
-        return ops.max(inputs, axis=1)
+        if mask is None:
+            return ops.max(inputs, axis=1)
+        lowest = ops.full_like(inputs, -3.4e38)
+        pooled = ops.max(ops.where(ops.expand_dims(mask, -1), inputs, lowest), axis=1)
+        any_step = ops.any(mask, axis=1, keepdims=True)
+        return ops.where(any_step, pooled, ops.zeros_like(pooled))
 
     def compute_mask(self, inputs, mask=None):
         return None

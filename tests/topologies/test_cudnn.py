@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import keras
@@ -139,3 +140,75 @@ def test_warning_points_at_the_caller():
     caught = [w for w in caught if issubclass(w.category, CuDNNIneligibleWarning)]
     assert len(caught) == 1
     assert caught[0].filename == __file__
+
+
+# The backends' own checks, read from Keras rather than restated: the TensorFlow backend's
+# `cudnn_ok` (without its GPU probe) and the JAX backend's (with its GPU probe answered "yes").
+TF_RNN = importlib.import_module("keras.src.backend.tensorflow.rnn")
+
+
+def fused_layers(model):
+    return [layer for layer in recurrent_layers(model)
+            if isinstance(layer, (keras.layers.LSTM, keras.layers.GRU))]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_default_layers_pass_the_tensorflow_backends_cudnn_check(name):
+    model, _ = build_recording(name, **tiny_overrides(rnn_zoo.get_spec(name)))
+    for layer in fused_layers(model):
+        args = dict(activation=layer.activation, recurrent_activation=layer.recurrent_activation,
+                    unroll=layer.unroll, use_bias=layer.use_bias)
+        if isinstance(layer, keras.layers.GRU):
+            assert TF_RNN._do_gru_arguments_support_cudnn(**args, reset_after=layer.reset_after)
+        else:
+            assert TF_RNN._do_lstm_arguments_support_cudnn(**args)
+        assert layer.use_cudnn == "auto" and not layer.recurrent_dropout, layer.name
+
+
+@pytest.fixture
+def jax_rnn(monkeypatch):
+    pytest.importorskip("jax")
+    module = importlib.import_module("keras.src.backend.jax.rnn")
+    monkeypatch.setattr(module, "_is_gpu_available", lambda: True)
+    return module
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_default_layers_pass_the_jax_backends_cudnn_check(name, jax_rnn):
+    """LSTM: `jax.experimental.rnn`'s cuDNN kernel; GRU: JAX has none, but Keras's fused scan
+    (input projections precomputed for all steps) has the same conditions plus `reset_after`."""
+    model, _ = build_recording(name, **tiny_overrides(rnn_zoo.get_spec(name)))
+    for layer in fused_layers(model):
+        assert jax_rnn.cudnn_ok(layer.activation, layer.recurrent_activation, layer.unroll,
+                                use_bias=layer.use_bias), layer.name
+        if isinstance(layer, keras.layers.GRU):
+            assert layer.reset_after, layer.name
+
+
+def layer_is_masked(layer) -> bool:
+    inputs = layer.input
+    first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    return getattr(first, "_keras_mask", None) is not None
+
+
+def pads_its_sequences(spec) -> bool:
+    """Whether the variant's input is padded: token sequences (id 0) or a `mask_value`."""
+    tokens = spec.topology != "one_to_one" and (
+        spec.defaults.get("vocab_size") or spec.defaults.get("source_vocab_size"))
+    return bool(tokens) or spec.defaults.get("mask_value") is not None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_mask_reaches_recurrent_layers_only_where_the_input_is_padded(name):
+    """The JAX backend runs LSTM/GRU fused only without a mask (TF's cuDNN takes right-padded
+    masks), so a builder must not mask inputs that carry no padding."""
+    spec = rnn_zoo.get_spec(name)
+    model, _ = build_recording(name, **tiny_overrides(spec))
+    top_level = [layer for layer in model.layers
+                 if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
+    assert top_level
+    if pads_its_sequences(spec):
+        # The encoder (and a decoder reading padded targets) see the padding mask.
+        assert layer_is_masked(top_level[0]), name
+    else:
+        assert not any(layer_is_masked(layer) for layer in top_level), name

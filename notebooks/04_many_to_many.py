@@ -1,0 +1,244 @@
+# %% [markdown]
+# # 04 · Many-to-many: an output at every step, and generated Shakespeare
+#
+# The lecture's motivating example: **predict the next word from the words before it**. Done
+# at the level of characters, it is the synced many-to-many topology: at every step $t$ the
+# network reads character $x_t$, updates its state, and predicts character $x_{t+1}$. Input
+# and target are the same text shifted by one. Trained on Shakespeare, the model learns
+# spelling, names, verse layout and punctuation, and can then **generate** text by sampling a
+# character, feeding it back in, and repeating.
+#
+# Recipe: `char_lm_shakespeare` (`recipes/char_lm_shakespeare.py`). Data: TFDS
+# `tiny_shakespeare` (about 1M characters, its own train / validation / test split),
+# prepared offline from the exact source file in `../shared/tfds_manual`. We train the quick
+# profile (a 1-layer GRU) to see learning happen, and generate with the committed preset
+# `char_lm_shakespeare` (a 2-layer LSTM of 512 units, validation loss 1.40 nats/char).
+#
+# Runs on a CPU in a few minutes (`RNN_ZOO_NOTEBOOK_FAST=1`, set by the tests, trains 40
+# batches and generates short samples). Runs go to `$RNN_ZOO_NOTEBOOK_OUT` or a temporary
+# folder.
+
+# %%
+import os
+import tempfile
+from pathlib import Path
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+import rnn_zoo
+from recipes import char_lm_shakespeare
+from rnn_zoo.data import char_vectorizer, vocabulary_of
+from rnn_zoo.presets import get_preset, read_vocabulary
+from rnn_zoo.training import read_history
+
+FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
+OUT = Path(os.environ.get("RNN_ZOO_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="rnn_zoo_"))
+QUICK = char_lm_shakespeare.PROFILES["quick"]
+
+# %% [markdown]
+# ## The data: text in, the same text shifted by one out
+#
+# The recipe's `load_texts` returns the three splits as strings. A character vectorizer
+# adapted on the train text maps every character to an id (0 is padding, 1 unknown).
+
+# %%
+texts = char_lm_shakespeare.load_texts()
+for split, text in texts.items():
+    print(f"{split:>10}: {len(text):>9,} characters")
+print("\n" + texts["train"][:250])
+
+vectorizer = char_vectorizer([texts["train"]])
+vocabulary = vocabulary_of(vectorizer)
+print(f"vocabulary: {len(vocabulary)} ids, e.g. {vocabulary[2:20]}")
+
+# %% [markdown]
+# For a chunk of text, the inputs are its characters 1..n and the targets characters 2..n+1.
+# Every step has a target, which is what makes this many-to-many *synced*.
+
+# %%
+chunk = texts["train"][:13]
+ids = np.asarray(vectorizer([chunk]))[0]
+print(f"{'step':>4}  {'input':>5} {'id':>3}  ->  {'target':>6}")
+for t in range(len(chunk) - 1):
+    print(f"{t:>4}  {chunk[t]!r:>5} {ids[t]:>3}  ->  {chunk[t + 1]!r:>6}")
+
+# %% [markdown]
+# ## The model: one prediction per step
+#
+# `many_to_many_gru` (the quick profile's model) embeds each id, runs a GRU with
+# `return_sequences=True`, and applies the same `Dense` layer to the state of every step: the
+# output has a time axis, `(batch, time, vocabulary)` logits.
+
+# %%
+model = rnn_zoo.get_model(QUICK.model, vocab_size=len(vocabulary), num_classes=len(vocabulary),
+                          units=QUICK.units, embedding_dim=QUICK.embedding_dim)
+for layer in model.layers:
+    print(f"{layer.name:<10} {type(layer).__name__:<10} output {layer.output.shape}")
+
+# %% [markdown]
+# ## Training the quick profile
+#
+# The recipe trains on chunks of 100 characters with the shared driver, then measures the
+# mean cross-entropy (nats per character) on the validation and test text next to unigram and
+# bigram character models fitted on the train text in the same run. The driver logs one row
+# per epoch; to see the learning curve within an epoch as well, we pass a stock Keras
+# `LambdaCallback` that records the training loss after every batch.
+
+# %%
+class StopAfter(keras.callbacks.Callback):
+    """Ends training after `batches` batches (only in the fast mode of the tests)."""
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch + 1 >= self.batches:
+            self.model.stop_training = True
+
+
+running = []  # Keras reports the mean loss of the epoch so far after each batch
+record = keras.callbacks.LambdaCallback(
+    on_train_batch_end=lambda batch, logs: running.append((batch, logs["loss"])))
+run_dir = OUT / "char_lm_shakespeare"
+callbacks = [record, StopAfter(40)] if FAST else [record]
+metrics = char_lm_shakespeare.run(profile="quick", out_dir=run_dir, epochs=1 if FAST else None,
+                                  verbose=0, callbacks=callbacks)
+test, baselines = metrics["test"], metrics["baselines"]
+print(f"quick GRU: validation {test['validation_loss']:.3f} nats/char "
+      f"({test['validation_bits_per_char']:.2f} bits), next-character accuracy "
+      f"{test['validation_accuracy']:.3f}")
+for name, values in baselines.items():
+    print(f"{name:>9}: validation {values['validation_loss']:.3f} nats/char")
+
+# %%
+# Batches are all the same size (the train pipeline drops the remainder), so the loss of batch
+# b is (b + 1) * mean_b - b * mean_(b-1), with the mean restarting every epoch.
+batch_loss = np.array([(b + 1) * m - b * running[i - 1][1] if b > 0 else m
+                       for i, (b, m) in enumerate(running)])
+smooth = np.convolve(batch_loss, np.ones(10) / 10, mode="valid")
+history = read_history(run_dir / "history.csv")
+steps_per_epoch = len(running) // len(history["epoch"])
+preset = get_preset("char_lm_shakespeare")
+full = read_history(preset.path / "history.csv")
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+left.plot(batch_loss, color="tab:blue", alpha=0.25, lw=1)
+left.plot(np.arange(len(smooth)) + 9, smooth, color="tab:blue", label="train (per batch)")
+left.plot((np.asarray(history["epoch"]) + 1) * steps_per_epoch, history["val_loss"], "o",
+          color="tab:orange", ms=8, label="validation (end of epoch)")
+left.set(xlabel="training step (batch of 64 x 100 characters)", ylabel="loss (nats/char)",
+         title="Quick profile: 1-layer GRU, 128 units")
+right.plot(np.asarray(full["epoch"]) + 1, full["loss"], "o-", label="train")
+right.plot(np.asarray(full["epoch"]) + 1, full["val_loss"], "o-", label="validation")
+right.set(xlabel="epoch", title="The preset's run: 2-layer LSTM, 512 units (full profile)")
+right.xaxis.set_major_locator(MaxNLocator(integer=True))
+for ax in (left, right):
+    for name, style in (("unigram", ":"), ("bigram", "--")):
+        ax.axhline(baselines[name]["validation_loss"], color="gray", ls=style,
+                   label=f"{name} baseline")
+    ax.grid(alpha=0.3)
+    ax.legend()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Within a few dozen steps the GRU passes the bigram model (which only knows the
+# previous character); everything below that line comes from the state carrying more than
+# one character of context. Here is the quick model's own sample, drawn by the recipe at
+# temperature 0.8:
+
+# %%
+print(metrics["test"]["samples"]["0.8"])
+
+# %% [markdown]
+# ## One prediction per character: where is the text surprising?
+#
+# Run the preset over a passage of validation text it never trained on. At every step it
+# outputs a distribution over the next character; the **surprisal** $-\log_2 p(x_{t+1})$ is
+# the number of bits the model needs for the character that actually came. Colouring each
+# character by it shows what the state has learned: the rest of a word is cheap, the start
+# of a new word or a name is expensive.
+
+# %%
+preset_model = rnn_zoo.load_pretrained("char_lm_shakespeare")
+preset_vocabulary = read_vocabulary(preset)
+index = {ch: i for i, ch in enumerate(preset_vocabulary)}
+start = texts["validation"].index("\n\n", 1000) + 2
+passage = texts["validation"][start:start + 101]
+passage_ids = np.asarray([[index.get(ch, 1) for ch in passage]], np.int32)
+logits = preset_model.predict_on_batch(passage_ids[:, :-1])[0]  # (100, vocabulary)
+log_probs = np.asarray(keras.ops.log_softmax(logits, axis=-1))
+surprisal = -log_probs[np.arange(100), passage_ids[0, 1:]] / np.log(2)
+print(f"mean surprisal over the passage: {surprisal.mean():.2f} bits/char")
+
+fig, ax = plt.subplots(figsize=(10, 2.8))
+colors = plt.get_cmap("Reds")
+row, col = 0, 0
+ax.text(0, 0, passage[0], family="monospace", fontsize=13, ha="center", va="center")
+for ch, bits in zip(passage[1:], surprisal, strict=True):
+    col += 1
+    if ch == "\n":
+        row, col = row + 1, -1
+        continue
+    ax.text(col, -row, ch, family="monospace", fontsize=13, ha="center", va="center",
+            bbox={"boxstyle": "square,pad=0.15", "fc": colors(min(bits / 8, 1.0)), "ec": "none"})
+width = max(len(line) for line in passage.splitlines())
+ax.set(xlim=(-1, width + 1), ylim=(-row - 0.7, 0.7))
+ax.axis("off")
+sm = plt.cm.ScalarMappable(cmap=colors, norm=plt.Normalize(0, 8))
+fig.colorbar(sm, ax=ax, label="surprisal (bits)", fraction=0.03)
+ax.set_title("Each character coloured by how surprising the preset found it")
+plt.show()
+
+# %% [markdown]
+# ## Temperature: reshaping the next-character distribution
+#
+# To generate, we sample the next character from $\operatorname{softmax}(z / T)$, where $z$
+# are the logits and $T$ the **temperature**. $T < 1$ sharpens the distribution towards the
+# most likely character (safe, repetitive text); $T > 1$ flattens it (varied, then
+# misspelled text). Here is the preset's distribution for the character after a prompt.
+
+# %%
+prompt = "ROMEO:\nBut soft, what light through yonder window breaks? It is the "
+prompt_ids = np.asarray([[index.get(ch, 1) for ch in prompt]], np.int32)
+last = np.asarray(preset_model.predict_on_batch(prompt_ids))[0, -1].astype(np.float64)
+last[:2] = -np.inf  # padding and unknown are never sampled (as in the recipe's `sample`)
+top = np.argsort(last)[::-1][:8]
+fig, axes = plt.subplots(1, 3, figsize=(12, 3), sharey=True)
+for ax, temperature in zip(axes, (0.5, 1.0, 1.5), strict=True):
+    probs = np.exp((last - last[2:].max()) / temperature)
+    probs /= probs.sum()
+    labels = [{" ": "space", "\n": "newline"}.get(preset_vocabulary[i], preset_vocabulary[i])
+              for i in top]
+    ax.bar(labels, probs[top])
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.set(title=f"T = {temperature}", xlabel="next character")
+axes[0].set_ylabel("probability")
+fig.suptitle(f"p(next character | ...{prompt[-30:]!r})")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Generated Shakespeare at several temperatures
+#
+# The recipe's `sample` generates one character at a time: run the model over the last 100
+# characters (the training chunk length), sample from the tempered distribution, append,
+# repeat. Same prompt, same random seed, four temperatures.
+
+# %%
+length = 30 if FAST else 400
+for temperature in (0.2, 0.5, 0.8, 1.2):
+    text = char_lm_shakespeare.sample(preset_model, preset_vocabulary, prompt="ROMEO:\n",
+                                      length=length, temperature=temperature, seed=1)
+    print(f"==== temperature {temperature} ====\n{text}\n")
+
+# %% [markdown]
+# At 0.2 the text is well spelled but loops on the most likely phrases; around 0.5-0.8 it
+# reads like (nonsensical) Shakespeare, with speaker names, line breaks and verse rhythm; at
+# 1.2 the rarer choices compound and words start to break. All of it comes from one
+# next-character predictor applied at every step: the synced many-to-many topology. The
+# encoder-decoder topology (translation, pronunciation) is the subject of notebook 05.

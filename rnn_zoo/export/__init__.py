@@ -1,0 +1,62 @@
+"""Export that deploys: `.keras`, SavedModel, TFLite (float32, int8) and ONNX, checked for parity
+in a fresh process that never imports rnn_zoo.
+
+>>> import rnn_zoo
+>>> model = rnn_zoo.get_model("many_to_one_lstm", vocab_size=100, num_classes=2, units=8)
+>>> result = rnn_zoo.export(model, "/tmp/lstm")                          # doctest: +SKIP
+>>> result.manifest["parity"]["ok"]                                      # doctest: +SKIP
+True
+
+Beyond a plain Keras model, `export` takes a `Servable`: named serving functions (`Endpoint`s)
+of a dict of tensors, the objects that hold their state, the parity inputs, and the reference
+that computes the expected outputs. That is the extension point for models whose serving
+function is more than `model(inputs)`: in-graph text preprocessing (`rnn_zoo.export.text`), a
+decoding loop. Presets get theirs from `rnn_zoo.export.presets.servable_for`.
+"""
+
+import sys
+import types
+
+from rnn_zoo.export.api import (
+    DEFAULT_FORMATS,
+    FORMATS,
+    MANIFEST,
+    ExportResult,
+    export,
+    load_result,
+)
+from rnn_zoo.export.formats import ExportError
+from rnn_zoo.export.limitations import KNOWN_LIMITATIONS
+from rnn_zoo.export.parity import ATOL, RTOL, ParityError, check_parity
+from rnn_zoo.export.servable import Endpoint, Servable, example_inputs, keras_servable
+
+__all__ = [
+    "ATOL",
+    "DEFAULT_FORMATS",
+    "Endpoint",
+    "ExportError",
+    "ExportResult",
+    "FORMATS",
+    "KNOWN_LIMITATIONS",
+    "MANIFEST",
+    "ParityError",
+    "RTOL",
+    "Servable",
+    "check_parity",
+    "example_inputs",
+    "export",
+    "keras_servable",
+    "load_result",
+]
+
+
+class _CallableModule(types.ModuleType):
+    """`rnn_zoo.export` is this package and also callable as the `export` function, so both
+    `rnn_zoo.export(model, directory)` and `rnn_zoo.export.check_parity(...)` work (binding the
+    function to the package's name would hide the package)."""
+
+    def __call__(self, *args, **kwargs):
+        return export(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

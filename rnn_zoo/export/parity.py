@@ -1,0 +1,194 @@
+"""The parity check: every artifact, loaded in a fresh process that never imports rnn_zoo.
+
+`export()` stores the parity inputs and the Keras outputs (`parity_cases.npz`) and the artifact
+list (`export.json`) next to the artifacts. `check_parity(results)` writes one job for all of
+them and runs `_standalone_runner.py` once, as `python -I <file>` from a scratch directory, so
+neither the checkout nor `PYTHONPATH` is on its path and an import hook refuses rnn_zoo. One
+process checks many artifacts, because importing TensorFlow costs seconds.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rnn_zoo.export import _standalone_runner
+
+RUNNER = Path(_standalone_runner.__file__).resolve()
+CASES = "parity_cases.npz"
+# A float32 artifact passes when |artifact - keras| <= ATOL + RTOL * |keras| everywhere. The
+# relative term is about 8 float32 ulps: it only matters for outputs larger than 1 in
+# magnitude (logits of 17 are 1.9e-6 apart at float32 precision), and the raw maximum
+# absolute difference is always recorded next to the verdict.
+ATOL = 1e-5
+RTOL = 1e-6
+
+
+class ParityError(RuntimeError):
+    """An artifact did not load, run or match Keras; the message names every failing file."""
+
+
+def write_cases(path: Path, servable, endpoints: Sequence[str]) -> dict:
+    """Runs `servable.reference` on its examples; saves inputs and outputs to `path` (npz).
+
+    Returns `{endpoint: {output name: {"dtype", "shape"}}}` (the batch dimension as None).
+    """
+    arrays, outputs = {}, {}
+    for endpoint in endpoints:
+        for index, inputs in enumerate(servable.examples[endpoint]):
+            inputs = {k: _storable(v) for k, v in inputs.items()}
+            expected = {k: _storable(v) for k, v in
+                        servable.reference(endpoint, inputs).items()}
+            for name, value in inputs.items():
+                arrays[f"{endpoint}/{index}/in/{name}"] = value
+            for name, value in expected.items():
+                arrays[f"{endpoint}/{index}/out/{name}"] = value
+            outputs.setdefault(endpoint, {
+                name: {"dtype": "string" if v.dtype.kind == "S" else str(v.dtype),
+                       "shape": [None, *v.shape[1:]]} for name, v in expected.items()})
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path)
+    return outputs
+
+
+def _storable(value) -> np.ndarray:
+    """A NumPy array that `np.load(allow_pickle=False)` reads back: strings as UTF-8 bytes."""
+    array = np.asarray(value)
+    if array.dtype.kind in "OU":
+        flat = [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in array.ravel()]
+        array = np.array(flat, dtype=np.bytes_).reshape(array.shape)
+    return array
+
+
+def _job_entry(result, artifact: dict, *, atol: float, rtol: float) -> dict:
+    return {
+        "id": f"{result.directory}::{artifact['format']}",
+        "format": artifact["format"],
+        "path": str(result.directory / artifact["path"]),
+        "sha256": artifact["sha256"],
+        "bytes": artifact["bytes"],
+        "endpoints": artifact["endpoints"],
+        "cases": str(result.directory / CASES),
+        "mode": "approximate" if artifact["format"] == "tflite_int8" else "exact",
+        "atol": atol,
+        "rtol": rtol,
+        "needs_rnn_zoo": bool(artifact.get("needs_rnn_zoo")),
+    }
+
+
+def run_runner(entries: list[dict], *, timeout: float) -> list[dict]:
+    """Runs the standalone runner on job `entries`; returns one result per entry (in order)."""
+    with tempfile.TemporaryDirectory(prefix="rnn_zoo_parity_") as tmp:
+        job, report = Path(tmp) / "job.json", Path(tmp) / "report.jsonl"
+        job.write_text(json.dumps({
+            "rnn_zoo_path": str(Path(__file__).resolve().parents[2]),
+            "artifacts": entries,
+        }), encoding="utf-8")
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-I", str(RUNNER), str(job), str(report)],
+                cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
+            failure = None if proc.returncode == 0 else (
+                f"the parity runner exited with status {proc.returncode}: "
+                + " ".join(proc.stderr.strip().splitlines()[-3:])[:500])
+        except subprocess.TimeoutExpired:
+            failure = f"the parity runner did not finish within {timeout:g} s"
+        lines = report.read_text(encoding="utf-8").splitlines() if report.exists() else []
+    records = [json.loads(line) for line in lines if line.strip()]
+    found = {r["id"]: r for r in records if r.get("event") == "result"}
+    done = next((r for r in records if r.get("event") == "done"), None)
+    started = [r["id"] for r in records if r.get("event") == "start"]
+    results = []
+    for entry in entries:
+        if entry["id"] in found:
+            results.append(found[entry["id"]])
+            continue
+        name = Path(entry["path"]).name
+        if started and started[-1] == entry["id"]:
+            error = f"{name} ({entry['format']}): the runner crashed while checking it"
+        else:
+            error = f"{name} ({entry['format']}): not checked"
+        results.append({"id": entry["id"], "format": entry["format"], "ok": False,
+                        "error": f"{error} ({failure or 'no result'})"})
+    if done is not None:
+        for result in results:
+            result["runner_modules"] = done["modules"]
+    return results
+
+
+def check_parity(results, *, atol: float = ATOL, rtol: float = RTOL,
+                 timeout: float = 1800, raise_on_failure: bool = True,
+                 write: bool = True) -> list[dict]:
+    """Checks the artifacts of one or more exports in one fresh process; records the verdicts.
+
+    Every artifact listed in each export's `export.json` is loaded by `_standalone_runner.py`
+    in a new `python -I` process that cannot import rnn_zoo, fed the stored parity inputs and
+    compared with the stored Keras outputs: float32 artifacts must satisfy
+    `|artifact - keras| <= atol + rtol * |keras|`; int8 artifacts must run and give finite
+    outputs of the right shape (their accuracy cost is measured on real data instead). The
+    verdicts are written into each `export.json` under `"parity"`.
+
+    Args:
+        results: an `ExportResult` or a list of them (from `export(..., check=False)`).
+        atol: absolute tolerance for float32 artifacts.
+        rtol: relative tolerance for float32 artifacts (0 for a pure absolute bound).
+        timeout: seconds before the runner is stopped.
+        raise_on_failure: raise `ParityError` (one line naming every failing file) if any
+            artifact fails; otherwise just return the results.
+        write: write the verdicts into each `export.json` (False: only into
+            `result.manifest`, e.g. to re-check committed, checksummed artifacts).
+
+    Returns:
+        One result dict per artifact: `ok`, `max_abs_diff`, `error`, `rnn_zoo_loaded`, the
+        runtime used and the per-case details.
+    """
+    from rnn_zoo.export.api import ExportResult
+
+    results = [results] if isinstance(results, ExportResult) else list(results)
+    for result in results:
+        if not isinstance(result, ExportResult):
+            raise TypeError(f"`results` must hold ExportResult objects, got "
+                            f"{type(result).__name__}.")
+    entries, owners = [], []
+    for result in results:
+        for artifact in result.manifest["artifacts"]:
+            entries.append(_job_entry(result, artifact, atol=atol, rtol=rtol))
+            owners.append(result)
+    found = run_runner(entries, timeout=timeout) if entries else []
+    checked = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    for result in results:
+        mine = [(e, f) for e, f, o in zip(entries, found, owners, strict=True) if o is result]
+        result.manifest["parity"] = {
+            "checked": checked,
+            "process": "fresh `python -I` process; rnn_zoo import blocked (see rnn_zoo_loaded)",
+            "atol": atol,
+            "rtol": rtol,
+            "ok": all(f["ok"] for _, f in mine),
+            "artifacts": {e["format"]: _summary(f) for e, f in mine},
+        }
+        if write:
+            result.write_manifest()
+    failures = [f["error"] for f in found if not f["ok"]]
+    if failures and raise_on_failure:
+        raise ParityError(f"Parity check failed for {len(failures)} artifact(s): "
+                          + " | ".join(failures))
+    return found
+
+
+def _summary(found: dict) -> dict:
+    keys = ("ok", "max_abs_diff", "argmax_agreement", "error", "runtime", "rnn_zoo_loaded",
+            "seconds")
+    summary = {k: found[k] for k in keys if k in found and found[k] is not None}
+    summary["cases"] = len(found.get("cases", []))
+    return summary

@@ -1,0 +1,250 @@
+"""Raw strings in: text presets exported with their vectorization inside the serving function.
+
+The SavedModel's `serving_default` takes a batch of raw strings and runs, in TensorFlow ops,
+exactly what the recipe does in Python before calling the model, then returns the model's
+outputs and a readable answer. `serve_tokens` (and the TFLite / ONNX / `.keras` artifacts) take
+the token ids, because the stock TFLite interpreter has no string/regex ops; the vocabulary
+ships beside them (`vocabulary.txt`).
+
+- `char_lm_shakespeare`: characters -> ids (the preset's vocabulary, OOV id 1), as
+  `recipes.char_lm_shakespeare.sample` does; returns `logits` and `next_character` (the most
+  likely character after the text, padding and OOV excluded).
+- `tweet_sentiment`: `recipes.tweet_sentiment.tokenize` rewritten with `tf.strings` (RE2),
+  unknown @handles -> `<user>`, word ids, the first `max_length` tokens; returns `logits` and
+  `label`. `tests/export/test_text.py` checks it token for token against the Python tokenizer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from rnn_zoo.export.servable import MODEL_OUTPUT, Endpoint, Servable, call_model
+
+OOV_ID = 1
+TOKENS_ENDPOINT = "serve_tokens"
+
+
+def lookup_table(vocabulary: list[str]) -> tf.lookup.StaticHashTable:
+    """token -> id (its index in `vocabulary`; id 0 is padding), unknown tokens -> OOV id 1."""
+    keys = tf.constant(vocabulary[2:], tf.string)
+    values = tf.range(2, len(vocabulary), dtype=tf.int64)
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(keys, values),
+                                     default_value=OOV_ID)
+
+
+def _dense_ids(ids: tf.RaggedTensor) -> tf.Tensor:
+    """Right-padded int32 ids with at least one column (an empty text is one padding step)."""
+    dense = tf.cast(ids.to_tensor(default_value=0), tf.int32)
+    return tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])
+
+
+def _pad_rows(rows: list[list[int]]) -> np.ndarray:
+    width = max(1, max((len(r) for r in rows), default=0))
+    out = np.zeros((len(rows), width), np.int32)
+    for i, row in enumerate(rows):
+        out[i, :len(row)] = row
+    return out
+
+
+def _token_cases(rows: list[list[int]]) -> list[dict[str, np.ndarray]]:
+    """A padded batch of the rows, then each row alone (masks and variable lengths)."""
+    return [{"tokens": _pad_rows(rows)}] + [{"tokens": _pad_rows([r])} for r in rows]
+
+
+def _text_servable(model, *, name, vectorize_graph, vectorize_python, respond_graph,
+                   respond_python, examples, track, metadata) -> Servable:
+    """A servable with `serving_default` (strings) and `serve_tokens` (the Keras model)."""
+    tokens_spec = {model.inputs[0].name: tf.TensorSpec([None, None], tf.int32)}
+    input_name = model.inputs[0].name
+
+    def serve_text(inputs):
+        ids = vectorize_graph(inputs["text"])
+        logits = call_model(model, {input_name: ids})
+        return respond_graph(ids, logits)
+
+    def serve_tokens(inputs):
+        return {MODEL_OUTPUT: call_model(model, inputs)}
+
+    def reference(endpoint, inputs):
+        import keras
+
+        if endpoint == TOKENS_ENDPOINT:
+            return {MODEL_OUTPUT: keras.ops.convert_to_numpy(call_model(model, inputs))}
+        texts = [t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in inputs["text"]]
+        ids = _pad_rows([vectorize_python(t) for t in texts])
+        logits = keras.ops.convert_to_numpy(call_model(model, {input_name: ids}))
+        return respond_python(ids, logits)
+
+    token_rows = [vectorize_python(t) for t in examples]
+    return Servable(
+        name=name,
+        endpoints={
+            "serving_default": Endpoint(serve_text, {"text": tf.TensorSpec([None], tf.string)}),
+            TOKENS_ENDPOINT: Endpoint(serve_tokens, tokens_spec),
+        },
+        track=[model, *track],
+        reference=reference,
+        examples={"serving_default": [{"text": np.asarray(examples, dtype=object)}],
+                  TOKENS_ENDPOINT: _token_cases(token_rows)},
+        tflite_endpoints=(TOKENS_ENDPOINT,),
+        keras_model=model,
+        model_endpoint=TOKENS_ENDPOINT,
+        metadata=metadata,
+        tflite_track=[model],  # the lookup tables serve the string endpoint only
+    )
+
+
+# --- characters --------------------------------------------------------------------------------
+
+CHAR_EXAMPLES = (
+    "ROMEO:\nBut soft, what light through yonder window breaks?",
+    "JULIET:\nO Romeo, Romeo! wherefore art thou",
+    "First Citizen:\nWe are accounted poor citizens, the patricians good.",
+    "KING HENRY:",
+    "zzz ~ unseen characters: é ✓",
+)
+
+
+def char_lm_servable(model, vocabulary: list[str], *, name: str,
+                     examples=CHAR_EXAMPLES, metadata=None) -> Servable:
+    """A character language model that takes raw text: `{"text"}` -> `{"logits",
+    "next_character"}` (the most likely character after each text, never padding or OOV)."""
+    vocabulary = list(vocabulary)
+    table = lookup_table(vocabulary)
+    index = {ch: i for i, ch in enumerate(vocabulary)}
+    vocab_tensor = tf.constant(vocabulary, tf.string)
+
+    def vectorize_graph(texts):
+        return _dense_ids(table.lookup(tf.strings.unicode_split(texts, "UTF-8")))
+
+    def vectorize_python(text):
+        return [index.get(ch, OOV_ID) for ch in text]
+
+    def respond_graph(ids, logits):
+        last = tf.maximum(tf.reduce_sum(tf.cast(ids != 0, tf.int32), axis=1) - 1, 0)
+        final = tf.gather(logits, last, axis=1, batch_dims=1)
+        best = tf.argmax(final[:, 2:], axis=-1, output_type=tf.int32) + 2
+        return {"logits": logits, "next_character": tf.gather(vocab_tensor, best)}
+
+    def respond_python(ids, logits):
+        last = np.maximum((ids != 0).sum(axis=1) - 1, 0)
+        final = logits[np.arange(len(ids)), last]
+        best = final[:, 2:].argmax(axis=-1) + 2
+        return {"logits": logits,
+                "next_character": np.asarray([vocabulary[i] for i in best], dtype=object)}
+
+    return _text_servable(
+        model, name=name, vectorize_graph=vectorize_graph, vectorize_python=vectorize_python,
+        respond_graph=respond_graph, respond_python=respond_python, examples=list(examples),
+        track=[table],
+        metadata={"serving_default": "raw text -> logits per character and the most likely "
+                                     "next character",
+                  "serve_tokens": "character ids (vocabulary.txt line number = id; 0 padding, "
+                                  "1 OOV) -> logits",
+                  **(metadata or {})})
+
+
+# --- tweets ------------------------------------------------------------------------------------
+
+# RE2 has no Unicode-aware \w/\s and no back-references; these classes follow Python's `re` on
+# str (\w = letters, digits, underscore; \s = Unicode whitespace).
+_W = r"\p{L}\p{N}_"
+_SPACE = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]+"
+_EMOTICON = r"[:;=][-o'^]?[)(\]\[dp/\\|*3]|<3|\^_?\^|[)(\]\[][-o'^]?[:;=]"
+_TOKEN = rf"<url>|{_EMOTICON}|@[{_W}]+|[{_W}]+(?:'[{_W}]+)*|[!?]+|[^{_W}\s]"
+# html.unescape for the entities tweets carry (the check against the recipe counts the rest).
+_ENTITIES = (
+    (r"&(?:quot|QUOT);?|&#0*34;|&#[xX]0*22;", '"'),
+    (r"&(?:apos);|&#0*39;|&#[xX]0*27;", "'"),
+    (r"&(?:lt|LT);?|&#0*60;|&#[xX]0*3[cC];", "<"),
+    (r"&(?:gt|GT);?|&#0*62;|&#[xX]0*3[eE];", ">"),
+    (r"&nbsp;?|&#0*160;|&#[xX]0*[aA]0;", "\u00a0"),
+    # Last, so that "&amp;lt;" becomes "&lt;" exactly as html.unescape leaves it.
+    (r"&(?:amp|AMP);?|&#0*38;|&#[xX]0*26;", "&"),
+)
+_DIGITS = r"[\p{Nd}\x{b2}\x{b3}\x{b9}\x{2070}\x{2074}-\x{2079}\x{2080}-\x{2089}]+"
+
+
+def tweet_tokens(texts: tf.Tensor) -> tf.RaggedTensor:
+    """`recipes.tweet_sentiment.tokenize` in TensorFlow ops: a batch of tweets -> tokens.
+
+    HTML entities unescaped (the common ones), lower-cased, URLs -> `<url>`, letters repeated
+    4+ times cut to 3, tokens found with the recipe's pattern, digit runs -> `<num>`, runs of
+    `!`/`?` cut to 3.
+    """
+    text = texts
+    for pattern, replacement in _ENTITIES:
+        text = tf.strings.regex_replace(text, pattern, replacement.replace("\\", "\\\\"))
+    text = tf.strings.lower(text, encoding="utf-8")
+    # One space for any Unicode whitespace: RE2's \s and \S are ASCII-only.
+    text = tf.strings.regex_replace(text, _SPACE, " ")
+    text = tf.strings.regex_replace(text, r"https?://\S+|www\.\S+", " <url> ")
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        text = tf.strings.regex_replace(text, letter + "{4,}", letter * 3)
+    # Every non-space character belongs to some match, so spacing out the matches and
+    # splitting on spaces yields exactly re.findall's tokens.
+    tokens = tf.strings.split(tf.strings.regex_replace(text, _TOKEN, r" \0 "))
+    tokens = tf.ragged.map_flat_values(
+        lambda t: tf.where(tf.strings.regex_full_match(t, _DIGITS), "<num>", t), tokens)
+    return tf.ragged.map_flat_values(
+        lambda t: tf.strings.regex_replace(t, r"^([!?]{3})[!?]+$", r"\1"), tokens)
+
+
+TWEET_EXAMPLES = (
+    "I love this!!!!! soooooo happy :) #blessed",
+    "@someone_unknown_xyz this is the worst day ever :-( http://t.co/abc",
+    "meh. it's ok I guess &amp; whatever, 2 hours wasted",
+    "Can't wait for the game tonight <3 <3",
+    "Ünïcödé tweet — with “quotes” and 😀 emoji ?!?!",
+)
+
+
+def tweet_sentiment_servable(model, vocabulary: list[str], *, name: str, classes,
+                             max_length: int, tokenize=None, examples=TWEET_EXAMPLES,
+                             metadata=None) -> Servable:
+    """A tweet classifier that takes raw tweets: `{"text"}` -> `{"logits", "label"}`.
+
+    `tokenize` is the recipe's Python tokenizer, used by the parity reference (default:
+    `recipes.tweet_sentiment.tokenize`), so the check compares the in-graph tokenizer with it.
+    """
+    if tokenize is None:
+        from recipes.tweet_sentiment import tokenize
+    vocabulary, classes = list(vocabulary), list(classes)
+    table = lookup_table(vocabulary)
+    known = set(vocabulary)
+    index = {t: i for i, t in enumerate(vocabulary)}
+    user_id = index.get("<user>", OOV_ID)
+    class_tensor = tf.constant(classes, tf.string)
+
+    def vectorize_graph(texts):
+        tokens = tweet_tokens(texts)
+        ids = tf.ragged.map_flat_values(table.lookup, tokens)
+        # An unknown @handle is `<user>` (the recipe's `_join`), any other unknown token OOV.
+        handle = tf.ragged.map_flat_values(lambda t: tf.strings.regex_full_match(t, "@.*"),
+                                           tokens)
+        ids = tf.ragged.map_flat_values(
+            lambda i, h: tf.where((i == OOV_ID) & h, tf.constant(user_id, tf.int64), i),
+            ids, handle)
+        return _dense_ids(ids[:, :max_length])
+
+    def vectorize_python(text):
+        tokens = [t if t in known or t[0] != "@" else "<user>" for t in tokenize(text)]
+        return [index.get(t, OOV_ID) for t in tokens][:max_length]
+
+    def respond_graph(ids, logits):
+        best = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        return {"logits": logits, "label": tf.gather(class_tensor, best)}
+
+    def respond_python(ids, logits):
+        return {"logits": logits,
+                "label": np.asarray([classes[i] for i in logits.argmax(-1)], dtype=object)}
+
+    return _text_servable(
+        model, name=name, vectorize_graph=vectorize_graph, vectorize_python=vectorize_python,
+        respond_graph=respond_graph, respond_python=respond_python, examples=list(examples),
+        track=[table],
+        metadata={"serving_default": "raw tweets -> class logits and label",
+                  "serve_tokens": "word ids from the recipe's tokenizer and vocabulary.txt "
+                                  f"(first {max_length} tokens) -> logits",
+                  "classes": classes, **(metadata or {})})

@@ -1,0 +1,104 @@
+"""TFLite conversion that the stock interpreter can run, and the record of what it needs.
+
+The stock LiteRT interpreter (`ai_edge_litert` or `tf.lite.Interpreter`) has builtin ops only:
+no Flex delegate. Converting a Keras LSTM/GRU with a dynamic batch dimension gives
+`FlexTensorListReserve` and friends, which it refuses. With the batch dimension fixed, the
+recurrent loop becomes a builtin `WHILE` over builtin ops and the time axis can stay dynamic
+(the signature runner resizes it per call). So every endpoint is converted with a static batch
+size and `TFLITE_BUILTINS` only; `SELECT_TF_OPS` is a recorded fallback, used only when the
+builtin-only conversion fails, with the converter's reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+import tensorflow as tf
+
+BUILTIN_ONLY = "builtin ops only; runs in the stock LiteRT interpreter"
+NEEDS_FLEX = "needs the Flex delegate (SELECT_TF_OPS); the stock interpreter cannot run it"
+
+
+def convert(saved_model_dir: str, *, signature_keys, quantize: bool) -> tuple[bytes, dict]:
+    """Converts the SavedModel's `signature_keys` to one TFLite flatbuffer.
+
+    Args:
+        saved_model_dir: a SavedModel whose signatures have a static batch dimension.
+        signature_keys: the signatures to convert (they become the TFLite signatures).
+        quantize: dynamic-range int8 (`Optimize.DEFAULT`, no representative dataset): weights
+            stored as int8, activations in float.
+
+    Returns:
+        `(flatbuffer, facts)`; `facts` has `ops` (sorted op names), `select_tf_ops` (bool),
+        `select_tf_ops_reason` (the builtin-only converter's error, or None), `runs_on`.
+    """
+    def converter(select: bool):
+        conv = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir,
+                                                        signature_keys=list(signature_keys))
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS] + (
+            [tf.lite.OpsSet.SELECT_TF_OPS] if select else [])
+        if quantize:
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        return conv
+
+    reason = None
+    with quiet_tf_logger():
+        try:
+            flatbuffer = converter(select=False).convert()
+        except Exception as e:  # noqa: BLE001 - ConverterError and friends: fall back, say why
+            reason = " ".join(str(e).split())[:500]
+            flatbuffer = converter(select=True).convert()
+    ops = op_names(flatbuffer)
+    flex = [op for op in ops if op.startswith("Flex")]
+    facts = {
+        "ops": ops,
+        "select_tf_ops": reason is not None,
+        "select_tf_ops_reason": reason,
+        "flex_ops": flex,
+        "runs_on": NEEDS_FLEX if flex else BUILTIN_ONLY,
+    }
+    return flatbuffer, facts
+
+
+@functools.cache
+def _builtin_names() -> dict[int, str]:
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    return {code: name for name, code in vars(schema.BuiltinOperator).items()
+            if not name.startswith("_") and isinstance(code, int)}
+
+
+def op_names(flatbuffer: bytes) -> list[str]:
+    """The sorted names of the operators a TFLite flatbuffer uses, in all its subgraphs.
+
+    Read from the model's operator-code table (no interpreter, so it works for models the stock
+    interpreter cannot load); custom ops such as Flex ops are listed by their custom name.
+    """
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.Model.GetRootAs(flatbuffer, 0)
+    names = set()
+    for i in range(model.OperatorCodesLength()):
+        code = model.OperatorCodes(i)
+        # Codes >= 127 live in BuiltinCode; older ones in DeprecatedBuiltinCode.
+        value = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+        if value == schema.BuiltinOperator.CUSTOM:
+            names.add(code.CustomCode().decode("utf-8"))
+        else:
+            names.add(_builtin_names().get(value, f"BUILTIN_{value}"))
+    return sorted(names)
+
+
+@contextlib.contextmanager
+def quiet_tf_logger():
+    """Silences TF's Python warnings for a block: saving and converting a model with a lookup
+    table logs a harmless "Issue encountered when serializing table_initializer" (TF1 graph
+    metadata that cannot hold it; the table itself is saved)."""
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -1,0 +1,277 @@
+"""Export every committed preset, check parity, measure the int8 cost, commit the small artifacts.
+
+    python scripts/export_presets.py [PRESET ...] [--presets-dir DIR] [--work DIR]
+
+For each preset (default: all in saved_models/):
+
+1. `rnn_zoo.export` writes all five formats to a scratch folder and checks every artifact in a
+   fresh process without rnn_zoo (float32 within 1e-5 + 1e-6 * |keras|).
+2. The test-split metric of the recipe's bar is computed with the recipe's own data loading and
+   scoring code for Keras, the float32 TFLite file and the int8 TFLite file (run one example
+   at a time at the artifact's static batch size, like on a device).
+3. Into `saved_models/<preset>/` go: `model_int8.tflite` (every preset), `model.tflite` (when
+   under 1 MiB), `export.json` (those artifacts: ops, shapes, parity) and `parity_cases.npz`
+   (so `rnn_zoo.export.check_parity(rnn_zoo.export.load_result(folder))` re-checks them).
+4. `metrics.json` gets an `"export"` entry (sizes and parity of all formats, the int8 delta,
+   this command); the model card and `checksums.sha256` are regenerated
+   (`scripts/publish_preset.py`), then the README's results table (`scripts/results_table.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from rnn_zoo import presets  # noqa: E402
+from rnn_zoo.training import write_json_atomic  # noqa: E402
+
+COMMAND = "python scripts/export_presets.py"
+FLOAT_COMMIT_LIMIT = 1 << 20  # commit model.tflite too when it is smaller than this
+COMMITTED_FILES = ("export.json", "parity_cases.npz", "model.tflite", "model_int8.tflite")
+
+
+class TFLiteModel:
+    """A TFLite file behind the one method the recipes' scorers call: `predict(x)`.
+
+    Runs `static batch size` rows at a time (a device's single-example path); a padded batch
+    is fed row by row with its padding, which the model masks.
+    """
+
+    def __init__(self, path, endpoint: str):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.runner = Interpreter(model_path=str(path)).get_signature_runner(endpoint)
+        ((self.name, detail),) = self.runner.get_input_details().items()
+        self.dtype = detail["dtype"]
+        self.batch = int(detail["shape_signature"][0])
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        rows = [next(iter(self.runner(**{self.name: x[i:i + self.batch].astype(self.dtype)})
+                          .values())) for i in range(0, len(x), self.batch)]
+        return np.concatenate(rows)
+
+    def predict(self, x, verbose=0, batch_size=None):
+        del verbose, batch_size
+        if hasattr(x, "as_numpy_iterator"):  # a tf.data.Dataset of input batches
+            return np.concatenate([self._run(np.asarray(b)) for b in x.as_numpy_iterator()])
+        return self._run(np.asarray(x))
+
+
+# --- the recipes' own test metrics, for any object with `predict` ------------------------------
+
+
+def _breast_cancer(module, preset):
+    data = module.load_data()
+    return "accuracy", lambda m: module._score(m, *data["test"])["accuracy"], len(data["test"][1])
+
+
+def _sunspots(module, preset):
+    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
+    series = module.load_series()
+    data = module.windows(series, config)
+    return "rmse", lambda m: module._score(m, data, series)["rmse"], len(series["test"])
+
+
+def _japanese_vowels(module, preset):
+    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
+    data = module.load_data(config)
+    return "accuracy", lambda m: module._score(m, data, config)["accuracy"], len(data["test"][1])
+
+
+def _digit_captions(module, preset):
+    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
+    data = module.load_data(config)
+    return ("string_accuracy", lambda m: module._score(m, data)["string_accuracy"],
+            len(data["test"]["digits"]))
+
+
+def _tweet_sentiment(module, preset):
+    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
+    data = module.load_data()
+    vectorizer = module._vectorizer_from(module.read_vocabulary(preset.path))
+    return ("accuracy", lambda m: module._score(m, data, vectorizer, config)["accuracy"],
+            len(data["test"][1]))
+
+
+def _char_lm(module, preset):
+    """Validation loss (the bar's metric): mean cross-entropy per character over the recipe's
+    validation chunks, the same loop for every model (Keras' evaluate() averages per batch)."""
+    from rnn_zoo.data import char_vectorizer
+
+    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
+    texts = module.load_texts()
+    vectorizer = char_vectorizer([texts["train"]])
+    batches = list(module._pipeline(texts["validation"], vectorizer, config, train=False)
+                   .as_numpy_iterator())
+
+    def loss(m):
+        total, count = 0.0, 0
+        for x, y in batches:
+            logits = np.asarray(m.predict(x, verbose=0), np.float64)
+            logits -= logits.max(axis=-1, keepdims=True)
+            log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+            picked = np.take_along_axis(log_probs, y[..., None].astype(np.int64), -1)[..., 0]
+            mask = x != 0
+            total -= float(picked[mask].sum())
+            count += int(mask.sum())
+        return total / count
+
+    return "validation_loss", loss, sum(int((x != 0).sum()) for x, _ in batches)
+
+
+def _g2p(module, preset):
+    """Beam-search WER (stress removed) on the 12,000 test words: Keras through the recipe's
+    `Translator`, TFLite through the artifact's `codepoints` signature, one word per call."""
+    from rnn_zoo.export.seq2seq import codepoints_of
+
+    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
+    prep = preset.metrics["preprocessing"]
+    length = int(prep.get("max_source_length", module.MAX_SOURCE_LENGTH))
+    words = module.load_words("test")
+    references = [refs for _, refs in words]
+
+    def wer(m):
+        if isinstance(m, TFLiteModel):
+            hypotheses = []
+            for word, _ in words:
+                tokens = m.runner(codepoints=codepoints_of([word], length))["tokens"][0]
+                hypotheses.append(" ".join(t.decode("utf-8") for t in tokens if t))
+        else:
+            translator = module.translator_for(
+                m, prep["source_vocabulary"], prep["target_vocabulary"],
+                beam_width=config.beam_width, length_penalty=config.length_penalty,
+                max_length=config.max_output_length)
+            hypotheses = module.transcribe(translator, [w for w, _ in words],
+                                           batch_size=config.decode_batch_size)
+        return module.score_pronunciations(hypotheses, references)["wer"]
+
+    return "wer", wer, len(words)
+
+
+SCORERS = {"breast_cancer": _breast_cancer, "sunspots_forecast": _sunspots,
+           "japanese_vowels": _japanese_vowels, "digit_captions": _digit_captions,
+           "tweet_sentiment": _tweet_sentiment, "char_lm_shakespeare": _char_lm,
+           "g2p_cmudict": _g2p}
+
+
+def measure(preset, result, keras_model) -> dict | None:
+    """The bar's test metric for Keras and the two TFLite files (None: no scorer known)."""
+    from recipes import get_recipe
+
+    if preset.recipe not in SCORERS:
+        return None
+    module = get_recipe(preset.recipe)
+    metric, score, examples = SCORERS[preset.recipe](module, preset)
+    endpoint = result.artifacts["tflite"]["endpoints"][0]
+    found = {"metric": metric, "split": "validation" if metric.startswith("validation")
+             else "test", "examples": examples, "keras": float(score(keras_model))}
+    for fmt in ("tflite", "tflite_int8"):
+        found[fmt] = float(score(TFLiteModel(result.path(fmt), endpoint)))
+    found["delta"] = found["tflite_int8"] - found["keras"]
+    found["float32_delta"] = found["tflite"] - found["keras"]
+    return found
+
+
+def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
+    import keras
+
+    from rnn_zoo.export import export, load_result
+    from rnn_zoo.export.presets import load_servable
+
+    preset = presets.get_preset(name, presets_dir=presets_dir)
+    servable = load_servable(name, presets_dir=presets_dir)
+    target = work / name
+    if target.exists():
+        shutil.rmtree(target)
+    result = export(servable, target)  # raises ParityError if an artifact does not match
+    keras_model = servable.keras_model
+    # A servable without a Keras model (a decoding loop) needs its own scorer here.
+    int8 = measure(preset, result, keras_model) if isinstance(keras_model, keras.Model) \
+        else None
+
+    committed = ["tflite_int8"]
+    if result.artifacts["tflite"]["bytes"] < FLOAT_COMMIT_LIMIT:
+        committed.insert(0, "tflite")
+    folder = preset.path
+    for stale in COMMITTED_FILES:
+        (folder / stale).unlink(missing_ok=True)
+    for fmt in committed:
+        shutil.copyfile(result.path(fmt), folder / result.artifacts[fmt]["path"])
+    shutil.copyfile(target / "parity_cases.npz", folder / "parity_cases.npz")
+    manifest = dict(result.manifest)
+    manifest["artifacts"] = [result.artifacts[f] for f in committed]
+    manifest["parity"] = {**manifest["parity"], "artifacts": {
+        f: manifest["parity"]["artifacts"][f] for f in committed}}
+    manifest["endpoints"] = {e: manifest["endpoints"][e]
+                             for e in {x for f in committed
+                                       for x in result.artifacts[f]["endpoints"]}}
+    write_json_atomic(folder / "export.json", manifest)
+    load_result(folder)  # readable back
+
+    metrics = json.loads((folder / presets.METRICS).read_text(encoding="utf-8"))
+    parity = result.manifest["parity"]
+    metrics["export"] = {
+        "command": f"{COMMAND} {name}",
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPU cores",
+        "versions": result.manifest["versions"],
+        "parity": {"atol": parity["atol"], "rtol": parity["rtol"], "ok": parity["ok"],
+                   "process": parity["process"],
+                   "formats": {f: {k: v for k, v in s.items() if k in (
+                       "ok", "max_abs_diff", "argmax_agreement", "runtime")}
+                               for f, s in parity["artifacts"].items()}},
+        "sizes": {f: a["bytes"] for f, a in result.artifacts.items()},
+        "artifacts": {f: {k: result.artifacts[f][k] for k in (
+            "path", "bytes", "endpoints", "static_batch_size", "select_tf_ops", "ops", "runs_on",
+            "quantization")} for f in committed},
+        "int8": int8,
+    }
+    write_json_atomic(folder / presets.METRICS, metrics)
+    return metrics["export"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="export_presets.py", description=__doc__.split("\n")[0])
+    parser.add_argument("names", metavar="PRESET", nargs="*", help="default: every preset")
+    parser.add_argument("--presets-dir", metavar="DIR", default=None)
+    parser.add_argument("--work", metavar="DIR", default=None,
+                        help="where the full exports go (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.path.insert(0, str(REPO / "scripts"))
+    import publish_preset
+    import results_table
+
+    root = presets.presets_dir(args.presets_dir)
+    names = args.names or presets.list_presets(root)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="preset_exports_"))
+    for name in names:
+        record = export_one(name, presets_dir=root, work=work)
+        publish_preset.rewrite_card(root / name)
+        int8 = record["int8"]
+        delta = ("no scorer" if int8 is None else
+                 f"{int8['metric']} keras {int8['keras']:.4f}, tflite {int8['tflite']:.4f}, "
+                 f"int8 {int8['tflite_int8']:.4f} (delta {int8['delta']:+.4f})")
+        print(f"{name}: parity ok; sizes " + ", ".join(
+            f"{f} {b / 1024:.0f} KiB" for f, b in record["sizes"].items()) + f"; {delta}",
+            flush=True)
+    if args.presets_dir is None:
+        results_table.main([])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

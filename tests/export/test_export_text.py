@@ -1,0 +1,43 @@
+"""The in-graph tweet tokenizer is the recipe's Python tokenizer, token for token."""
+
+from __future__ import annotations
+
+import pytest
+import tensorflow as tf
+
+from recipes import tweet_sentiment as ts
+from rnn_zoo.export.text import TWEET_EXAMPLES, tweet_tokens
+
+EDGE_CASES = [
+    *TWEET_EXAMPLES,
+    "SOOOOOO gooood!!!!! ?!?!?! wow...",
+    "don't won't rock'n'roll o'neil's",
+    "@User_1 @user_1: hi @ you",
+    "visit https://example.com/a?b=c now www.site.org, ok",
+    "&amp; &lt;3 &gt; &quot;hi&quot; &#39;quoted&#39; &amp;lt; &amplifier",
+    "emoticons :) :-( ;p =D :d ^_^ ^^ (: <3 </3 :/ :\\",
+    "numbers 12 3.5 1,000 2nd 42x ² ½",
+    "tabs\tand\nnewlines\u00a0nbsp\u2003em-space",
+    "Ünïcödé ÉCOLE İstanbul straße ΣΟΦΟΣ 東京 🙂🙂",
+    "under_score __init__ a_b_c",
+    "",
+    "   ",
+]
+
+
+def _graph_tokens(texts):
+    tokens = tweet_tokens(tf.constant(texts))
+    return [[t.decode("utf-8") for t in row] for row in tokens.to_list()]
+
+
+def test_edge_cases_match_the_recipe():
+    assert _graph_tokens(EDGE_CASES) == [ts.tokenize(t) for t in EDGE_CASES]
+
+
+@pytest.mark.parametrize("split", ["test"])
+def test_test_split_matches_the_recipe(split):
+    """Every tweet of the test split tokenizes the same in the graph and in Python."""
+    texts, _ = ts.load_split(split)
+    graph = _graph_tokens(texts)
+    mismatches = [t for t, g in zip(texts, graph, strict=True) if g != ts.tokenize(t)]
+    assert not mismatches, f"{len(mismatches)} of {len(texts)} differ, e.g. {mismatches[:3]}"
