@@ -21,7 +21,7 @@
 # 3. attention heat maps: which letters each phoneme looked at;
 # 4. error analysis: which phonemes the model confuses.
 #
-# Runs on a CPU in a few minutes; `RNN_ZOO_NOTEBOOK_FAST=1` (set by the tests) decodes a
+# Runs on a CPU in about a minute; `RNN_ZOO_NOTEBOOK_FAST=1` (set by the tests) decodes a
 # sample of 300 test words instead of 3,000.
 
 # %%
@@ -252,9 +252,10 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Beam search helps, but only a little: the model is confident, and for most words the greedy
-# path already is the best one it knows. A few words where the two disagree (each with its
-# total log-probability under the model, higher is more likely):
+# Beam search barely helps this model: it is confident, and for almost every word the greedy
+# path already is the most likely sequence it knows. Where the two disagree, beam search has
+# found a sequence the model scores higher (the total log-probability below), but a higher
+# score is not always the right pronunciation: it fixes some words and breaks others.
 
 # %%
 differ = [(w, refs) for (w, refs), g, b in zip(sample, hypotheses[1], hypotheses[BEAM],
@@ -299,10 +300,11 @@ for word, text in zip(shown, out["outputs"].numpy(), strict=True):
 
 # %% [markdown]
 # Nobody told the model which letters make which sound; the alignment is learned from whole
-# words. It is nearly monotonic (left to right, as English spelling is), a silent letter gets
-# no phoneme of its own (the `k` of *knowledge*, the `gh` of *thoughts*), a digraph is read in
-# one step (`ph` -> `F`), and one letter can give two phonemes (`x` -> `G Z`). The `<end>`
-# step looks at the end of the word.
+# words. It runs left to right, as English spelling does. A group of letters that makes one
+# sound is read in one step, looking at its first letter (`ph` -> `F`, `ti` -> `SH`) or spread
+# over the group (`kn` -> `N`); silent letters get no step of their own (the `gh` of
+# *thoughts*); and one letter can make two phonemes (`x` -> `K S`, two steps on the same
+# letter).
 #
 # ## Error analysis: which phonemes are confused?
 #
@@ -383,12 +385,14 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The confusions are mostly vowels, and mostly **unstressed** vowels: `AH` (the schwa of
-# *about*), `IH`, `EH` and `AA` stand for one another because English spelling does not say
-# which one a reduced vowel is (the `o` of *melody* is `AH`, the `e` of *decay* is `IH` or
-# `IY`). Consonant errors are rarer and mostly come from names and loanwords (`S` vs `Z`,
-# `K` vs `CH`). Deletions and insertions are dominated by the same vowels: a syllable the
-# model reads as silent, or a silent letter it pronounces.
+# Almost all confusions are between vowels, and most involve `AH`, the schwa of *about*:
+# `IH` <-> `AH`, `AA` <-> `AH`, `AE` <-> `AH`. Spelling does not say which vowel an unstressed
+# syllable reduces to, and the dictionary itself is not consistent about it (*canister* above
+# is listed with both `AH0` and `IH0`). `AO` -> `AA` are the vowels of *caught* and *cot*,
+# which many American speakers merge. The few frequent consonant confusions are systematic:
+# `S` <-> `Z` (an `s` between vowels or in a plural) and `R` -> `ER` (where a syllable
+# boundary falls). Deletions and insertions are mostly vowels as well: a syllable the model
+# reads as silent, or a silent letter it pronounces.
 #
 # ## How good is that? Our split, and published numbers
 #

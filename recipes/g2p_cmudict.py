@@ -81,7 +81,8 @@ class Config:
     boundaries: tuple[int, ...] = (6, 8, 10, 12, 15)
     epochs: int = 20
     patience: int = 5
-    # XLA off: with LSTM loops on a CPU it measured ~2x slower per step (benchmarks/README.md).
+    # XLA off: recipes enable op determinism (`seed_everything`), which Keras does not combine
+    # with XLA, and bucketed batches would recompile for every new shape.
     jit_compile: bool = False
     train_words: int | None = None  # the first N training words (sorted), None = all
     beam_width: int = 5

@@ -4,7 +4,7 @@ Two worker processes (configured by `TF_CONFIG`, as on a real cluster) train the
 `breast_cancer` recipe's quick profile for two epochs (26 steps of a global batch of 32, each
 worker computing 16 examples of every batch). Both must end with bit-identical weights, and their
 losses must match a single-process run of the same recipe (same global batch, same data order)
-within float tolerance. Runs in about a minute on a 2-core CPU.
+within float tolerance. About 15 s on a quiet 2-core CPU (a minute under a heavy load).
 """
 
 from __future__ import annotations

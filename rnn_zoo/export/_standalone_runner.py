@@ -86,7 +86,8 @@ def compare(expected: dict, actual: dict, *, mode: str, atol: float, rtol: float
     name outputs differently); several are matched by name. Floats pass in `exact` mode when
     `|actual - expected| <= atol + rtol * |expected|` everywhere (numpy.allclose's rule); other
     dtypes must be equal. `approximate` mode (int8) only requires matching shapes and finite
-    values, and reports the difference and, for class scores, how often the argmax agrees.
+    values, and reports the difference and, for class scores, how often the argmax agrees (for
+    ids and strings, how often the values agree).
     """
     if len(expected) == 1 and len(actual) == 1:
         pairs = [(next(iter(expected)), next(iter(expected.values())),
@@ -127,7 +128,10 @@ def compare(expected: dict, actual: dict, *, mode: str, atol: float, rtol: float
             if want.dtype.kind == "S":
                 got = got.astype(want.dtype)
             wrong = int(np.sum(got != want))
-            if wrong:
+            if mode == "approximate":
+                # int8 weights may flip a decision (a decoded token); report how often.
+                agreement.append(1.0 - wrong / max(want.size, 1))
+            elif wrong:
                 problems.append(f"output {name!r}: {wrong} of {want.size} values differ")
     result = {"ok": not problems, "max_abs_diff": worst, "problems": problems}
     if agreement:
