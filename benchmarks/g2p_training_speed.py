@@ -114,7 +114,8 @@ def to_strings(ids, vocabulary) -> list[str]:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=30_000, help="training pairs (first N)")
+    parser.add_argument("--pairs", type=int, default=30_000,
+                        help="training pairs (a seeded random sample of the train split)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per side (>= 2)")
     parser.add_argument("--test-words", type=int, default=2_000, help="test words to decode")
     parser.add_argument("--batch-size", type=int, default=256)
@@ -129,7 +130,10 @@ def main(argv=None) -> dict:
     config = recipe.PROFILES["full"]
     train_words = recipe.load_words("train")
     test_words = recipe.load_words("test")[:args.test_words]
-    pairs = [(w, p) for w, prons in train_words for p in prons][:args.pairs]
+    # A seeded random sample: the split is sorted by word, so its first pairs are all "a..." words.
+    pairs = [(w, p) for w, prons in train_words for p in prons]
+    pick = np.random.default_rng(0).permutation(len(pairs))[:args.pairs]
+    pairs = [pairs[i] for i in sorted(pick)]
     source_vec = text.char_vectorizer([w for w, _ in train_words], standardize="lower")
     target_vec = text.target_vectorizer(text.target_vocabulary(
         [p for _, prons in train_words for p in prons]))

@@ -23,11 +23,11 @@ def tiny_words(monkeypatch):
 
 def test_benchmark_reports_speed_quality_and_throughput(tmp_path):
     out = tmp_path / "g2p.json"
-    report = g2p_training_speed.main(["--pairs", "48", "--epochs", "2", "--test-words", "12",
+    report = g2p_training_speed.main(["--pairs", "72", "--epochs", "2", "--test-words", "12",
                                       "--batch-size", "16", "--units", "4",
                                       "--embedding-dim", "4", "--out", str(out)])
     assert json.loads(out.read_text()) == json.loads(json.dumps(report))
-    assert report["pairs"] == 48 and report["test_words"] == 12
+    assert report["pairs"] == 72 and report["test_words"] == 12
     # Pad-to-max really pads to the longest word ("catastrophe", 11 letters).
     assert report["padded_lengths"]["source"] == 11
     assert len(report["epoch_seconds"]["zoo"]) == len(report["epoch_seconds"]["keras_io"]) == 2
