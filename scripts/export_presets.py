@@ -134,29 +134,21 @@ def _char_lm(module, preset):
 
 def _g2p(module, preset):
     """Beam-search WER (stress removed) on the 12,000 test words: Keras through the recipe's
-    `Translator`, TFLite through the artifact's `codepoints` signature, one word per call."""
+    `score_preset`, TFLite through the artifact's `codepoints` signature, one word per call."""
     from rnn_zoo.export.seq2seq import codepoints_of
 
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
-    prep = preset.metrics["preprocessing"]
-    length = int(prep.get("max_source_length", module.MAX_SOURCE_LENGTH))
+    length = int(preset.metrics["preprocessing"].get("max_source_length",
+                                                     module.MAX_SOURCE_LENGTH))
     words = module.load_words("test")
-    references = [refs for _, refs in words]
 
     def wer(m):
-        if isinstance(m, TFLiteModel):
-            hypotheses = []
-            for word, _ in words:
-                tokens = m.runner(codepoints=codepoints_of([word], length))["tokens"][0]
-                hypotheses.append(" ".join(t.decode("utf-8") for t in tokens if t))
-        else:
-            translator = module.translator_for(
-                m, prep["source_vocabulary"], prep["target_vocabulary"],
-                beam_width=config.beam_width, length_penalty=config.length_penalty,
-                max_length=config.max_output_length)
-            hypotheses = module.transcribe(translator, [w for w, _ in words],
-                                           batch_size=config.decode_batch_size)
-        return module.score_pronunciations(hypotheses, references)["wer"]
+        if not isinstance(m, TFLiteModel):
+            return module.score_preset(m, preset)["wer"]
+        hypotheses = []
+        for word, _ in words:
+            tokens = m.runner(codepoints=codepoints_of([word], length))["tokens"][0]
+            hypotheses.append(" ".join(t.decode("utf-8") for t in tokens if t))
+        return module.score_pronunciations(hypotheses, [refs for _, refs in words])["wer"]
 
     return "wer", wer, len(words)
 

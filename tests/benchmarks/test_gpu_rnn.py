@@ -51,7 +51,8 @@ DRIVER = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    pytest.importorskip("torch")
+    pytest.importorskip("torch", reason="PyTorch is only in the `bench` extra (its default "
+                        "PyPI wheel pulls CUDA packages); pip install -e '.[bench]'")
     pytest.importorskip("jax")
     out = tmp_path_factory.mktemp("gpu_rnn") / "gpu_rnn.json"
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
