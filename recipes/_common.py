@@ -100,11 +100,14 @@ def versions() -> dict[str, str]:
 
 def sparse_classifier(model: keras.Model, learning_rate, *, clipnorm: float | None = None,
                       weight_decay: float = 0.0, accuracy_name: str = "accuracy",
-                      jit_compile: bool | str = "auto") -> keras.Model:
+                      jit_compile: bool | str = "auto",
+                      loss: keras.losses.Loss | None = None) -> keras.Model:
     """Compiles a logits classifier: Adam (AdamW when `weight_decay` > 0), sparse categorical
     cross-entropy and accuracy. `learning_rate` is a float or a schedule. Per-step outputs carry
     their padding mask, so loss and accuracy skip padded steps. `jit_compile` is Keras's (XLA
-    "auto" by default; recipes whose benchmarks show XLA slower turn it off)."""
+    "auto" by default; recipes whose benchmarks show XLA slower turn it off). `loss` replaces
+    the per-batch mean cross-entropy, e.g. with `rnn_zoo.losses.TokenSumCrossentropy` for
+    length-bucketed batches."""
     clip = {} if clipnorm is None else {"clipnorm": clipnorm}
     optimizer = (
         keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay, **clip)
@@ -112,7 +115,7 @@ def sparse_classifier(model: keras.Model, learning_rate, *, clipnorm: float | No
     )
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name=accuracy_name)],
         jit_compile=jit_compile,
     )

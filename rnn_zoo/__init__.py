@@ -8,7 +8,10 @@ Builders return plain functional `keras.Model`s of stock layers:
 Named variants live in a registry (`list_models`, `get_model`).
 """
 
-from rnn_zoo import export  # the package, callable as export(model, directory, formats=...)
+from rnn_zoo import (
+    export,  # the package, callable as export(model, directory, formats=...)
+    losses,  # registers TokenSumCrossentropy for loading compiled models
+)
 from rnn_zoo.inputs import check_inputs
 from rnn_zoo.layers.recurrent import CuDNNIneligibleWarning
 from rnn_zoo.presets import list_presets, load_pretrained
@@ -34,6 +37,7 @@ __all__ = [
     "list_models",
     "list_presets",
     "load_pretrained",
+    "losses",
     "many_to_many",
     "many_to_one",
     "one_to_many",

@@ -1,0 +1,74 @@
+"""Losses for per-step (many-to-many, encoder-decoder) outputs trained on length buckets."""
+
+from __future__ import annotations
+
+import keras
+
+from rnn_zoo._validation import check_bool, check_int
+
+
+@keras.saving.register_keras_serializable(package="rnn_zoo")
+class TokenSumCrossentropy(keras.losses.Loss):
+    """Sparse cross-entropy summed over the unmasked tokens, over a fixed token count.
+
+    Keras's default reduction averages over the real tokens *of each batch*. With length buckets
+    every batch holds words of one length range, so that per-batch mean gives a token of a
+    short-word batch several times the weight of a token of a long-word batch, and the long
+    sequences, where most errors are, learn slower. Dividing every batch's sum by one constant,
+    the expected tokens per batch, weighs every token alike, as an unbucketed batch would.
+    (`benchmarks/g2p_training_speed.py` measures the effect on `g2p_cmudict`.)
+
+    The padding mask comes from the model's output (`mask_zero` embeddings), as for Keras's
+    own losses; `sample_weight` still multiplies per token.
+
+    Args:
+        tokens_per_batch: the normalizer (> 0), usually batch size times the mean target length
+            of the training set (see `expected_tokens_per_batch`).
+        from_logits: whether predictions are logits (default) or probabilities.
+        name: loss name.
+
+    Example:
+
+    >>> import numpy as np
+    >>> loss = TokenSumCrossentropy(tokens_per_batch=4.0)
+    >>> y_true = np.array([[1, 2, 0]])
+    >>> logits = np.zeros((1, 3, 3), "float32")  # uniform: ln 3 per token
+    >>> round(float(loss(y_true, logits)), 4)  # 3 tokens (no mask here) * ln 3 / 4
+    0.824
+    """
+
+    def __init__(self, *, tokens_per_batch: float, from_logits: bool = True,
+                 name: str = "token_sum_crossentropy", **kwargs):
+        kwargs.pop("reduction", None)  # always "sum": the normalizer is applied in `call`
+        super().__init__(name=name, reduction="sum", **kwargs)
+        if (isinstance(tokens_per_batch, bool) or not isinstance(tokens_per_batch, (int, float))
+                or not tokens_per_batch > 0):
+            raise ValueError("`tokens_per_batch` must be a number > 0 (batch size times the mean "
+                             f"target length), got {tokens_per_batch!r}.")
+        self.tokens_per_batch = float(tokens_per_batch)
+        self.from_logits = check_bool("from_logits", from_logits)
+
+    def call(self, y_true, y_pred):
+        losses = keras.losses.sparse_categorical_crossentropy(
+            y_true, y_pred, from_logits=self.from_logits)
+        return losses / self.tokens_per_batch
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "tokens_per_batch": self.tokens_per_batch,
+                "from_logits": self.from_logits}
+
+
+def expected_tokens_per_batch(target_lengths, *, batch_size: int) -> float:
+    """`batch_size` times the mean of `target_lengths` (tokens per target, end token included).
+
+    Example:
+
+    >>> expected_tokens_per_batch([3, 5], batch_size=4)
+    16.0
+    """
+    lengths = [int(n) for n in target_lengths]
+    if not lengths or min(lengths) < 1:
+        raise ValueError("`target_lengths` must be a non-empty sequence of lengths >= 1, got "
+                         f"{len(lengths)} lengths, smallest {min(lengths, default=None)!r}.")
+    check_int("batch_size", batch_size)
+    return float(batch_size * sum(lengths) / len(lengths))
