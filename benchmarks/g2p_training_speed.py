@@ -46,6 +46,7 @@ from keras import layers  # noqa: E402
 
 import rnn_zoo  # noqa: E402
 from benchmarks import _common  # noqa: E402
+from benchmarks import report as report_tables  # noqa: E402
 from recipes import _common as recipes_common  # noqa: E402
 from recipes import g2p_cmudict as recipe  # noqa: E402
 from rnn_zoo.data import text  # noqa: E402
@@ -241,7 +242,7 @@ def main(argv=None) -> dict:
         "machine": _common.machine(_common.command_line(
             "benchmarks.g2p_training_speed", sys.argv[1:] if argv is None else argv)),
         "pairs": len(pairs), "epochs": args.epochs, "seeds": args.seeds,
-        "test_words": len(words),
+        "test_words": len(words), "beam_width": config.beam_width,
         "padded_lengths": {"source": int(source.shape[1]), "target": int(decoder_in.shape[1])},
         "params": {"zoo": int(zoo.count_params()), "keras_io": int(base.count_params())},
         "tokens_per_batch": token_sum.tokens_per_batch,
@@ -254,34 +255,10 @@ def main(argv=None) -> dict:
                                                  / mean["keras_io_greedy"]["words_per_second"]),
     }
     print(json.dumps(report, indent=2))
-    print(markdown(report))
+    print(report_tables.g2p_training_speed(report))
     if args.out:
         _common.write_results(args.out, report)
     return report
-
-
-def markdown(report: dict) -> str:
-    """The README table of a report: epoch time, greedy WER/PER per seed and mean, words/s."""
-    epochs, mean = report["epochs"], report["mean_over_seeds"]
-    epoch = report["median_epoch_seconds_after_first"]
-
-    def quality(side):
-        per_seed = ", ".join(f"{run['decoding'][side]['wer']:.3f}" for run in report["runs"])
-        return (f"**{mean[side]['wer']:.3f}** / {mean[side]['per']:.3f} "
-                f"(WER per seed: {per_seed})")
-
-    return (
-        f"\n| | zoo | zoo, batch-mean loss | keras.io style |\n|---|---|---|---|\n"
-        f"| median epoch (s), epochs 2..{epochs} | {epoch['zoo']:.1f} | "
-        f"{epoch['zoo_batch_mean']:.1f} | {epoch['keras_io']:.1f} "
-        f"(zoo **{report['epoch_speedup']['median']:.2f}x** faster) |\n"
-        f"| greedy WER / PER after {epochs} epochs, mean of seeds "
-        f"{', '.join(map(str, report['seeds']))} | {quality('zoo_greedy')} | "
-        f"{quality('zoo_batch_mean_greedy')} | {quality('keras_io_greedy')} |\n"
-        f"| decoding words/s | beam {mean['zoo_beam']['words_per_second']:.0f}, greedy "
-        f"{mean['zoo_greedy']['words_per_second']:.0f} | | Python-loop greedy "
-        f"{mean['keras_io_greedy']['words_per_second']:.0f} (beam "
-        f"**{report['beam_vs_python_loop_words_per_second']:.1f}x**) |")
 
 
 if __name__ == "__main__":

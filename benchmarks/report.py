@@ -94,11 +94,40 @@ def memory(results: dict) -> str:
     return "\n".join(rows)
 
 
+def g2p_training_speed(results: dict) -> str:
+    epochs, mean = results["epochs"], results["mean_over_seeds"]
+    epoch = results["median_epoch_seconds_after_first"]
+    seeds = ", ".join(map(str, results["seeds"]))
+
+    def quality(side):
+        per_seed = ", ".join(f"{run['decoding'][side]['wer']:.3f}" for run in results["runs"])
+        return f"**{mean[side]['wer']:.3f}** / {mean[side]['per']:.3f} ({per_seed})"
+
+    speedup = results["epoch_speedup"]
+    return "\n".join([
+        "| | zoo (recipe: buckets, masks, token-sum loss) | zoo with the batch-mean loss "
+        "| keras.io style |",
+        "|---|---|---|---|",
+        f"| median epoch (s), epochs 2..{epochs} of every seed | {epoch['zoo']:.1f} | "
+        f"{epoch['zoo_batch_mean']:.1f} | {epoch['keras_io']:.1f}: zoo **{_x(speedup)}x** "
+        "faster |",
+        f"| greedy WER / PER after {epochs} epochs, mean over seeds {seeds} (WER per seed) | "
+        f"{quality('zoo_greedy')} | {quality('zoo_batch_mean_greedy')} | "
+        f"{quality('keras_io_greedy')} |",
+        f"| decoding {results['test_words']:,} words (words/s) | in-graph beam search: "
+        f"{mean['zoo_beam']['words_per_second']:.0f}, greedy "
+        f"{mean['zoo_greedy']['words_per_second']:.0f} | | Python-loop greedy "
+        f"{mean['keras_io_greedy']['words_per_second']:.0f}: beam **"
+        f"{results['beam_vs_python_loop_words_per_second']:.1f}x** |",
+    ])
+
+
 TABLES: dict[str, Callable[[dict], str]] = {
     "builder_overhead": builder_overhead,
     "input_pipeline": input_pipeline,
     "cpu_tuning": cpu_tuning,
     "memory": memory,
+    "g2p_training_speed": g2p_training_speed,
 }
 
 

@@ -7,8 +7,9 @@ a training word is a training pair. Our split is a random split of the *current*
 split of the papers quoted below, so the numbers are comparable in kind, not digit for digit.
 Model: `encoder_decoder_bilstm_bahdanau` from the registry (bidirectional LSTM encoder over the
 word's characters, LSTM decoder with additive attention over the encoder outputs), trained with
-teacher forcing on phonemes with stress kept, batches bucketed by length, early stopping on the
-validation loss.
+teacher forcing on phonemes with stress kept, batches bucketed by length, every batch's
+cross-entropy summed over one fixed token count (`rnn_zoo.losses.TokenSumCrossentropy`, so the
+buckets of long words are not under-weighted), early stopping on validation token accuracy.
 Decoding: in-graph beam search (`rnn_zoo.decoding.Translator`: raw word in, phonemes out) and
 greedy search, both reported.
 Evaluation on the 12,000 test words: WER (a word is right when the hypothesis equals any of its

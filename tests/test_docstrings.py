@@ -14,6 +14,7 @@ MODULES = [
     "rnn_zoo.decoding.search",
     "rnn_zoo.decoding.translator",
     "rnn_zoo.evaluation",
+    "rnn_zoo.losses",
     "rnn_zoo.topologies.one_to_one",
     "rnn_zoo.topologies.one_to_many",
     "rnn_zoo.topologies.many_to_one",

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from benchmarks import g2p_training_speed
+from benchmarks import report as report_tables
 from recipes import g2p_cmudict
 
 WORDS = ["a", "at", "cat", "cats", "scatter", "category", "catastrophe", "to", "tomato",
@@ -44,5 +45,6 @@ def test_benchmark_reports_speed_quality_and_throughput(tmp_path):
         sum(run["decoding"]["zoo_greedy"]["wer"] for run in report["runs"]) / 2)
     assert report["zoo_wer_equal_or_better"] == (
         mean["zoo_greedy"]["wer"] <= mean["keras_io_greedy"]["wer"])
-    assert "keras.io style" in g2p_training_speed.markdown(report)
+    table = report_tables.g2p_training_speed(report)
+    assert "keras.io style" in table and f"{mean['zoo_greedy']['wer']:.3f}" in table
     assert report["machine"]["command"].startswith("nice -n 10 python -m benchmarks.")

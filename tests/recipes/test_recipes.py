@@ -12,6 +12,7 @@ import pytest
 
 from recipes import RECIPES, get_recipe, list_recipes
 from recipes._common import resolve_profile
+from rnn_zoo.losses import TokenSumCrossentropy
 from rnn_zoo.training import read_history
 
 METRIC_KEYS = {"recipe", "profile", "config", "seed", "command", "cwd", "created", "model",
@@ -84,8 +85,8 @@ def test_evaluate_reproduces_the_recorded_test_metrics(quick_run, recipe_data_di
     assert json.loads((out / "evaluation.json").read_text())["recipe"] == name
 
 
-def test_recipe_specific_protocol(quick_run):
-    name, _, metrics = quick_run
+def test_recipe_specific_protocol(quick_run, recipe_data_dir):
+    name, out, metrics = quick_run
     if name == "sunspots_forecast":
         first, last = metrics["dataset"]["years"]["test"]
         assert metrics["dataset"]["windows"]["test"] == last - first + 1  # no target lost
@@ -106,6 +107,18 @@ def test_recipe_specific_protocol(quick_run):
     elif name == "breast_cancer":
         assert metrics["dataset"]["examples"]["test"] == 113
         assert metrics["baselines"]["logistic_regression"]["accuracy"] > 0.9
+    elif name == "g2p_cmudict":
+        assert {"wer", "per", "wer_stress", "per_stress", "greedy_wer"} <= set(metrics["test"])
+        # Bucketed batches train with the token-sum loss, normalised by the training targets.
+        loss = keras.saving.load_model(out / "model.keras").loss
+        assert isinstance(loss, TokenSumCrossentropy)
+        recipe = get_recipe(name)
+        train = recipe.load_words("train", data_dir=recipe_data_dir)[
+            :metrics["config"]["train_words"]]
+        targets = [len(p.split()) + 1 for _, prons in train for p in prons]  # + <end>
+        assert len(targets) == metrics["dataset"]["train_pairs"]
+        assert loss.tokens_per_batch == pytest.approx(
+            metrics["config"]["batch_size"] * sum(targets) / len(targets))
 
 
 @pytest.mark.parametrize("name", list_recipes())
