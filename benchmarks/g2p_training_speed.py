@@ -147,6 +147,8 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error("--epochs must be >= 2 (the first epoch includes tracing)")
+    machine = _common.machine(_common.command_line(  # the load average before the run
+        "benchmarks.g2p_training_speed", sys.argv[1:] if argv is None else argv))
 
     config = recipe.PROFILES["full"]
     train_words = recipe.load_words("train")
@@ -239,8 +241,7 @@ def main(argv=None) -> dict:
                    for metric in ("wer", "per", "words_per_second")}
             for side in runs[0]["decoding"]}
     report = {
-        "machine": _common.machine(_common.command_line(
-            "benchmarks.g2p_training_speed", sys.argv[1:] if argv is None else argv)),
+        "machine": machine,
         "pairs": len(pairs), "epochs": args.epochs, "seeds": args.seeds,
         "test_words": len(words), "beam_width": config.beam_width,
         "padded_lengths": {"source": int(source.shape[1]), "target": int(decoder_in.shape[1])},
