@@ -128,10 +128,6 @@ def to_strings(ids, vocabulary) -> list[str]:
     return texts
 
 
-def _mean(values) -> float:
-    return float(np.mean(values))
-
-
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=30_000,
@@ -237,7 +233,7 @@ def main(argv=None) -> dict:
     speedup = _common.paired_ratio(later_epochs("keras_io"), later_epochs("zoo"))
     median_epoch = {side: _common.summary(later_epochs(side))["median"]
                     for side in ("zoo", "zoo_batch_mean", "keras_io")}
-    mean = {side: {metric: _mean([run["decoding"][side][metric] for run in runs])
+    mean = {side: {metric: float(np.mean([run["decoding"][side][metric] for run in runs]))
                    for metric in ("wer", "per", "words_per_second")}
             for side in runs[0]["decoding"]}
     report = {

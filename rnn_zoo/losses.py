@@ -39,7 +39,10 @@ class TokenSumCrossentropy(keras.losses.Loss):
 
     def __init__(self, *, tokens_per_batch: float, from_logits: bool = True,
                  name: str = "token_sum_crossentropy", **kwargs):
-        kwargs.pop("reduction", None)  # always "sum": the normalizer is applied in `call`
+        # Always "sum": the normalizer is applied in `call`.
+        if kwargs.pop("reduction", "sum") != "sum":
+            raise ValueError("`reduction` is always 'sum' for TokenSumCrossentropy (every batch "
+                             "is divided by `tokens_per_batch`); leave it out.")
         super().__init__(name=name, reduction="sum", **kwargs)
         if (isinstance(tokens_per_batch, bool) or not isinstance(tokens_per_batch, (int, float))
                 or not tokens_per_batch > 0):

@@ -79,6 +79,11 @@ def test_bad_tokens_per_batch(value):
         TokenSumCrossentropy(tokens_per_batch=value)
 
 
+def test_reduction_cannot_be_changed():
+    with pytest.raises(ValueError, match="reduction"):
+        TokenSumCrossentropy(tokens_per_batch=1.0, reduction="sum_over_batch_size")
+
+
 def test_bad_from_logits():
     with pytest.raises(TypeError, match="from_logits"):
         TokenSumCrossentropy(tokens_per_batch=1.0, from_logits="yes")
