@@ -71,14 +71,17 @@ def _storable(value) -> np.ndarray:
 
 
 def _job_entry(result, artifact: dict, *, atol: float, rtol: float) -> dict:
+    # Absolute: the runner starts in a scratch directory, so a path relative to the caller's
+    # working directory would name nothing there.
+    directory = Path(result.directory).resolve()
     return {
         "id": f"{result.directory}::{artifact['format']}",
         "format": artifact["format"],
-        "path": str(result.directory / artifact["path"]),
+        "path": str(directory / artifact["path"]),
         "sha256": artifact["sha256"],
         "bytes": artifact["bytes"],
         "endpoints": artifact["endpoints"],
-        "cases": str(result.directory / CASES),
+        "cases": str(directory / CASES),
         "mode": "approximate" if artifact["format"] == "tflite_int8" else "exact",
         "atol": atol,
         "rtol": rtol,
