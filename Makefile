@@ -18,10 +18,12 @@ setup: $(STAMP)
 
 # The main job: a recipe end to end (data -> model -> train -> test metrics next to baselines
 # -> metrics.json + model.keras -> SavedModel + TFLite, parity-checked in a process without
-# rnn_zoo), then text from the committed pretrained preset.
+# rnn_zoo), then text from the committed pretrained preset. It writes only under runs/ (the
+# prepared dataset too), and a second `make demo` starts the run afresh (--overwrite).
 DEMO := runs/demo/char_lm_shakespeare
 demo: $(STAMP)
-	$(VENV)/bin/rnn-zoo train char_lm_shakespeare --profile quick --out $(DEMO) --verbose 2
+	$(VENV)/bin/rnn-zoo train char_lm_shakespeare --profile quick --out $(DEMO) \
+		--data-dir runs/tensorflow_datasets --overwrite --verbose 2
 	$(VENV)/bin/rnn-zoo export $(DEMO) --formats saved_model tflite --out $(DEMO)/export
 	$(VENV)/bin/rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 300
 

@@ -262,15 +262,39 @@ def train_and_report(
 
 
 def summary_line(metrics: Mapping) -> str:
-    """`recipe/profile: model metric=... vs baselines ...; bar met/missed`."""
+    """One line: the headline metric under its split's name next to the baselines, then the
+    bar for a `full` run, or for another profile what it was for and where the full result is.
+    """
     bar = metrics["bar"]
-    metric = bar["metric"]
+    metric, recipe, profile = bar["metric"], metrics["recipe"], metrics["profile"]
+    # `test` holds every scored split; a metric named after its split keeps that name.
+    shown = metric if metric.startswith(("validation_", "test_")) else f"test {metric}"
     parts = [f"{name} {values[metric]:.4f}" for name, values in metrics["baselines"].items()
              if metric in values]
-    state = "met" if bar["met"] else "MISSED"
-    return (f"{metrics['recipe']}/{metrics['profile']}: test {metric} "
-            f"{metrics['test'][metric]:.4f} vs {', '.join(parts)}; full bar "
-            f"({metric} {bar['rule']}) {state}")
+    line = (f"{recipe}/{profile}: {shown} {metrics['test'][metric]:.4f} (baselines on the same "
+            f"split: {', '.join(parts)})")
+    if profile == "full":
+        return f"{line}; bar {metric} {bar['rule']}: {'met' if bar['met'] else 'MISSED'}"
+    epochs = metrics.get("training", {}).get("epochs_run")
+    ran = f"{epochs} epoch{'s' if epochs != 1 else ''}" if isinstance(epochs, int) else "a few"
+    return (f"{line}. A {profile!r} run ({ran}) shows the flow; the bar ({metric} "
+            f"{bar['rule']}) is for the full profile: {_full_result(recipe, metric)}")
+
+
+def _full_result(recipe: str, metric: str) -> str:
+    """Where the full profile's result lives: the preset (with its value) or the command."""
+    from rnn_zoo import presets
+
+    command = f"`rnn-zoo train {recipe} --profile full`"
+    try:
+        preset = presets.get_preset(recipe)
+        value = float(preset.metrics["test"][metric])
+    except (ValueError, KeyError, TypeError):
+        return f"train it with {command}."
+    card = preset.path / presets.CARD
+    shown = os.path.relpath(card) if not os.path.relpath(card).startswith("..") else str(card)
+    return (f"the preset {recipe!r} reached {metric} {value:.4f} ({shown}); reproduce it with "
+            f"{command}.")
 
 
 def load_run(out_dir) -> tuple[dict, keras.Model]:

@@ -9,20 +9,37 @@
 Also `python -m rnn_zoo ...`, and each recipe directly: `python -m recipes.breast_cancer ...`.
 Errors are one line on stderr and exit status 2; an interrupted `train` resumes when the same
 command is run again (the run directory keeps a backup until training ends).
+
+`--help` and `list` answer without importing TensorFlow. TensorFlow's native start-up log
+lines are hidden unless `rnn-zoo --verbose ...` is given or `TF_CPP_MIN_LOG_LEVEL` is already
+set (see `entry_point`). Every path argument works relative to the working directory or
+absolute: each is resolved once, here, before the library sees it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
+import logging
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 PROG = "rnn-zoo"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# The choices of `--strategy` and `--formats`, written out so the parser is built without
+# importing TensorFlow; tests/test_cli.py checks they equal rnn_zoo.training.STRATEGIES and
+# rnn_zoo.export.FORMATS.
+STRATEGIES = ("default", "mirrored", "multi_worker")
+FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
+# TensorFlow's C++ log level when the user asked for nothing: fatal errors only.
+_QUIET_TF_LEVEL = "3"
 
 
 class CliError(Exception):
@@ -63,13 +80,20 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from rnn_zoo.training import STRATEGIES
+def _path(text: str) -> Path:
+    """A path argument, resolved against the working directory (absolute from here on)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return Path(os.path.abspath(os.path.expanduser(text)))
 
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Recurrent-network model zoo: list models and recipes, train and evaluate.",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", dest="native_logs",
+                        help="also show TensorFlow's native log lines (hidden by default)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -92,10 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "result); default quick")
     train.add_argument("--epochs", type=_positive_int, default=None,
                        help="override the profile's maximum number of epochs")
-    train.add_argument("--out", metavar="DIR", default=None,
+    train.add_argument("--out", metavar="DIR", type=_path, default=None,
                        help="run directory (default runs/RECIPE/PROFILE)")
-    train.add_argument("--data-dir", metavar="DIR", default=None, help="TFDS data directory")
-    train.add_argument("--manual-dir", metavar="DIR", default=None,
+    train.add_argument("--data-dir", metavar="DIR", type=_path, default=None,
+                       help="TFDS data directory")
+    train.add_argument("--manual-dir", metavar="DIR", type=_path, default=None,
                        help="directory with manually downloaded source files")
     train.add_argument("--strategy", choices=STRATEGIES, default="default",
                        help="tf.distribute strategy (multi_worker reads TF_CONFIG); "
@@ -110,10 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load DIR/model.keras and score it on RECIPE's test split; prints the "
                     "metrics next to the recorded ones and writes DIR/evaluation.json.")
     evaluate.add_argument("recipe", metavar="RECIPE", help="recipe name (see `rnn-zoo list`)")
-    evaluate.add_argument("--out", metavar="DIR", required=True,
+    evaluate.add_argument("--out", metavar="DIR", type=_path, required=True,
                           help="the run directory written by `rnn-zoo train`")
-    evaluate.add_argument("--data-dir", metavar="DIR", default=None, help="TFDS data directory")
-    evaluate.add_argument("--manual-dir", metavar="DIR", default=None,
+    evaluate.add_argument("--data-dir", metavar="DIR", type=_path, default=None,
+                          help="TFDS data directory")
+    evaluate.add_argument("--manual-dir", metavar="DIR", type=_path, default=None,
                           help="directory with manually downloaded source files")
 
     predict = commands.add_parser(
@@ -139,8 +165,6 @@ def build_parser() -> argparse.ArgumentParser:
                          help="beam width for sequence-to-sequence presets (default 5; 1 is "
                               "greedy search)")
 
-    from rnn_zoo.export.api import FORMATS
-
     export = commands.add_parser(
         "export", help="export a preset or a .keras file (SavedModel, TFLite, ONNX) and check it",
         description="Load PRESET_OR_PATH (a preset name, checksums verified, or a .keras file), "
@@ -153,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--formats", nargs="+", choices=FORMATS, default=None, metavar="FORMAT",
                         help=f"formats to write: {', '.join(FORMATS)} (default: all the model "
                              "offers)")
-    export.add_argument("--out", metavar="DIR", required=True, help="output directory")
+    export.add_argument("--out", metavar="DIR", type=_path, required=True,
+                        help="output directory")
     export.add_argument("--tflite-batch-size", type=_positive_int, default=1,
                         help="static batch size of the TFLite artifacts (default 1)")
     export.add_argument("--no-check", action="store_true",
@@ -162,28 +187,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _list(args) -> int:
-    import rnn_zoo
-    from recipes import ONLINE_RECIPES, RECIPES, get_recipe
+    # Reads the registry, the recipes' declarations and the presets' metadata: no TensorFlow.
+    from recipes import ONLINE_RECIPES, RECIPES, describe_recipe
+    from rnn_zoo import registry
 
-    names = rnn_zoo.list_models(args.models)
+    names = registry.list_models(args.models)
     print(f"Models ({len(names)}):")
     width = max((len(n) for n in names), default=0)
     for name in names:
-        spec = rnn_zoo.get_spec(name)
-        print(f"  {name:<{width}}  {spec.description}")
+        print(f"  {name:<{width}}  {registry.get_spec(name).description}")
     print(f"\nRecipes ({len(RECIPES)}):")
     width = max(len(n) for n in RECIPES)
     for name in RECIPES:
-        module = get_recipe(name)
-        bars = module.BAR if isinstance(module.BAR, (tuple, list)) else (module.BAR,)
+        info = describe_recipe(name)
         rules = " and ".join(
-            f"{bar.metric} {'>=' if bar.higher_is_better else '<'} "
-            + (f"baseline {bar.baseline}" if bar.baseline else repr(bar.value))
-            for bar in bars
-        )
+            f"{bar['metric']} {'>=' if bar.get('higher_is_better') else '<'} "
+            + (f"baseline {bar['baseline']}" if bar.get("baseline") else repr(bar.get("value")))
+            for bar in info["bars"] or ())
         online = " (downloads)" if name in ONLINE_RECIPES else ""
-        print(f"  {name:<{width}}  model {module.PROFILES['full'].model}; profiles "
-              f"{', '.join(module.PROFILES)}; full bar: test {rules}{online}")
+        print(f"  {name:<{width}}  {info['summary']} Model {info['model']}; full bar: "
+              f"{rules or 'none declared'}{online}")
     _list_presets()
     return 0
 
@@ -235,7 +258,7 @@ def _train(args) -> int:
         from recipes._common import resolve_profile
 
         resolve_profile(module.PROFILES, args.profile, None)
-    out = args.out or os.path.join("runs", args.recipe, args.profile)
+    out = args.out or _path(os.path.join("runs", args.recipe, args.profile))
     if args.strategy == "multi_worker":
         # TensorFlow allows this strategy only before its first op, i.e. before the data loads.
         from rnn_zoo.training import get_strategy
@@ -244,7 +267,7 @@ def _train(args) -> int:
     module.run(profile=args.profile, out_dir=out, epochs=args.epochs, data_dir=args.data_dir,
                manual_dir=args.manual_dir, verbose=args.verbose, strategy=args.strategy,
                mixed_precision=args.mixed_precision)
-    print(f"Wrote {os.path.join(out, 'metrics.json')} and {os.path.join(out, 'model.keras')}")
+    print(f"Wrote {_shown(out / 'metrics.json')} and {_shown(out / 'model.keras')}")
     return 0
 
 
@@ -264,12 +287,15 @@ def _export(args) -> int:
     from rnn_zoo.export.api import check_directory
     from rnn_zoo.export.presets import export_preset
 
+    source = args.source
+    if source.endswith(".keras") or os.sep in source or os.path.exists(source):
+        source = str(_path(source))  # a path, not a preset name
     check_directory(args.out)  # fail before loading a model
     try:
-        result = export_preset(args.source, args.out, formats=args.formats,
+        result = export_preset(source, args.out, formats=args.formats,
                                tflite_batch_size=args.tflite_batch_size, check=not args.no_check)
     except (ExportError, ParityError) as e:
-        manifest = os.path.join(args.out, "export.json")
+        manifest = _shown(args.out / "export.json")
         print(f"{PROG}: export failed: {_one_line(e)} (see {manifest})", file=sys.stderr)
         return 1
     parity = result.manifest.get("parity", {}).get("artifacts", {})
@@ -283,12 +309,19 @@ def _export(args) -> int:
             line += (f"  batch {artifact['static_batch_size']}, "
                      f"{'SELECT_TF_OPS' if artifact['select_tf_ops'] else 'builtin ops only'}")
         print(line)
-    print(f"Wrote {os.path.join(args.out, 'export.json')}")
+    print(f"Wrote {_shown(args.out / 'export.json')}")
     return 0
 
 
+_NEEDS_TENSORFLOW = frozenset({"train", "evaluate", "predict", "export"})
 _COMMANDS = {"list": _list, "train": _train, "evaluate": _evaluate, "predict": _predict,
              "export": _export}
+
+
+def _shown(path: Path) -> str:
+    """`path` as the user would type it: relative to the working directory when inside it."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else relative
 
 
 def _one_line(error: BaseException) -> str:
@@ -298,10 +331,16 @@ def _one_line(error: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the CLI with `argv` (default `sys.argv[1:]`); returns the exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
+        if not args.native_logs and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+            # Applies to what TensorFlow logs after it has loaded (cuInit, oneDNN, converter).
+            os.environ["TF_CPP_MIN_LOG_LEVEL"] = _QUIET_TF_LEVEL
+            # absl's Python logger (TFDS: "Variant folder ... has no dataset_info.json").
+            logging.getLogger("absl").setLevel(logging.ERROR)
+            if args.command in _NEEDS_TENSORFLOW:
+                _import_tensorflow_quietly()
         return _COMMANDS[args.command](args)
     except CliError as e:
         print(_one_line(e), file=sys.stderr)
@@ -312,10 +351,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; run the same command again to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `rnn-zoo list | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+# What TensorFlow's C++ side prints while it loads: absl-style lines ("I0000 00:00:... port.cc:153]
+# ..."), absl's pre-initialisation notice, and the CPU-feature note's second line.
+_NATIVE_LOG = re.compile(r"^([IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\]|WARNING: All log "
+                         r"messages before absl::InitializeLog\(\)|To enable the following "
+                         r"instructions:)")
+
+
+def _import_tensorflow_quietly() -> None:
+    """Imports TensorFlow with its native start-up lines removed from stderr.
+
+    TensorFlow 2.21 prints 4-6 lines while it loads, before absl is initialised and so before
+    `TF_CPP_MIN_LOG_LEVEL` applies; they are written by C++ straight to file descriptor 2. The
+    descriptor points at a temporary file during the import; afterwards every other line it
+    caught (a Python warning, an error) is written to stderr as it was.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            _flush_c_streams()  # C++ may still hold some of those lines in a stdio buffer
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            caught = sink.read().decode("utf-8", errors="replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in caught if not _NATIVE_LOG.match(line)))
+            sys.stderr.flush()
+
+
+def _flush_c_streams() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
 
 
 def entry_point() -> None:
-    """The `rnn-zoo` console script."""
+    """The `rnn-zoo` console script (and `python -m rnn_zoo`)."""
     sys.exit(main())
 
 

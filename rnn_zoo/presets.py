@@ -182,6 +182,10 @@ def load_model_safely(path: str | os.PathLike, *, compile: bool = True,
         )
     import keras
 
+    # The zoo's registered layers and losses (compiled presets name TokenSumCrossentropy).
+    import rnn_zoo.layers
+    import rnn_zoo.losses  # noqa: F401
+
     try:
         with warnings.catch_warnings():
             # Saved models carry a fresh, unbuilt optimizer (see training.save_for_inference);

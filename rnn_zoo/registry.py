@@ -10,21 +10,57 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import fnmatch
+import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keras
+if TYPE_CHECKING:
+    import keras
 
-from rnn_zoo.layers.encoders import conv_encoder
-from rnn_zoo.topologies import (
-    encoder_decoder,
-    many_to_many,
-    many_to_one,
-    one_to_many,
-    one_to_one,
-)
+
+class _Builder:
+    """A builder function named by its module, imported on first call or inspection.
+
+    The registry is data that `rnn-zoo list` and `--help` read; naming the builders instead of
+    importing them keeps Keras (and so TensorFlow) out of that path.
+    """
+
+    def __init__(self, module: str, name: str):
+        self.__module__, self.__name__, self.__qualname__ = module, name, name
+
+    def resolve(self) -> Callable[..., keras.Model]:
+        return getattr(importlib.import_module(self.__module__), self.__name__)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(self.resolve())
+
+    @property
+    def __doc__(self) -> str | None:
+        return self.resolve().__doc__
+
+    def __call__(self, **kwargs) -> keras.Model:
+        return self.resolve()(**kwargs)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, _Builder):
+            return (self.__module__, self.__name__) == (other.__module__, other.__name__)
+        return callable(other) and self.resolve() is other
+
+    def __hash__(self) -> int:
+        return hash((self.__module__, self.__name__))
+
+    def __repr__(self) -> str:
+        return f"<builder {self.__module__}.{self.__name__}>"
+
+
+one_to_one = _Builder("rnn_zoo.topologies.one_to_one", "one_to_one")
+one_to_many = _Builder("rnn_zoo.topologies.one_to_many", "one_to_many")
+many_to_one = _Builder("rnn_zoo.topologies.many_to_one", "many_to_one")
+many_to_many = _Builder("rnn_zoo.topologies.many_to_many", "many_to_many")
+encoder_decoder = _Builder("rnn_zoo.topologies.encoder_decoder", "encoder_decoder")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +94,8 @@ class ModelSpec:
 
 def one_to_many_captioner(*, image_shape, filters=(32, 64), **kwargs) -> keras.Model:
     """`one_to_many` over a `conv_encoder` image encoder: an image in, a caption out."""
+    from rnn_zoo.layers.encoders import conv_encoder
+
     encoder = conv_encoder(image_shape=image_shape, filters=filters)
     return one_to_many(encoder=encoder, **kwargs)
 

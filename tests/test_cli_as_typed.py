@@ -1,0 +1,196 @@
+"""The `rnn-zoo` console script as a user types it: relative paths from any working directory,
+no TensorFlow for `--help` and `list`, no native TensorFlow log lines, a quick run that reads
+as what it is."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import rnn_zoo
+from recipes import RECIPES, describe_recipe, get_recipe
+from recipes._common import summary_line
+from rnn_zoo import cli
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = Path(sys.executable).parent / "rnn-zoo"
+# absl / TensorFlow C++ log lines: "I0000 00:00:1796154533.430610    3987 port.cc:153] ..."
+NATIVE_LOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\]", re.MULTILINE)
+
+
+def _user_env(**extra) -> dict[str, str]:
+    """The environment of a user's shell: no TF_CPP_MIN_LOG_LEVEL (conftest sets one)."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    return {**env, **extra}
+
+
+def _type(*argv: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Runs `rnn-zoo ARGV...` in `cwd`, as typed in a shell."""
+    return subprocess.run([str(SCRIPT), *argv], cwd=cwd, env=_user_env(), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_the_console_script_is_installed():
+    assert SCRIPT.is_file(), "install the project (`pip install -e .`) to get `rnn-zoo`"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A user's working directory outside the checkout, with a run trained into `run/`."""
+    cwd = tmp_path_factory.mktemp("user")
+    proc = _type("train", "breast_cancer", "--profile", "quick", "--epochs", "2", "--out", "run",
+                 "--data-dir", "tfds", "--verbose", "0", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return cwd
+
+
+def test_train_writes_under_the_relative_out(workdir):
+    metrics = json.loads((workdir / "run" / "metrics.json").read_text())
+    assert metrics["training"]["epochs_run"] == 2
+    assert (workdir / "run" / "model.keras").is_file()
+    assert (workdir / "tfds" / "breast_cancer").is_dir()
+    assert not (REPO / "run").exists()
+
+
+def test_evaluate_a_relative_run(workdir):
+    proc = _type("evaluate", "breast_cancer", "--out", "run", "--data-dir", "tfds", cwd=workdir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout)["recipe"] == "breast_cancer"
+
+
+@pytest.mark.parametrize("source", ["run", "run/model.keras", "./run"])
+def test_export_with_relative_paths_passes_the_parity_check(workdir, source):
+    out = f"exports/{source.replace('/', '_').replace('.', '_')}"
+    proc = _type("export", source, "--formats", "keras", "tflite", "--out", out, cwd=workdir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    manifest = json.loads((workdir / out / "export.json").read_text())
+    assert manifest["parity"]["ok"] is True
+    assert set(manifest["parity"]["artifacts"]) == {"keras", "tflite"}
+    assert f"Wrote {out}/export.json" in proc.stdout
+
+
+def test_export_from_a_subdirectory_with_dotdot(workdir):
+    sub = workdir / "sub"
+    sub.mkdir(exist_ok=True)
+    proc = _type("export", "../run", "--formats", "tflite", "--out", "../exports/up", cwd=sub)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((workdir / "exports/up/export.json").read_text())["parity"]["ok"]
+
+
+def test_predict_from_another_directory(workdir):
+    features = ",".join(["0"] * 30)
+    proc = _type("predict", "breast_cancer", features, cwd=workdir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "malignant" in proc.stdout or "benign" in proc.stdout
+
+
+def test_no_native_tensorflow_log_lines(workdir):
+    """A command that starts TensorFlow and runs a model prints none of its C++ log lines; the
+    top-level `--verbose` brings them back (so the pattern below does match them)."""
+    features = ",".join(["0"] * 30)
+    quiet = _type("predict", "breast_cancer", features, cwd=workdir)
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert not NATIVE_LOG.search(quiet.stdout + quiet.stderr), quiet.stderr[-3000:]
+    assert "absl::InitializeLog" not in quiet.stderr
+    loud = _type("--verbose", "predict", "breast_cancer", features, cwd=workdir)
+    assert loud.returncode == 0, loud.stderr[-3000:]
+    assert NATIVE_LOG.search(loud.stderr), "TensorFlow printed no log line even with --verbose"
+
+
+def test_a_users_own_log_level_is_kept(workdir):
+    proc = subprocess.run([str(SCRIPT), "predict", "breast_cancer", ",".join(["0"] * 30)],
+                          cwd=workdir, env=_user_env(TF_CPP_MIN_LOG_LEVEL="0"),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert NATIVE_LOG.search(proc.stderr)
+
+
+_NO_TF = """
+import sys
+from rnn_zoo import cli
+try:
+    status = cli.main(sys.argv[1:])
+except SystemExit as exit_:
+    status = exit_.code
+heavy = sorted(m for m in ("tensorflow", "keras", "jax", "tensorflow_datasets") if m in sys.modules)
+print("HEAVY=" + ",".join(heavy))
+sys.exit(status)
+"""
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["list"], ["list", "--models", "many_to_one_*"],
+    *([command, "--help"] for command in ("list", "train", "evaluate", "predict", "export")),
+])
+def test_help_and_list_do_not_import_tensorflow(argv, tmp_path):
+    proc = subprocess.run([sys.executable, "-c", _NO_TF, *argv], cwd=tmp_path, env=_user_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "HEAVY=\n" in proc.stdout, proc.stdout[-500:]
+
+
+def test_import_rnn_zoo_is_lazy(tmp_path):
+    code = ("import sys, rnn_zoo; assert 'keras' not in sys.modules, 'keras'; "
+            "rnn_zoo.list_models(); assert 'keras' not in sys.modules, 'registry'; "
+            "rnn_zoo.many_to_one; assert 'keras' in sys.modules")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_user_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_public_names():
+    assert rnn_zoo.__all__ == sorted(rnn_zoo._EXPORTS)
+    for name in rnn_zoo.__all__:
+        assert getattr(rnn_zoo, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        rnn_zoo.nope  # noqa: B018
+
+
+def test_parser_choices_match_the_library():
+    from rnn_zoo.export import FORMATS
+    from rnn_zoo.training import STRATEGIES
+
+    assert cli.STRATEGIES == STRATEGIES
+    assert cli.FORMATS == FORMATS
+
+
+@pytest.mark.parametrize("name", list(RECIPES))
+def test_recipe_descriptions_match_the_modules(name):
+    """`rnn-zoo list` reads the declarations without importing; they must say the same."""
+    module, info = get_recipe(name), describe_recipe(name)
+    bars = module.BAR if isinstance(module.BAR, (tuple, list)) else (module.BAR,)
+    assert info["model"] == module.PROFILES["full"].model
+    assert len(info["bars"]) == len(bars)
+    for read, bar in zip(info["bars"], bars, strict=True):
+        assert read["metric"] == bar.metric
+        assert read["higher_is_better"] == bar.higher_is_better
+        assert read.get("baseline") == bar.baseline
+        if bar.baseline is None:
+            assert read["value"] == bar.value
+    assert info["summary"] and module.__doc__.startswith(f"{name}: {info['summary']}")
+
+
+def _metrics(profile: str, value: float, met: bool) -> dict:
+    return {"recipe": "char_lm_shakespeare", "profile": profile,
+            "bar": {"metric": "validation_loss", "rule": "< 1.5", "met": met},
+            "test": {"validation_loss": value}, "baselines": {"unigram": {"validation_loss": 3.3}},
+            "training": {"epochs_run": 2}}
+
+
+def test_a_quick_run_reads_as_what_it_is():
+    line = summary_line(_metrics("quick", 1.94, False))
+    assert "MISSED" not in line and "test validation_loss" not in line
+    assert "validation_loss 1.9400" in line and "'quick' run (2 epochs) shows the flow" in line
+    assert "saved_models/char_lm_shakespeare/README.md" in line
+    assert "rnn-zoo train char_lm_shakespeare --profile full" in line
+
+
+def test_a_full_run_states_its_bar():
+    assert summary_line(_metrics("full", 1.6, False)).endswith("bar validation_loss < 1.5: MISSED")
+    assert summary_line(_metrics("full", 1.4, True)).endswith("bar validation_loss < 1.5: met")
