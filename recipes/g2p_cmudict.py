@@ -32,6 +32,7 @@ import collections
 import dataclasses
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -159,15 +160,21 @@ def translator_for(model, source_vocabulary, target_vocabulary, *, search="beam"
                       max_length=max_length)
 
 
-def transcribe(translator, words: list[str], *, batch_size: int = 512) -> list[str]:
-    """Pronunciations (space-joined phonemes) of `words`, decoded in batches of similar length."""
+def transcribe(translator, words: list[str], *, batch_size: int = 512,
+               verbose: int = 0) -> list[str]:
+    """Pronunciations (space-joined phonemes) of `words`, decoded in batches of similar length.
+
+    `verbose=1` shows a progress bar (a beam search over a test split takes minutes).
+    """
     order = np.argsort([len(w) for w in words], kind="stable")
     found = [""] * len(words)
+    progress = keras.utils.Progbar(len(words), verbose=verbose, unit_name="word")
     for begin in range(0, len(words), batch_size):
         rows = order[begin:begin + batch_size]
         outputs = translator([words[i] for i in rows])["outputs"].numpy()
         for row, text in zip(rows, outputs, strict=True):
             found[row] = text.decode("utf-8")
+        progress.add(len(rows))
     return found
 
 
@@ -182,7 +189,7 @@ def score_pronunciations(hypotheses: list[str], references: list[list[str]]) -> 
             "details": {"stress_removed": stripped, "stress_kept": kept}}
 
 
-def _score(model, data: dict, config: Config) -> dict:
+def _score(model, data: dict, config: Config, *, verbose: int = 0) -> dict:
     words = [w for w, _ in data["test_words"]]
     references = [refs for _, refs in data["test_words"]]
     results = {}
@@ -191,7 +198,10 @@ def _score(model, data: dict, config: Config) -> dict:
             model, data["source_vocabulary"], data["target_vocabulary"], search=search,
             beam_width=config.beam_width, length_penalty=config.length_penalty,
             max_length=config.max_output_length)
-        hypotheses = transcribe(translator, words, batch_size=config.decode_batch_size)
+        if verbose:
+            print(f"Decoding the {len(words):,} test words ({search} search)")
+        hypotheses = transcribe(translator, words, batch_size=config.decode_batch_size,
+                                verbose=1 if verbose == 1 else 0)
         results[search] = (score_pronunciations(hypotheses, references), hypotheses)
     beam, hypotheses = results["beam"]
     greedy, _ = results["greedy"]
@@ -324,7 +334,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
             manual_dir=manual_dir, strategy=strategy, mixed_precision=mixed_precision),
         build_and_compile=build_and_compile,
         train=data["train"], validation=data["validation"],
-        score=lambda model: _score(model, data, config),
+        score=lambda model: _score(model, data, config, verbose=verbose),
         baselines=lambda: baselines(data),
         bar=BAR, trivial="letter_rules",
         # Token accuracy, not loss: past the loss minimum (epoch 10 of the preset's history.csv)
@@ -358,7 +368,8 @@ def evaluate(*, out_dir, data_dir=None, manual_dir=None, verbose: int = 0) -> di
     data = {"test_words": load_words("test", data_dir, manual_dir),
             "source_vocabulary": prep["source_vocabulary"],
             "target_vocabulary": prep["target_vocabulary"]}
-    return _common.report_evaluation(Path(out_dir), metrics, _score(model, data, config))
+    return _common.report_evaluation(Path(out_dir), metrics,
+                                     _score(model, data, config, verbose=verbose))
 
 
 if __name__ == "__main__":
