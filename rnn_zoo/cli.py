@@ -151,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "out (--beam N). Presets without a hook say so.",
         epilog='examples: rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 200; '
                'rnn-zoo predict g2p_cmudict zoology xylophone --beam 5')
-    predict.add_argument("preset", metavar="PRESET", help="preset name (see `rnn-zoo list`)")
+    predict.add_argument("preset", metavar="PRESET",
+                         help="preset name (see `rnn-zoo list`) or a preset folder's path")
     predict.add_argument("inputs", metavar="INPUT", nargs="*",
                          help="raw inputs for presets that take them (e.g. a text to classify)")
     predict.add_argument("--prompt", default=None,

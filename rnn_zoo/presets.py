@@ -100,10 +100,10 @@ def presets_dir(presets_dir: str | os.PathLike | None = None) -> Path:
         if not isinstance(presets_dir, (str, os.PathLike)) or presets_dir == "":
             raise TypeError(f"`presets_dir` must be a directory path (str or os.PathLike), got "
                             f"{presets_dir!r}.")
-        return Path(presets_dir)
+        return Path(os.path.abspath(os.path.expanduser(presets_dir)))
     env = os.environ.get(ENV_VAR)
     if env:
-        return Path(env)
+        return Path(os.path.abspath(os.path.expanduser(env)))
     import rnn_zoo
 
     return Path(rnn_zoo.__file__).resolve().parents[1] / "saved_models"
@@ -121,11 +121,18 @@ def list_presets(presets_dir: str | os.PathLike | None = None) -> list[str]:
                   if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def get_preset(name: str, *, presets_dir: str | os.PathLike | None = None) -> Preset:
-    """The preset called `name` (its metrics.json is read, checksums are not verified here).
+def get_preset(name: str | os.PathLike, *,
+               presets_dir: str | os.PathLike | None = None) -> Preset:
+    """The preset called `name`, or the preset folder at the path `name` (relative to the
+    working directory or absolute); its metrics.json is read, checksums are not verified here.
 
     An unknown name raises ValueError with the close matches and the available presets.
     """
+    if isinstance(name, os.PathLike) or (isinstance(name, str) and _is_path(name)):
+        folder = Path(os.path.abspath(os.fspath(name)))
+        if not folder.is_dir():
+            raise ValueError(f"Preset folder {os.fspath(name)!r} does not exist.")
+        name, presets_dir = folder.name, folder.parent
     if not isinstance(name, str):
         raise TypeError(f"`name` must be a preset name (str), got {type(name).__name__}.")
     root = _root(presets_dir)
@@ -150,9 +157,10 @@ def get_preset(name: str, *, presets_dir: str | os.PathLike | None = None) -> Pr
     return Preset(name=name, recipe=metrics["recipe"], path=path, metrics=metrics, size=size)
 
 
-def load_pretrained(name: str, *, compile: bool = True,
+def load_pretrained(name: str | os.PathLike, *, compile: bool = True,
                     presets_dir: str | os.PathLike | None = None):
-    """Verifies and loads the preset `name` as a `keras.Model`.
+    """Verifies and loads the preset `name` (or the preset folder at that path) as a
+    `keras.Model`.
 
     Every file's sha256 is checked against `checksums.sha256` first: a file that differs, is
     missing, or is not listed raises a one-line ValueError naming it. A model config containing
@@ -161,8 +169,9 @@ def load_pretrained(name: str, *, compile: bool = True,
     if not isinstance(compile, bool):
         raise TypeError(f"`compile` must be True or False, got {compile!r}.")
     preset = get_preset(name, presets_dir=presets_dir)
-    verify_checksums(preset.path, label=f"Preset {name!r}")
-    return load_model_safely(preset.model_path, compile=compile, label=f"Preset {name!r}")
+    verify_checksums(preset.path, label=f"Preset {preset.name!r}")
+    return load_model_safely(preset.model_path, compile=compile,
+                             label=f"Preset {preset.name!r}")
 
 
 def load_model_safely(path: str | os.PathLike, *, compile: bool = True,
@@ -316,6 +325,11 @@ def predictor_for(preset: Preset) -> Callable[..., str]:
             f"inputs; load it in Python with rnn_zoo.load_pretrained({preset.name!r})."
         )
     return hook
+
+
+def _is_path(text: str) -> bool:
+    """A preset argument that names a folder rather than a preset in the presets directory."""
+    return os.sep in text or "/" in text or text in (".", "..") or text.startswith("~")
 
 
 def _root(presets_dir_: str | os.PathLike | None) -> Path:
