@@ -32,7 +32,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from rnn_zoo._atomic import TMP_MARKER, atomic_path, copy_atomic, fsync_dir, write_text_atomic
+from rnn_zoo._atomic import (
+    TMP_MARKER,
+    atomic_path,
+    copy_atomic,
+    default_mode,
+    fsync_dir,
+    write_text_atomic,
+)
 from rnn_zoo.presets import sha256_of
 
 FORMAT = 1
@@ -251,6 +258,7 @@ class Backup(keras.callbacks.Callback):
         done = epoch + 1
         tmp = Path(tempfile.mkdtemp(prefix=f".epoch-{done:06d}{TMP_MARKER}", dir=self.backup_dir))
         try:
+            os.chmod(tmp, default_mode(folder=True))  # mkdtemp's 0700 would survive the rename
             self.model.save_weights(tmp / STATE)
             if self.best_path.is_file():
                 _link_or_copy(self.best_path, tmp / BEST)
