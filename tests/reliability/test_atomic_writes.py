@@ -228,7 +228,8 @@ def test_half_built_backup_and_temporaries_are_ignored(interrupted):
     result = _toy_run(interrupted)
     assert result.initial_epoch == 2  # from the complete backup, not the half-built one
     assert read_history(interrupted / "history.csv")["epoch"] == [0, 1, 2, 3]
-    assert sorted(p.name for p in interrupted.iterdir()) == ["best.weights.h5", "history.csv"]
+    assert sorted(p.name for p in interrupted.iterdir()) == ["best.weights.h5", "history.csv",
+                                                             "rnn_zoo_folder.json"]
 
 
 def test_keras_backup_of_an_older_version_is_not_resumed_silently(tmp_path):
