@@ -159,7 +159,7 @@ def _score(model, texts, vectorizer, config: Config, *, samples: bool = True) ->
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -194,7 +194,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
         dataset={"name": DATASET, "characters": {s: len(t) for s, t in texts.items()},
                  "vocabulary": vocabulary_of(vectorizer)},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
     )
 
 

@@ -297,7 +297,7 @@ def export_servable(model, preset):
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -350,7 +350,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                  "train_pairs": pairs,
                  "test_words": len(data["test_words"])},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
         preprocessing={"source_split": "character", "source_standardize": "lower",
                        "target_split": "whitespace", "stress": "kept in training",
                        "start_token": START, "end_token": END,

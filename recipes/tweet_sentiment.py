@@ -359,7 +359,7 @@ def predict(model, preset, inputs, **options) -> str:
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `metrics.json`, `model.keras` and `vocabulary.txt`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -414,7 +414,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                  "examples": {s: len(data[s][1]) for s in ("train", "validation", "test")},
                  "vocabulary": vocabulary},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
         preprocessing={"tokenizer": "recipes.tweet_sentiment.tokenize",
                        "vocabulary_file": VOCABULARY, "vocabulary_size": len(vocabulary),
                        "bucket_boundaries": boundaries, "max_length": config.max_length},

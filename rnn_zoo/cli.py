@@ -129,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train with the mixed_float16 policy (GPU only)")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                        help="0 silent, 1 progress bar (default), 2 one line per epoch")
+    train.add_argument("--overwrite", action="store_true",
+                       help="train again from scratch into a run directory that holds a "
+                            "finished run or another run's backup (never a preset or an "
+                            "export); without it such a directory is refused")
 
     evaluate = commands.add_parser(
         "evaluate", help="re-evaluate a trained run directory on the test split",
@@ -250,24 +254,51 @@ def _predict(args) -> int:
     return 0
 
 
+def _check_input_dir(flag: str, folder) -> None:
+    """`--data-dir`/`--manual-dir`: a folder, or a path a folder can be created at."""
+    if folder is None:
+        return
+    path = Path(folder)
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == path else f"is under the file {str(existing)!r}"
+        raise CliError(f"{PROG} train: error: {flag} {str(path)!r} {where}; expected a "
+                       "directory.")
+
+
 def _train(args) -> int:
+    import errno
+
     from recipes import get_recipe
+    from recipes._common import resolve_profile
+    from rnn_zoo import training
+    from rnn_zoo._folders import FolderBusyError
 
     module = get_recipe(args.recipe)
-    if args.profile not in module.PROFILES:
-        # The recipe raises the same error; checking here fails before TensorFlow starts work.
-        from recipes._common import resolve_profile
-
-        resolve_profile(module.PROFILES, args.profile, None)
+    # The recipe resolves it again; resolving here fails before TensorFlow starts work.
+    config = resolve_profile(module.PROFILES, args.profile, args.epochs)
     out = args.out or _path(os.path.join("runs", args.recipe, args.profile))
-    if args.strategy == "multi_worker":
-        # TensorFlow allows this strategy only before its first op, i.e. before the data loads.
-        from rnn_zoo.training import get_strategy
-
-        get_strategy("multi_worker")
-    module.run(profile=args.profile, out_dir=out, epochs=args.epochs, data_dir=args.data_dir,
-               manual_dir=args.manual_dir, verbose=args.verbose, strategy=args.strategy,
-               mixed_precision=args.mixed_precision)
+    _check_input_dir("--data-dir", args.data_dir)
+    _check_input_dir("--manual-dir", args.manual_dir)
+    try:
+        # Refuse a folder that is not this run's before the data loads (checked again, under
+        # the folder's lock, when training starts).
+        training.check_run_folder(out, identity=training.run_identity(
+            recipe=args.recipe, profile=args.profile, config=config),
+            overwrite=args.overwrite, arg="--out")
+        if args.strategy == "multi_worker":
+            # TensorFlow allows this strategy only before its first op: before the data loads.
+            training.get_strategy("multi_worker")
+        module.run(profile=args.profile, out_dir=out, epochs=args.epochs,
+                   data_dir=args.data_dir, manual_dir=args.manual_dir, verbose=args.verbose,
+                   strategy=args.strategy, mixed_precision=args.mixed_precision,
+                   overwrite=args.overwrite)
+    except FolderBusyError as e:
+        raise CliError(f"{PROG} train: error: {_one_line(e)}") from None
+    except OSError as e:  # a full disk: one line naming the run folder (training.run_folder)
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise CliError(f"{PROG} train: error: {_one_line(e)}") from None
     print(f"Wrote {_shown(out / 'metrics.json')} and {_shown(out / 'model.keras')}")
     return 0
 

@@ -2,7 +2,7 @@
 a one-line `ValueError`/`TypeError` (exit status 2 for the CLI) naming the argument; none fails
 with a traceback from deep inside TensorFlow.
 
-456 cases at this writing: 97 fixed ones, 11 for each offline recipe (7: 77 cases) and 12 to 19
+461 cases at this writing: 102 fixed ones, 11 for each offline recipe (7: 77 cases) and 12 to 19
 for each registry model, by its inputs (20: 282 cases); the last two grow with the registries,
 and `test_the_matrix_has_the_documented_size` keeps these numbers true. They cover:
 
@@ -22,6 +22,8 @@ and `test_the_matrix_has_the_documented_size` keeps these numbers true. They cov
   negative and non-int sizes; over-long lookbacks; empty and non-str texts;
 - recipes, for every offline recipe: unknown profile, bad `epochs`, `out_dir`, `verbose`,
   `strategy`, `mixed_precision`; unknown recipe names;
+- run folders (`train --out`, `run(out_dir=...)`): a path under a regular file or where no folder
+  can be created (`/sys`), and a `--data-dir`/`--manual-dir` that is a file;
 - `load_pretrained`: wrong types, empty, unknown and path-like names, bad `presets_dir`/`compile`;
 - `predict` hooks and the CLI: NaN/inf/non-numeric features, blank tweets, empty prompts,
   non-finite temperatures, negative seeds, over-long generation; unseen characters and over-long
@@ -48,7 +50,7 @@ from rnn_zoo.data import char_lm_pipeline, char_vectorizer, decode_ids, finish, 
 from tests.harness import build_tiny, example_batch, tiny_overrides
 from tests.reliability.models import preset
 
-DOCUMENTED = {"total": 456, "fixed": 97, "per recipe": 11, "per model": (12, 19)}
+DOCUMENTED = {"total": 461, "fixed": 102, "per recipe": 11, "per model": (12, 19)}
 
 
 class Case(NamedTuple):
@@ -487,6 +489,32 @@ def _cli_cases() -> list[Case]:
             for argv, needle in argvs]
 
 
+def _train_cli(ctx, *args):
+    return _cli(["train", "breast_cancer", "--epochs", "1", "--verbose", "0", "--data-dir",
+                 ctx.data_dir, *[str(a) for a in args]], ctx)
+
+
+def _run_folder_cases() -> list[Case]:
+    return [
+        _fails("cli-train-out-under-a-file",
+               lambda ctx: _train_cli(ctx, "--out", ctx.file / "run"), SystemExit,
+               "--out", "is a file"),
+        _fails("cli-train-out-in-sys",
+               lambda ctx: _train_cli(ctx, "--out", "/sys/rnn_zoo_run"), SystemExit,
+               "--out '/sys/rnn_zoo_run' cannot be created"),
+        _fails("cli-train-data-dir-is-a-file",
+               lambda ctx: _cli(["train", "breast_cancer", "--epochs", "1", "--data-dir",
+                                 str(ctx.file), "--out", str(ctx.tmp / "run")], ctx),
+               SystemExit, "--data-dir", "is a file; expected a directory"),
+        _fails("cli-train-manual-dir-is-a-file",
+               lambda ctx: _train_cli(ctx, "--manual-dir", ctx.file, "--out", ctx.tmp / "run"),
+               SystemExit, "--manual-dir", "is a file; expected a directory"),
+        _fails("recipe-out_dir-under-a-file", lambda ctx: get_recipe("breast_cancer").run(
+            out_dir=ctx.file / "run", verbose=0, data_dir=ctx.data_dir), ValueError,
+               "`out_dir`", "is a file"),
+    ]
+
+
 def _cli(argv, ctx):
     status = cli.main(argv)
     err = ctx.capsys.readouterr().err
@@ -494,7 +522,7 @@ def _cli(argv, ctx):
 
 
 FIXED = [*_name_cases(), *_export_cases(), *_dataset_cases(), *_load_cases(), *_hook_cases(),
-         *_cli_cases()]
+         *_cli_cases(), *_run_folder_cases()]
 PER_MODEL = [*_builder_cases(), *_input_cases()]
 PER_RECIPE = _recipe_cases()
 CASES = [*FIXED, *PER_MODEL, *PER_RECIPE]
