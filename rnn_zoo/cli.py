@@ -139,7 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
                          help="beam width for sequence-to-sequence presets (default 5; 1 is "
                               "greedy search)")
 
-    from rnn_zoo.export.api import FORMATS
+    from rnn_zoo.export.api import FORMATS, MAX_TFLITE_BATCH_SIZE
+
+    def tflite_batch(text: str) -> int:
+        value = _positive_int(text)
+        if value > MAX_TFLITE_BATCH_SIZE:
+            raise argparse.ArgumentTypeError(
+                f"expected a positive integer <= {MAX_TFLITE_BATCH_SIZE}, got {text!r}")
+        return value
 
     export = commands.add_parser(
         "export", help="export a preset or a .keras file (SavedModel, TFLite, ONNX) and check it",
@@ -154,8 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"formats to write: {', '.join(FORMATS)} (default: all the model "
                              "offers)")
     export.add_argument("--out", metavar="DIR", required=True, help="output directory")
-    export.add_argument("--tflite-batch-size", type=_positive_int, default=1,
-                        help="static batch size of the TFLite artifacts (default 1)")
+    export.add_argument("--tflite-batch-size", type=tflite_batch, default=1,
+                        help="static batch size of the TFLite artifacts, 1 to "
+                             f"{MAX_TFLITE_BATCH_SIZE} (default 1)")
     export.add_argument("--no-check", action="store_true",
                         help="skip the parity check (not recommended)")
     return parser

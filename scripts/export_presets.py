@@ -59,8 +59,12 @@ class TFLiteModel:
         self.batch = int(detail["shape_signature"][0])
 
     def _run(self, x: np.ndarray) -> np.ndarray:
-        rows = [next(iter(self.runner(**{self.name: x[i:i + self.batch].astype(self.dtype)})
-                          .values())) for i in range(0, len(x), self.batch)]
+        rows = []
+        for i in range(0, len(x), self.batch):
+            chunk = x[i:i + self.batch].astype(self.dtype)
+            real = len(chunk)  # a short last chunk is padded with its last row, then cut
+            chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch - real, axis=0)])
+            rows.append(next(iter(self.runner(**{self.name: chunk}).values()))[:real])
         return np.concatenate(rows)
 
     def predict(self, x, verbose=0, batch_size=None):

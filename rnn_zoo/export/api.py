@@ -25,6 +25,9 @@ from rnn_zoo.export.servable import Servable, keras_servable
 MANIFEST = "export.json"
 DEFAULT_FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
 FORMATS = _formats.FORMATS
+# TFLite artifacts have a static batch; past this a device runs SavedModel or ONNX (dynamic
+# batch) instead, and the parity check pads every case up to a whole batch.
+MAX_TFLITE_BATCH_SIZE = 1024
 _VERSIONED = ("tensorflow", "keras", "numpy", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert")
 
 
@@ -135,7 +138,9 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
         directory: output folder (created; existing artifacts of the same name are replaced).
         formats: names from `rnn_zoo.export.FORMATS`; None (default): every format the model
             offers, i.e. `DEFAULT_FORMATS` for a Keras model.
-        tflite_batch_size: the static batch size of the TFLite artifacts (>= 1).
+        tflite_batch_size: the static batch size of the TFLite artifacts, 1 to
+            `MAX_TFLITE_BATCH_SIZE` (1024). Any size works: a caller (and the parity check)
+            pads a short last batch and drops the padded rows' outputs.
         check: run the parity check (a fresh process without rnn_zoo) and raise
             `ParityError` if an artifact does not match. `check=False` leaves it to a later
             `check_parity(results)`, which checks many exports in one process.
@@ -168,6 +173,10 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
                         f"{type(model).__name__}.")
     chosen = _check_formats(formats, servable)
     tflite_batch_size = check_int("tflite_batch_size", tflite_batch_size)
+    if tflite_batch_size > MAX_TFLITE_BATCH_SIZE:
+        raise ValueError(f"`tflite_batch_size` must be an int >= 1 and <= "
+                         f"{MAX_TFLITE_BATCH_SIZE}, got {tflite_batch_size} (the TFLite batch "
+                         "is static; export SavedModel or ONNX for larger batches).")
     check_bool("check", check)
     if metadata is not None and not isinstance(metadata, Mapping):
         raise TypeError(f"`metadata` must be a dict or None, got {type(metadata).__name__}.")
