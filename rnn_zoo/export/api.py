@@ -98,6 +98,28 @@ def check_directory(directory) -> Path:
     return path
 
 
+def _traced_output_shapes(servable: Servable, name: str, outputs: dict) -> dict:
+    """`outputs` with every axis the endpoint leaves dynamic (traced at its input specs, where
+    dynamic inputs are None) recorded as None: the examples alone have fixed lengths."""
+    import tensorflow as tf
+
+    endpoint = servable.endpoints[name]
+    try:
+        traced = tf.function(endpoint.fn).get_concrete_function(
+            dict(endpoint.inputs)).structured_outputs
+    except Exception:  # noqa: BLE001 - the shapes from the examples are still true
+        return outputs
+    found = {}
+    for key, record in outputs.items():
+        tensor = traced.get(key) if isinstance(traced, Mapping) else None
+        shape = getattr(tensor, "shape", None)
+        if shape is not None and shape.rank == len(record["shape"]):
+            record = {**record, "shape": [None if t is None else d for t, d in
+                                          zip(shape.as_list(), record["shape"], strict=True)]}
+        found[key] = record
+    return found
+
+
 def _versions() -> dict[str, str]:
     found = {}
     for package in _VERSIONED:
@@ -208,7 +230,9 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
         "endpoints": {name: {"inputs": _formats._specs(servable.endpoints[name]),
-                             "outputs": outputs.get(name, {})} for name in endpoints},
+                             "outputs": _traced_output_shapes(servable, name,
+                                                              outputs.get(name, {}))}
+                      for name in endpoints},
         "artifacts": artifacts,
         "parity_cases": _parity.CASES,
         "metadata": {**servable.metadata, **(metadata or {})},

@@ -51,9 +51,14 @@ def write_cases(path: Path, servable, endpoints: Sequence[str]) -> dict:
                 arrays[f"{endpoint}/{index}/in/{name}"] = value
             for name, value in expected.items():
                 arrays[f"{endpoint}/{index}/out/{name}"] = value
-            outputs.setdefault(endpoint, {
+            found = outputs.setdefault(endpoint, {
                 name: {"dtype": "string" if v.dtype.kind == "S" else str(v.dtype),
                        "shape": [None, *v.shape[1:]]} for name, v in expected.items()})
+            for name, v in expected.items():  # an axis whose length varies is dynamic
+                if name in found and len(found[name]["shape"]) == v.ndim:
+                    found[name]["shape"] = [
+                        d if d == n else None
+                        for d, n in zip(found[name]["shape"], v.shape, strict=True)]
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as f:
         np.savez(f, **arrays)
