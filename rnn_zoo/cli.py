@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{MAX_TFLITE_BATCH_SIZE} (default 1)")
     export.add_argument("--no-check", action="store_true",
                         help="skip the parity check (not recommended)")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace --out whole even if it holds something that is not an "
+                             "export (a run, other files); a preset folder is always refused")
     return parser
 
 
@@ -268,17 +271,23 @@ def _evaluate(args) -> int:
 
 
 def _export(args) -> int:
+    from rnn_zoo._folders import FolderBusyError
     from rnn_zoo.export import ExportError, ParityError
     from rnn_zoo.export.api import check_directory
     from rnn_zoo.export.presets import export_preset
 
-    check_directory(args.out)  # fail before loading a model
+    # Refused before a model is loaded: a preset, a folder that is not an export.
+    check_directory(args.out, overwrite=args.overwrite, argument="`--out`", flag="--overwrite")
     try:
         result = export_preset(args.source, args.out, formats=args.formats,
-                               tflite_batch_size=args.tflite_batch_size, check=not args.no_check)
+                               tflite_batch_size=args.tflite_batch_size, check=not args.no_check,
+                               overwrite=args.overwrite)
+    except FolderBusyError as e:
+        raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     except (ExportError, ParityError) as e:
-        manifest = os.path.join(args.out, "export.json")
-        print(f"{PROG}: export failed: {_one_line(e)} (see {manifest})", file=sys.stderr)
+        # Nothing was swapped in: the export was staged beside --out and discarded.
+        print(f"{PROG}: export failed: {_one_line(e)}; {args.out} was left as it was",
+              file=sys.stderr)
         return 1
     parity = result.manifest.get("parity", {}).get("artifacts", {})
     for fmt, artifact in result.artifacts.items():

@@ -168,7 +168,7 @@ def test_overwrite_replaces_a_folder_that_is_not_an_export_whole(tmp_path, capsy
 
 
 def test_export_into_an_export_replaces_it_whole(old_export, capsys):
-    assert _describes_exactly(old_export)["name"] == "tiny"
+    assert _describes_exactly(old_export)["name"] == "many_to_one_gru"
     (old_export / "saved_model").mkdir()  # another model's artifacts (left by an old version)
     (old_export / ".export-work-abc").mkdir()
     assert cli.main(["export", "breast_cancer", "--formats", "tflite",
@@ -249,7 +249,7 @@ def test_sigkill_mid_export_leaves_the_old_export_whole(old_export):
     assert _snapshot(old_export) == before
     _wait_for(lambda: not any(_alive(pid) for pid in runners), timeout=15,
               what="the orphaned parity runner to end")
-    assert _describes_exactly(old_export)["name"] == "tiny"
+    assert _describes_exactly(old_export)["name"] == "many_to_one_gru"
     # 3. The next export replaces it whole and removes what the killed ones left behind.
     proc = _run("export", "breast_cancer", "--formats", "keras", "tflite",
                 "--out", str(old_export))
@@ -264,6 +264,8 @@ def test_sigkill_mid_export_leaves_the_old_export_whole(old_export):
 
 def test_a_second_export_into_the_same_folder_is_refused(old_export, capsys):
     lock = old_export.parent / f".{old_export.name}.lock"
+    siblings = {p.name for p in old_export.parent.iterdir()} | {lock.name}
+    before = _snapshot(old_export)
     holder = _start("export", "breast_cancer", "--formats", "keras", "tflite",
                     "--out", str(old_export))
     try:
@@ -274,7 +276,8 @@ def test_a_second_export_into_the_same_folder_is_refused(old_export, capsys):
                 return False
 
         def busy():  # the holder has the lock (new code) or has started writing (old code)
-            return holds_lock() or len(list(old_export.parent.iterdir())) > 1
+            return (holds_lock() or {p.name for p in old_export.parent.iterdir()} - siblings
+                    or _snapshot(old_export) != before)
 
         _wait_for(busy, timeout=60, what="the first export to start", proc=holder)
         status = cli.main(["export", "breast_cancer", "--formats", "keras",
@@ -375,3 +378,27 @@ def test_export_json_records_dynamic_output_axes(tmp_path):
     (output,) = manifest["endpoints"]["serving_default"]["outputs"].values()
     assert output["shape"][:2] == [None, None], output
     assert output["shape"][-1] == model.outputs[0].shape[-1]
+
+
+# --- the maintenance path: scripts/export_presets.py still refreshes a preset's export ---------
+
+
+def test_export_presets_script_still_refreshes_a_preset(tmp_path, monkeypatch):
+    from tests.export.conftest import script
+
+    export_presets = script("export_presets")
+    root = tmp_path / "presets"
+    shutil.copytree(PRESET, root / "breast_cancer")
+    created = load_result(root / "breast_cancer").manifest["created"]
+    monkeypatch.setattr(export_presets, "measure", lambda *a: None)  # no test-split scoring
+    from rnn_zoo.export import api
+
+    monkeypatch.setattr(api, "DEFAULT_FORMATS", ("tflite", "tflite_int8"))  # the fast ones
+    record = export_presets.export_one("breast_cancer", presets_dir=root, work=tmp_path / "w")
+    assert record["parity"]["ok"] is True and record["int8"] is None
+    result = load_result(root / "breast_cancer")
+    assert {a["format"] for a in result.manifest["artifacts"]} == {"tflite", "tflite_int8"}
+    assert result.manifest["created"] >= created and result.manifest["parity"]["ok"] is True
+    for artifact in result.manifest["artifacts"]:
+        assert digest(root / "breast_cancer" / artifact["path"]) == (artifact["sha256"],
+                                                                      artifact["bytes"])
