@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="re-evaluate a trained run directory on the test split",
         description="Load DIR/model.keras and score it on RECIPE's test split; prints the "
-                    "metrics next to the recorded ones and writes DIR/evaluation.json.")
+                    "metrics next to the recorded ones and writes DIR/evaluation.json. A preset "
+                    "folder is refused (its files are checksummed): copy its model.keras and "
+                    "metrics.json into a new folder and evaluate that.")
     evaluate.add_argument("recipe", metavar="RECIPE", help="recipe name (see `rnn-zoo list`)")
     evaluate.add_argument("--out", metavar="DIR", required=True,
                           help="the run directory written by `rnn-zoo train`")
@@ -260,11 +262,22 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from recipes import get_recipe
+    import contextlib
 
+    from recipes import get_recipe
+    from recipes._common import METRICS, check_evaluation_folder
+    from rnn_zoo._folders import FolderBusyError, folder_lock
+
+    check_evaluation_folder(args.out, argument="`--out`")  # before the data and model load
     module = get_recipe(args.recipe)
-    evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
-                                 manual_dir=args.manual_dir)
+    # Not while `train` (or another evaluate) writes the run: the lock names the holder.
+    finished = bool(args.out.strip()) and os.path.isfile(os.path.join(args.out, METRICS))
+    try:
+        with folder_lock(args.out, what="evaluation") if finished else contextlib.nullcontext():
+            evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
+                                         manual_dir=args.manual_dir)
+    except FolderBusyError as e:
+        raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     print(json.dumps({k: evaluation[k] for k in ("recipe", "test", "recorded_test", "baselines")},
                      indent=2))
     return 0
