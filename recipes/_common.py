@@ -349,8 +349,24 @@ def config_of(config_cls, metrics: Mapping, recipe: str):
     return config_cls(**stored)
 
 
+def check_evaluation_folder(out_dir, *, argument: str = "`out_dir`") -> None:
+    """Refuses a preset folder: `evaluate` writes `evaluation.json` into the folder it scores,
+    and a preset's files are checksummed (one more file and it is refused as tampered)."""
+    from rnn_zoo._folders import kind_of
+
+    if str(out_dir).strip() and kind_of(out_dir) == "preset":
+        raise ValueError(
+            f"{argument} {str(out_dir)!r} is a preset folder: evaluate writes {EVALUATION} into "
+            f"the folder it scores and would break the preset's checksums. Its recorded test "
+            f"metrics are in {Path(out_dir) / METRICS}; to re-score it, copy {MODEL} and "
+            f"{METRICS} into a new folder and evaluate that.")
+
+
 def report_evaluation(out_dir, metrics: Mapping, test: dict) -> dict:
-    """Writes `evaluation.json` (fresh test metrics next to the recorded ones) and returns it."""
+    """Writes `evaluation.json` (fresh test metrics next to the recorded ones) and returns it.
+
+    Raises a one-line ValueError for a preset folder (`check_evaluation_folder`)."""
+    check_evaluation_folder(out_dir)
     evaluation = {
         "recipe": metrics["recipe"],
         "profile": metrics["profile"],

@@ -38,6 +38,7 @@ EXIT_INTERRUPTED = 130
 # rnn_zoo.export.FORMATS.
 STRATEGIES = ("default", "mirrored", "multi_worker")
 FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
+MAX_TFLITE_BATCH_SIZE = 1024  # = rnn_zoo.export.api.MAX_TFLITE_BATCH_SIZE
 # TensorFlow's C++ log level when the user asked for nothing: fatal errors only.
 _QUIET_TF_LEVEL = "3"
 
@@ -77,6 +78,14 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _tflite_batch(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_TFLITE_BATCH_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer <= {MAX_TFLITE_BATCH_SIZE}, got {text!r}")
     return value
 
 
@@ -137,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="re-evaluate a trained run directory on the test split",
         description="Load DIR/model.keras and score it on RECIPE's test split; prints the "
-                    "metrics next to the recorded ones and writes DIR/evaluation.json.")
+                    "metrics next to the recorded ones and writes DIR/evaluation.json. A preset "
+                    "folder is refused (its files are checksummed): copy its model.keras and "
+                    "metrics.json into a new folder and evaluate that.")
     evaluate.add_argument("recipe", metavar="RECIPE", help="recipe name (see `rnn-zoo list`)")
     evaluate.add_argument("--out", metavar="DIR", type=_path, required=True,
                           help="the run directory written by `rnn-zoo train`")
@@ -184,10 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "offers)")
     export.add_argument("--out", metavar="DIR", type=_path, required=True,
                         help="output directory")
-    export.add_argument("--tflite-batch-size", type=_positive_int, default=1,
-                        help="static batch size of the TFLite artifacts (default 1)")
+    export.add_argument("--tflite-batch-size", type=_tflite_batch, default=1,
+                        help="static batch size of the TFLite artifacts, 1 to "
+                             f"{MAX_TFLITE_BATCH_SIZE} (default 1)")
     export.add_argument("--no-check", action="store_true",
                         help="skip the parity check (not recommended)")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace --out whole even if it holds something that is not an "
+                             "export (a run, other files); a preset folder is always refused")
     return parser
 
 
@@ -304,17 +319,29 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from recipes import get_recipe
+    import contextlib
 
+    from recipes import get_recipe
+    from recipes._common import METRICS, check_evaluation_folder
+    from rnn_zoo._folders import FolderBusyError, folder_lock
+
+    check_evaluation_folder(args.out, argument="`--out`")  # before the data and model load
     module = get_recipe(args.recipe)
-    evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
-                                 manual_dir=args.manual_dir)
+    # Not while `train` (or another evaluate) writes the run: the lock names the holder.
+    finished = bool(args.out.strip()) and os.path.isfile(os.path.join(args.out, METRICS))
+    try:
+        with folder_lock(args.out, what="evaluation") if finished else contextlib.nullcontext():
+            evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
+                                         manual_dir=args.manual_dir)
+    except FolderBusyError as e:
+        raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     print(json.dumps({k: evaluation[k] for k in ("recipe", "test", "recorded_test", "baselines")},
                      indent=2))
     return 0
 
 
 def _export(args) -> int:
+    from rnn_zoo._folders import FolderBusyError
     from rnn_zoo.export import ExportError, ParityError
     from rnn_zoo.export.api import check_directory
     from rnn_zoo.export.presets import export_preset
@@ -322,13 +349,18 @@ def _export(args) -> int:
     source = args.source
     if source.endswith(".keras") or os.sep in source or os.path.exists(source):
         source = str(_path(source))  # a path, not a preset name
-    check_directory(args.out)  # fail before loading a model
+    # Refused before a model is loaded: a preset, a folder that is not an export.
+    check_directory(args.out, overwrite=args.overwrite, argument="`--out`", flag="--overwrite")
     try:
         result = export_preset(source, args.out, formats=args.formats,
-                               tflite_batch_size=args.tflite_batch_size, check=not args.no_check)
+                               tflite_batch_size=args.tflite_batch_size, check=not args.no_check,
+                               overwrite=args.overwrite)
+    except FolderBusyError as e:
+        raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     except (ExportError, ParityError) as e:
-        manifest = _shown(args.out / "export.json")
-        print(f"{PROG}: export failed: {_one_line(e)} (see {manifest})", file=sys.stderr)
+        # Nothing was swapped in: the export was staged beside --out and discarded.
+        print(f"{PROG}: export failed: {_one_line(e)}; {_shown(args.out)} was left as it was",
+              file=sys.stderr)
         return 1
     parity = result.manifest.get("parity", {}).get("artifacts", {})
     for fmt, artifact in result.artifacts.items():

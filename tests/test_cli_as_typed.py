@@ -157,10 +157,12 @@ def test_public_names():
 
 def test_parser_choices_match_the_library():
     from rnn_zoo.export import FORMATS
+    from rnn_zoo.export.api import MAX_TFLITE_BATCH_SIZE
     from rnn_zoo.training import STRATEGIES
 
     assert cli.STRATEGIES == STRATEGIES
     assert cli.FORMATS == FORMATS
+    assert cli.MAX_TFLITE_BATCH_SIZE == MAX_TFLITE_BATCH_SIZE
 
 
 @pytest.mark.parametrize("name", list(RECIPES))

@@ -2,7 +2,7 @@
 a one-line `ValueError`/`TypeError` (exit status 2 for the CLI) naming the argument; none fails
 with a traceback from deep inside TensorFlow.
 
-461 cases at this writing: 102 fixed ones, 11 for each offline recipe (7: 77 cases) and 12 to 19
+467 cases at this writing: 108 fixed ones, 11 for each offline recipe (7: 77 cases) and 12 to 19
 for each registry model, by its inputs (20: 282 cases); the last two grow with the registries,
 and `test_the_matrix_has_the_documented_size` keeps these numbers true. They cover:
 
@@ -28,7 +28,10 @@ and `test_the_matrix_has_the_documented_size` keeps these numbers true. They cov
 - `predict` hooks and the CLI: NaN/inf/non-numeric features, blank tweets, empty prompts,
   non-finite temperatures, negative seeds, over-long generation; unseen characters and over-long
   prompts or tweets give a result (unseen characters map to the OOV id; a prompt is cut to the
-  model's context; a tweet to its `max_length` tokens).
+  model's context; a tweet to its `max_length` tokens);
+- folders that are not the command's: `export` or `evaluate` into a preset folder (always
+  refused), `export` into a run folder (refused unless `--overwrite`), a TFLite batch size over
+  the cap of 1024.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from rnn_zoo.data import char_lm_pipeline, char_vectorizer, decode_ids, finish, 
 from tests.harness import build_tiny, example_batch, tiny_overrides
 from tests.reliability.models import preset
 
-DOCUMENTED = {"total": 461, "fixed": 102, "per recipe": 11, "per model": (12, 19)}
+DOCUMENTED = {"total": 467, "fixed": 108, "per recipe": 11, "per model": (12, 19)}
 
 
 class Case(NamedTuple):
@@ -515,6 +518,50 @@ def _run_folder_cases() -> list[Case]:
     ]
 
 
+def _preset_copy(ctx):
+    """A copy of the breast_cancer preset folder: checksums and all (refused as a target)."""
+    import shutil
+
+    from tests.reliability.conftest import REPO
+
+    return str(shutil.copytree(REPO / "saved_models" / "breast_cancer", ctx.tmp / "preset"))
+
+
+def _run_folder(ctx):
+    (ctx.tmp / "run").mkdir()
+    (ctx.tmp / "run" / "metrics.json").write_text("{}")
+    return str(ctx.tmp / "run")
+
+
+def _folder_cases() -> list[Case]:
+    """Commands that would write into a folder that is not theirs (issue 15: D1, D3, D5, D12)."""
+    from rnn_zoo.export import export
+
+    return [
+        _fails("cli-export-into-a-preset-folder",
+               lambda ctx: _cli(["export", "breast_cancer", "--formats", "keras", "--out",
+                                 _preset_copy(ctx)], ctx), SystemExit, "is a preset folder"),
+        _fails("cli-export-into-a-run-folder",
+               lambda ctx: _cli(["export", "breast_cancer", "--formats", "keras", "--out",
+                                 _run_folder(ctx)], ctx), SystemExit,
+               "is not an export folder (a run folder)", "--overwrite"),
+        _fails("cli-export-tflite-batch-size-over-the-cap",
+               lambda ctx: _cli(["export", "breast_cancer", "--tflite-batch-size", "1025",
+                                 "--out", str(ctx.tmp / "x")], ctx), SystemExit,
+               "--tflite-batch-size", "<= 1024"),
+        _fails("cli-evaluate-a-preset-folder",
+               lambda ctx: _cli(["evaluate", "breast_cancer", "--out", _preset_copy(ctx)], ctx),
+               SystemExit, "is a preset folder", "metrics.json"),
+        _fails("api-export-into-a-preset-folder",
+               lambda ctx: export(build_tiny("one_to_one_gru")[2], _preset_copy(ctx)),
+               ValueError, "`directory`", "is a preset folder"),
+        _fails("api-evaluate-a-preset-folder",
+               lambda ctx: get_recipe("breast_cancer").evaluate(out_dir=_preset_copy(ctx),
+                                                                data_dir=ctx.data_dir),
+               ValueError, "`out_dir`", "is a preset folder"),
+    ]
+
+
 def _cli(argv, ctx):
     status = cli.main(argv)
     err = ctx.capsys.readouterr().err
@@ -522,7 +569,7 @@ def _cli(argv, ctx):
 
 
 FIXED = [*_name_cases(), *_export_cases(), *_dataset_cases(), *_load_cases(), *_hook_cases(),
-         *_cli_cases(), *_run_folder_cases()]
+         *_cli_cases(), *_run_folder_cases(), *_folder_cases()]
 PER_MODEL = [*_builder_cases(), *_input_cases()]
 PER_RECIPE = _recipe_cases()
 CASES = [*FIXED, *PER_MODEL, *PER_RECIPE]
