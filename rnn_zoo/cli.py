@@ -319,8 +319,6 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    import contextlib
-
     from recipes import get_recipe
     from recipes._common import METRICS, check_evaluation_folder
     from rnn_zoo._folders import FolderBusyError, folder_lock
@@ -328,7 +326,7 @@ def _evaluate(args) -> int:
     check_evaluation_folder(args.out, argument="`--out`")  # before the data and model load
     module = get_recipe(args.recipe)
     # Not while `train` (or another evaluate) writes the run: the lock names the holder.
-    finished = bool(args.out.strip()) and os.path.isfile(os.path.join(args.out, METRICS))
+    finished = (args.out / METRICS).is_file()
     try:
         with folder_lock(args.out, what="evaluation") if finished else contextlib.nullcontext():
             evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
@@ -398,6 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
+        _show_progress()
         if not args.native_logs and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
             # Applies to what TensorFlow logs after it has loaded (cuInit, oneDNN, converter).
             os.environ["TF_CPP_MIN_LOG_LEVEL"] = _QUIET_TF_LEVEL
@@ -451,6 +450,29 @@ def _import_tensorflow_quietly() -> None:
             caught = sink.read().decode("utf-8", errors="replace").splitlines(keepends=True)
             sys.stderr.write("".join(line for line in caught if not _NATIVE_LOG.match(line)))
             sys.stderr.flush()
+
+
+class _ProgressHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time (stdout stays for results)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):  # StreamHandler.__init__ assigns one; the property decides
+        pass
+
+
+def _show_progress() -> None:
+    """Prints the library's progress lines (logger `rnn_zoo`, level INFO) on stderr."""
+    logger = logging.getLogger("rnn_zoo")
+    if not any(isinstance(h, _ProgressHandler) for h in logger.handlers):
+        handler = _ProgressHandler()
+        handler.setFormatter(logging.Formatter("%(message)s ..."))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # a converter may give the root logger a handler: print once
 
 
 def _flush_c_streams() -> None:

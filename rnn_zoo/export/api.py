@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import importlib.metadata
 import json
+import logging
 import os
 import re
 import shutil
@@ -26,6 +27,8 @@ from rnn_zoo.export._standalone_runner import digest
 from rnn_zoo.export.servable import Servable, keras_servable
 
 MANIFEST = "export.json"
+# Progress lines (which format is being written); the CLI prints them, a library user opts in.
+_log = logging.getLogger(__name__)
 DEFAULT_FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
 FORMATS = _formats.FORMATS
 # TFLite artifacts have a static batch; past this a device runs SavedModel or ONNX (dynamic
@@ -302,6 +305,8 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
             result = _write(servable, stage, chosen, tflite_batch_size=tflite_batch_size,
                             metadata=metadata)
             if check:
+                _log.info("Checking %d artifact(s) against Keras in a fresh process",
+                          len(result.manifest["artifacts"]))
                 _parity.check_parity(result)
             _swap_into_place(stage, target)
         except BaseException:
@@ -321,6 +326,7 @@ def _write(servable: Servable, stage: Path, chosen: Sequence[str], *, tflite_bat
     try:
         artifacts = []
         for fmt in chosen:
+            _log.info("Writing %s", fmt)
             try:
                 record = _formats.WRITERS[fmt](job)
             except Exception as e:  # noqa: BLE001 - converters raise anything; name the format
