@@ -194,7 +194,7 @@ def read_backup(backup_dir: Path) -> BackupState | None:
 def _foreign(unit: Path, backup_dir: Path, what: str) -> ValueError:
     return ValueError(
         f"The training backup {unit} was written by another model ({what}); refusing to resume "
-        f"from it. Delete {backup_dir}, or rerun with --overwrite, to start the run over."
+        f"from it. Delete {backup_dir}, or rerun with --overwrite (overwrite=True), to start over."
     )
 
 
@@ -248,9 +248,14 @@ class Backup(keras.callbacks.Callback):
             return
         model, es, unit = self.model, self.early_stopping, self.resume.path
         shapes = weight_shapes(model)
-        if self.resume.shapes is not None and self.resume.shapes != shapes:
-            raise _foreign(unit, self.backup_dir, f"{len(self.resume.shapes)} weights of other "
-                           f"shapes than this model's {len(shapes)}")
+        saved = self.resume.shapes
+        if saved is not None and saved != shapes:
+            if len(saved) != len(shapes):
+                what = f"{len(saved)} weights, this model has {len(shapes)}"
+            else:
+                i = next(i for i, (a, b) in enumerate(zip(saved, shapes, strict=True)) if a != b)
+                what = f"weight {i} has shape {tuple(saved[i])}, this model's {tuple(shapes[i])}"
+            raise _foreign(unit, self.backup_dir, what)
         if model.optimizer is not None and not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
         try:

@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="train a recipe (data -> model -> train -> test metrics + baselines)",
         description="Train RECIPE and write metrics.json, model.keras, history.csv, logs/ and "
                     "best.weights.h5 into the run directory. Run the same command again after "
-                    "an interruption to resume.")
+                    "an interruption to resume. A finished run is kept (--overwrite trains it "
+                    "again); a preset or an export folder, another run's backup and a folder "
+                    "another process is training into are refused.")
     train.add_argument("recipe", metavar="RECIPE", help="recipe name (see `rnn-zoo list`)")
     train.add_argument("--profile", default="quick",
                        help="configuration: quick (about a minute on a CPU) or full (the real "

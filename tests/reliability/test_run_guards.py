@@ -3,10 +3,11 @@
 Each run folder carries a manifest (`rnn_zoo_folder.json`: kind "run", recipe, profile, config
 fingerprint, status running/finished) and is locked (`rnn_zoo._folders.folder_lock`) for the
 whole training. The tests drive the real command, `python -m rnn_zoo.cli train breast_cancer
---profile quick --epochs N`, in subprocesses (a few seconds each):
+--profile quick --epochs N`, in subprocesses (a few seconds each; a follow-up command that
+needs no process of its own runs in this one, through `cli.main`):
 
 - a finished run is kept (one line, exit 2) unless `--overwrite` is given (D2);
-- a preset copy and an export folder are refused even with `--overwrite` (D2);
+- a preset copy and an export folder are refused even with `--overwrite` (D2; in this process);
 - the backup of another profile or config is refused with one line saying what it is (D11);
 - a second writer gets one line naming the holder; a SIGKILLed holder's lock is taken over and
   its run resumed (D13);
@@ -112,8 +113,17 @@ def test_a_preset_copy_and_an_export_folder_are_refused(tmp_path, breast_cancer_
     preset = tmp_path / "preset_copy"
     shutil.copytree(REPO / "saved_models" / "breast_cancer", preset)
     before = _snapshot(preset)
-    _refused(_train(preset, breast_cancer_data_dir, "--overwrite"),
-             "--out", str(preset), "preset")
+    # In this process (the refusal comes before any training; the other tests run the CLI in
+    # subprocesses).
+    status, err = _cli(["train", "breast_cancer", "--epochs", "1", "--out", preset,
+                        "--data-dir", breast_cancer_data_dir, "--verbose", "0", "--overwrite"],
+                       capsys)
+    assert status == 2 and err.count("\n") == 1, err
+    assert f"--out {str(preset)!r} is a preset folder" in err and "even with --overwrite" in err
+    assert _snapshot(preset) == before
+    with pytest.raises(ValueError, match="is a preset folder"):  # the recipe's own path
+        breast_cancer.run(out_dir=preset, epochs=1, data_dir=breast_cancer_data_dir, verbose=0,
+                          overwrite=True)
     assert _snapshot(preset) == before
 
     export = tmp_path / "export"
@@ -199,7 +209,7 @@ def _wait_for_backup(proc: subprocess.Popen, run: Path, timeout: float = 120) ->
 
 
 def test_a_second_writer_is_refused_and_a_killed_holders_lock_is_taken_over(
-        tmp_path, breast_cancer_data_dir):
+        tmp_path, breast_cancer_data_dir, capsys):
     run = tmp_path / "run"
     first = _train(run, breast_cancer_data_dir, epochs=8)
     try:
@@ -212,9 +222,11 @@ def test_a_second_writer_is_refused_and_a_killed_holders_lock_is_taken_over(
         first.communicate()
     assert first.returncode == -signal.SIGKILL
     assert read_manifest(run)["status"] == "running"
-    # The kernel dropped the dead holder's lock: the next run takes it and resumes.
-    status, err = _done(_train(run, breast_cancer_data_dir, epochs=8))
-    assert status == 0, err[-3000:]
+    assert str(first.pid) in (run.parent / f".{run.name}.lock").read_text()  # the dead holder
+    # The kernel dropped the dead holder's lock: the next run (this process) takes it, resumes.
+    status, err = _cli(["train", "breast_cancer", "--epochs", "8", "--out", run, "--data-dir",
+                        breast_cancer_data_dir, "--verbose", "0"], capsys)
+    assert status == 0, err
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["training"]["initial_epoch"] >= 1  # resumed, not restarted
     assert metrics["training"]["epochs_run"] == 8
