@@ -455,11 +455,12 @@ def _import_tensorflow_quietly() -> None:
 
 
 class _ProgressHandler(logging.StreamHandler):
-    """Writes to whatever `sys.stderr` is at the time (stdout stays for results)."""
+    """Writes to whatever `sys.stdout` is at the time, beside Keras's progress bars (stderr
+    keeps only the one-line errors)."""
 
     @property
     def stream(self):
-        return sys.stderr
+        return sys.stdout
 
     @stream.setter
     def stream(self, value):  # StreamHandler.__init__ assigns one; the property decides
@@ -467,7 +468,7 @@ class _ProgressHandler(logging.StreamHandler):
 
 
 def _show_progress() -> None:
-    """Prints the library's progress lines (logger `rnn_zoo`, level INFO) on stderr."""
+    """Prints the library's progress lines (logger `rnn_zoo`, level INFO) on stdout."""
     logger = logging.getLogger("rnn_zoo")
     if not any(isinstance(h, _ProgressHandler) for h in logger.handlers):
         handler = _ProgressHandler()
