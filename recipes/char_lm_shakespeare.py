@@ -206,6 +206,10 @@ def predict(model, preset, inputs, *, prompt: str = "ROMEO:",
     if inputs:
         raise ValueError(f"Preset {preset.name!r} takes no positional INPUT; give the start of "
                          "the text with --prompt.")
+    from rnn_zoo.inputs import check_text
+
+    if isinstance(prompt, str):
+        check_text(prompt, name="`prompt`")
     if not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= MAX_LENGTH:
         raise ValueError(f"`length` must be an int in [1, {MAX_LENGTH}], got {length!r}.")
     context = int(preset.metrics.get("config", {}).get("seq_len", 100))
