@@ -286,9 +286,6 @@ def load(name: str, *, split, data_dir=None, manual_dir=None, **kwargs):
             if base in CATALOG_DATASETS:
                 files = _source_files(builder)
                 folder = resolve_manual_dir(base, files, manual_dir)
-                # Offline, fail at once rather than after TFDS's download retries.
-                if folder is None and not _reachable(files.values()):
-                    raise FileNotFoundError(_offline_message(base, files))
                 prepare_kwargs["download_config"] = tfds.download.DownloadConfig(
                     manual_dir=folder, **_download_config_kwargs(prepare_kwargs)
                 )
@@ -315,14 +312,6 @@ def load(name: str, *, split, data_dir=None, manual_dir=None, **kwargs):
         raise ValueError(f"split: {split!r} does not fit the data ({text[:300]}).") from None
 
 
-def _offline_message(dataset: str, files: dict[str, str]) -> str:
-    wanted = ", ".join(f"{f} from {url}" for f, url in files.items())
-    host = urllib.parse.urlsplit(next(iter(files.values()), "")).hostname
-    return (f"manual_dir: could not download {dataset} (no connection to {host}: offline?) "
-            f"and no manual file was given; put {wanted} into <dir>/{dataset}/ and pass "
-            f"manual_dir=<dir> (--manual-dir) or set ${MANUAL_DIR_ENV}=<dir>.")
-
-
 def _download_config_kwargs(prepare_kwargs: dict) -> dict:
     """Keeps the caller's other DownloadConfig options when we add `manual_dir`."""
     config = prepare_kwargs.pop("download_config", None)
@@ -333,9 +322,37 @@ def _download_config_kwargs(prepare_kwargs: dict) -> dict:
     return fields
 
 
+@contextlib.contextmanager
+def _fail_fast_offline():
+    """While TFDS prepares a dataset, each URL it is about to download is probed once first.
+
+    TFDS's downloader retries a failed connection with exponential back-off (urllib3 `Retry`
+    in `downloader._open_url`), which took 210 s offline before the error. The probe sits in
+    that one function, so it runs only when a real download starts (never for files served
+    from the manual dir or under `tfds.testing.mock_data`); its ConnectionError becomes the
+    one-line "could not download" error of `_prepare_catalog`.
+    """
+    from tensorflow_datasets.core.download import downloader
+
+    original = downloader._open_url
+
+    def probed(url, **kwargs):
+        if not _reachable([url]):
+            host = urllib.parse.urlsplit(url).hostname
+            raise ConnectionError(f"no connection to {host} within 5 s (offline?)")
+        return original(url, **kwargs)
+
+    downloader._open_url = probed
+    try:
+        yield
+    finally:
+        downloader._open_url = original
+
+
 def _prepare_catalog(builder, dataset, files, folder, prepare_kwargs) -> None:
     try:
-        builder.download_and_prepare(**prepare_kwargs)
+        with _fail_fast_offline():
+            builder.download_and_prepare(**prepare_kwargs)
     except NonMatchingChecksumError as e:
         raise ValueError(
             f"manual_dir: a source file of {dataset} in {folder} is not the exact upstream file "
@@ -346,10 +363,18 @@ def _prepare_catalog(builder, dataset, files, folder, prepare_kwargs) -> None:
             raise
         wanted = ", ".join(f"{f} from {url}" for f, url in files.items())
         raise FileNotFoundError(
-            f"manual_dir: could not download {dataset} ({type(e).__name__}) and no manual "
+            f"manual_dir: could not download {dataset} ({_reason(e)}) and no manual "
             f"file was given; put {wanted} into <dir>/{dataset}/ and pass manual_dir=<dir> "
             f"or set ${MANUAL_DIR_ENV}=<dir>."
         ) from e
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost connection error's own words, one line (e.g. "no connection to ...")."""
+    while error.__cause__ or error.__context__:
+        error = error.__cause__ or error.__context__
+    text = " ".join(str(error).split())[:160]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _looks_like_network_error(error: BaseException) -> bool:
