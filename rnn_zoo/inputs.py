@@ -130,8 +130,15 @@ def check_inputs(model: keras.Model, x):
     Returns:
         `x` in the same structure, each array cast to its input's dtype.
 
+    Without this check a negative id reads as a valid one counted from the end (Keras' `take`
+    wraps like NumPy) and gives finite logits; ids are range-checked before the cast to the
+    input's dtype, so 2**32 + 1 cannot wrap to id 1 either. Exported TFLite models run without
+    rnn_zoo and accept zero time steps (they return the empty sequence's output, the same for
+    every input, not a prediction), where Keras and the SavedModel refuse them: check first.
+
     Raises:
-        TypeError: a wrong type (strings for numbers, fractional token ids, missing inputs).
+        TypeError: a wrong type (strings for numbers, fractional or boolean token ids, missing
+            inputs).
         ValueError: a rank or size that does not fit (including zero examples or zero time
             steps), a token id outside the embedding's vocabulary, a NaN/inf feature value, or
             a row that is all padding (every step equals the `Masking` layer's value: an empty
