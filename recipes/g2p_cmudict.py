@@ -242,8 +242,11 @@ def check_words(words, *, source_vocabulary, max_length: int) -> list[str]:
     from rnn_zoo.inputs import check_text
 
     allowed = sorted(t for t in source_vocabulary[2:] if len(t) == 1)
-    shown = "".join(c for c in allowed if c.isalpha()) + " and " + " ".join(
-        repr(c) for c in allowed if not c.isalpha())
+    letters = "".join(c for c in allowed if c.isalpha())
+    if letters == "abcdefghijklmnopqrstuvwxyz":
+        letters = "a-z"
+    others = " ".join(c for c in allowed if not c.isalpha())
+    shown = f"{letters}, either case" + (f", and {others}" if others else "")
     for number, word in enumerate(words, 1):
         check_text(word, name=f"INPUT {number}")
         if not word:

@@ -35,9 +35,9 @@ def check_beam_width(beam_width, *, vocab: int, name: str = "beam_width") -> int
     if isinstance(beam_width, bool) or not isinstance(beam_width, int) \
             or not 1 <= beam_width <= vocab:
         raise ValueError(
-            f"`{name}` must be an int in [1, {vocab}] (at most the target vocabulary size, "
-            f"{vocab} tokens: wider beams cost memory and time and add nothing useful), got "
-            f"{beam_width!r}.")
+            f"`{name}` must be an int in [1, {vocab}] (at most the target vocabulary size: a "
+            "beam that wide already keeps every possible first token; wider ones cost memory "
+            f"and time), got {beam_width!r}.")
     return beam_width
 
 
