@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--prompt", default=None,
                          help="text to continue (language-model presets; default 'ROMEO:')")
     predict.add_argument("--length", type=_positive_int, default=None,
-                         help="characters to generate (default 300, at most 10000)")
+                         help="characters to generate (default 300, at most 2000)")
     predict.add_argument("--temperature", type=_positive_float, default=None,
                          help="sampling temperature > 0 (default 0.8; lower is more conservative)")
     predict.add_argument("--seed", type=_int, default=None, help="sampling seed (default 0)")
