@@ -22,7 +22,7 @@ from typing import Any
 import keras
 
 from rnn_zoo._validation import check_bool, check_choice, check_optional_int
-from rnn_zoo.presets import load_model_safely
+from rnn_zoo.presets import load_model_safely, read_metrics
 from rnn_zoo.training import (
     STRATEGIES,
     FitResult,
@@ -331,8 +331,8 @@ def load_run(out_dir) -> tuple[dict, keras.Model]:
                 f"{path} not found: {out_dir} is not a finished run directory (train it first "
                 "with `rnn-zoo train RECIPE --out DIR`)."
             )
-    with metrics_path.open() as f:
-        metrics = json.load(f)
+    # Missing keys and bad JSON are one-line errors naming the file (issue 15, D7/D15).
+    metrics = read_metrics(metrics_path, label=f"Run {out_dir}")
     return metrics, load_model_safely(model_path, label=f"Run {out_dir}")
 
 

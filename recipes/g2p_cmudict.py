@@ -242,21 +242,62 @@ def baselines(data: dict) -> dict:
     return {"letter_rules": {k: scored[k] for k in ("wer", "per", "wer_stress", "per_stress")}}
 
 
+def check_words(words, *, source_vocabulary, max_length: int) -> list[str]:
+    """`words` if each is 1 to `max_length` characters of the source vocabulary (upper case
+    folds to lower); else a one-line ValueError naming the INPUT (1-based) and what is allowed.
+
+    A word the model cannot read is refused rather than transcribed: characters outside the
+    vocabulary all read as [UNK], so "123" and "日本語" used to come out as the same "EH1 M".
+    """
+    from rnn_zoo.inputs import check_text
+
+    allowed = sorted(t for t in source_vocabulary[2:] if len(t) == 1)
+    letters = "".join(c for c in allowed if c.isalpha())
+    if letters == "abcdefghijklmnopqrstuvwxyz":
+        letters = "a-z"
+    others = " ".join(c for c in allowed if not c.isalpha())
+    shown = f"{letters}, either case" + (f", and {others}" if others else "")
+    for number, word in enumerate(words, 1):
+        check_text(word, name=f"INPUT {number}")
+        if not word:
+            raise ValueError(f"INPUT {number} is empty; expected a word of letters ({shown}).")
+        if len(word) > max_length:
+            raise ValueError(f"INPUT {number} ({word[:20]!r}...) has {len(word)} characters; the "
+                             f"model reads words of at most {max_length} characters.")
+        unknown = [c for c in word if c.lower() not in allowed]
+        if unknown:
+            raise ValueError(f"INPUT {number} ({word[:40]!r}) holds {unknown[0]!r}; expected "
+                             f"letters ({shown}), the characters the model was trained on.")
+        if not any(c.isalpha() for c in word):
+            raise ValueError(f"INPUT {number} ({word!r}) has no letter; expected a word of "
+                             f"letters ({shown}).")
+    return list(words)
+
+
 def predict(model, preset, inputs, *, beam: int = 5, **options) -> str:
     """`rnn-zoo predict g2p_cmudict WORD ... [--beam N]`: one `word  PHONEMES` line per word;
-    `--beam 1` is greedy search."""
+    `--beam 1` is greedy search.
+
+    Caps: `beam` at most the target vocabulary size (73 phoneme tokens; see
+    `rnn_zoo.decoding.search.check_beam_width`), each word at most the preset's
+    `max_source_length` (32) characters, all from the source vocabulary.
+    """
+    from rnn_zoo.decoding.search import check_beam_width
+
     if options:
         raise ValueError(f"g2p_cmudict takes words and --beam, not {', '.join(sorted(options))}.")
     if not inputs:
         raise ValueError("Give one or more words, e.g. `rnn-zoo predict g2p_cmudict zoology`.")
+    prep = preset.metrics["preprocessing"]
     if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
         raise ValueError(f"`beam` must be an int >= 1, got {beam!r}.")
-    prep = preset.metrics["preprocessing"]
+    check_beam_width(beam, vocab=len(prep["target_vocabulary"]), name="beam")
+    words = check_words(list(inputs), source_vocabulary=prep["source_vocabulary"],
+                        max_length=int(prep.get("max_source_length", MAX_SOURCE_LENGTH)))
     translator = translator_for(
         model, prep["source_vocabulary"], prep["target_vocabulary"],
         search="greedy" if beam == 1 else "beam", beam_width=beam,
         max_length=int(preset.metrics["config"]["max_output_length"]))
-    words = list(inputs)
     width = max(len(w) for w in words)
     return "\n".join(f"{w:<{width}}  {p}" for w, p in zip(words, transcribe(translator, words),
                                                           strict=True))

@@ -315,6 +315,10 @@ def baselines(data: dict, config: Config) -> dict:
 
 
 def _predict(model, texts, vectorizer, config: Config) -> np.ndarray:
+    from rnn_zoo.inputs import check_text
+
+    for number, text in enumerate(texts, 1):
+        check_text(text, name=f"INPUT {number}")
     for number, tokens in enumerate(map(tokenize, texts), 1):
         if not tokens:  # an empty sequence has no last step: the recurrent layer cannot run
             raise ValueError(f"INPUT {number} ({texts[number - 1][:40]!r}) has no words or "
@@ -322,8 +326,10 @@ def _predict(model, texts, vectorizer, config: Config) -> np.ndarray:
     labels = np.zeros(len(texts), np.int32)
     # Bucketing reorders examples, so score with plain padded batches in input order.
     ds = _dataset(texts, labels, vectorizer, config, None, train=False)
-    logits = model.predict(ds.map(lambda x, y: x), verbose=0)
-    return np.argmax(logits, axis=-1)
+    # Batch by batch: `model.predict` on a dataset of unknown length warns "Your input ran out
+    # of data" at its end, on every call.
+    logits = [np.asarray(model.predict_on_batch(x)) for x, _ in ds]
+    return np.argmax(np.concatenate(logits), axis=-1)
 
 
 def _score(model, data: dict, vectorizer, config: Config) -> dict:

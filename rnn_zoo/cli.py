@@ -175,13 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--prompt", default=None,
                          help="text to continue (language-model presets; default 'ROMEO:')")
     predict.add_argument("--length", type=_positive_int, default=None,
-                         help="characters to generate (default 300)")
+                         help="characters to generate (default 300, at most 2000)")
     predict.add_argument("--temperature", type=_positive_float, default=None,
                          help="sampling temperature > 0 (default 0.8; lower is more conservative)")
     predict.add_argument("--seed", type=_int, default=None, help="sampling seed (default 0)")
     predict.add_argument("--beam", type=_positive_int, default=None,
                          help="beam width for sequence-to-sequence presets (default 5; 1 is "
-                              "greedy search)")
+                              "greedy search; at most the target vocabulary size, 73 for "
+                              "g2p_cmudict)")
 
     export = commands.add_parser(
         "export", help="export a preset or a .keras file (SavedModel, TFLite, ONNX) and check it",
@@ -255,7 +256,13 @@ def _list_presets() -> None:
 
 def _predict(args) -> int:
     from rnn_zoo import presets
+    from rnn_zoo.inputs import check_text
 
+    # Bytes that are not UTF-8 arrive as lone surrogates; name the argument before TF sees them.
+    for number, text in enumerate(args.inputs, 1):
+        check_text(text, name=f"INPUT {number}")
+    if args.prompt is not None:
+        check_text(args.prompt, name="--prompt")
     preset = presets.get_preset(args.preset)
     hook = presets.predictor_for(preset)
     options = {k: getattr(args, k) for k in ("prompt", "length", "temperature", "seed", "beam")

@@ -51,17 +51,77 @@ UNSAFE_LAYERS = frozenset({"Lambda", "TFOpLambda"})
 __all__ = [
     "CHECKSUMS",
     "ENV_VAR",
+    "MissingEntryError",
     "Preset",
     "get_preset",
     "list_presets",
     "load_pretrained",
     "predictor_for",
     "presets_dir",
+    "read_metrics",
     "read_vocabulary",
     "sha256_of",
     "verify_checksums",
     "write_checksums",
 ]
+
+
+class MissingEntryError(KeyError, ValueError):
+    """A metrics.json lacks an entry the code needs: a `KeyError` for code that handles one,
+    and a one-line `ValueError` (naming the file and the key) for everyone else."""
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class Metrics(dict):
+    """A metrics.json object: a dict whose missing key raises `MissingEntryError` naming the
+    file and the key's path (nested objects are `Metrics` too)."""
+
+    def __init__(self, data, *, source: str, where: str = ""):
+        super().__init__(data)
+        self._source, self._where = source, where
+
+    def __missing__(self, key):
+        path = f"{self._where}[{key!r}]"
+        raise MissingEntryError(
+            f"{self._source} has no {path} entry; expected a metrics.json written by "
+            "`rnn-zoo train` (retrain or republish to get a complete one).")
+
+    def __reduce__(self):  # copies and pickles are plain dicts
+        return dict, (dict(self),)
+
+
+def _wrap(node, source: str, where: str):
+    if isinstance(node, dict):
+        return Metrics({k: _wrap(v, source, f"{where}[{k!r}]") for k, v in node.items()},
+                       source=source, where=where)
+    if isinstance(node, list):
+        return [_wrap(v, source, f"{where}[{i}]") for i, v in enumerate(node)]
+    return node
+
+
+def read_metrics(path: str | os.PathLike, *, label: str | None = None) -> Metrics:
+    """Reads a run's or preset's `metrics.json` as `Metrics` (missing keys name the file).
+
+    Raises a one-line ValueError naming the file when it cannot be read, is not JSON, or is
+    not a JSON object.
+    """
+    path = Path(path)
+    label = label or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+        raise ValueError(f"{label}: cannot read {path} ({reason}).") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{label}: {path} is not valid JSON ({e}).") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{label}: {path} must hold a JSON object (a metrics.json written by "
+                         f"`rnn-zoo train`), got a JSON {type(data).__name__}.")
+    return _wrap(data, str(path), "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,11 +207,8 @@ def get_preset(name: str | os.PathLike, *,
     metrics_path = path / METRICS
     if not metrics_path.is_file():
         raise ValueError(f"Preset {name!r} at {path} has no {METRICS}; it is not a preset.")
-    try:
-        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"Preset {name!r}: {METRICS} is not valid JSON ({e}).") from None
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("recipe"), str):
+    metrics = read_metrics(metrics_path, label=f"Preset {name!r}")
+    if not isinstance(metrics.get("recipe"), str):
         raise ValueError(f"Preset {name!r}: {METRICS} has no 'recipe' entry.")
     size = sum(p.stat().st_size for p in path.iterdir() if p.is_file())
     return Preset(name=name, recipe=metrics["recipe"], path=path, metrics=metrics, size=size)

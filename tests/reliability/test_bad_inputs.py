@@ -16,8 +16,10 @@ and `test_the_matrix_has_the_documented_size` keeps these numbers true. They cov
   refuses a wrong rank, size, dtype or input name with a TypeError naming the input; through
   `loaded.signatures[...]` (TF Serving's path) TensorFlow checks at run time and raises
   `tf.errors.InvalidArgumentError`; zero time steps raise `InvalidArgumentError` on both paths
-  (documented: run `rnn_zoo.check_inputs` first); a NaN row gives NaN in that row only; blank,
-  unseen and invalid-UTF-8 text gives finite logits and a label;
+  (documented: run `rnn_zoo.check_inputs` first; a TFLite interpreter instead accepts them and
+  returns the empty sequence's output, the same for every input: `test_bad_inputs_more.py`);
+  a NaN row gives NaN in that row only; blank, unseen and invalid-UTF-8 text gives finite
+  logits and a label;
 - datasets and pipelines: unknown names, configs and splits; empty, NaN and inf series; zero,
   negative and non-int sizes; over-long lookbacks; empty and non-str texts;
 - recipes, for every offline recipe: unknown profile, bad `epochs`, `out_dir`, `verbose`,
