@@ -20,8 +20,10 @@ from rnn_zoo.export.servable import Servable, keras_servable
 def _char_lm(model, preset) -> Servable:
     from rnn_zoo.export.text import char_lm_servable
 
+    # The text endpoint reads at most the context the model was trained on (the last chars).
+    context = int(preset.metrics.get("config", {}).get("seq_len", 100))
     return char_lm_servable(model, _presets.read_vocabulary(preset), name=preset.name,
-                            metadata=_metadata(preset))
+                            metadata=_metadata(preset), max_length=context)
 
 
 def _tweets(model, preset) -> Servable:
