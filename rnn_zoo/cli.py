@@ -413,6 +413,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("absl").setLevel(logging.ERROR)
             if args.command in _NEEDS_TENSORFLOW:
                 _import_tensorflow_quietly()
+            if args.command in ("train", "evaluate") and not sys.stdout.isatty():
+                # TFDS redraws its preparation bars with cursor moves: dozens of lines in a
+                # log. Its "Downloading and preparing ..." and "... prepared" lines remain.
+                import tensorflow_datasets as tfds
+
+                tfds.disable_progress_bar()
         return _COMMANDS[args.command](args)
     except CliError as e:
         print(_one_line(e), file=sys.stderr)
