@@ -320,7 +320,9 @@ def _import_rnn_zoo(path) -> None:
     _BLOCKER.active = False
     if path and path not in sys.path:
         sys.path.append(path)
-    import rnn_zoo  # noqa: F401 - registers the custom Keras objects a .keras file names
+    # Registers the custom Keras objects a .keras file names (`import rnn_zoo` alone is lazy).
+    import rnn_zoo.layers
+    import rnn_zoo.losses  # noqa: F401
 
 
 def main(argv) -> int:

@@ -380,8 +380,10 @@ def _load_cases() -> list[Case]:
                "Unknown preset ''"),
         _fails("load_pretrained-unknown-name", lambda ctx: load("breast_cancr"), ValueError,
                "Unknown preset 'breast_cancr'", "breast_cancer"),
-        _fails("load_pretrained-path-as-name", lambda ctx: load("../saved_models/breast_cancer"),
-               ValueError, "Unknown preset '../saved_models/breast_cancer'"),
+        # A path is a preset folder (issue 14), relative to the working directory.
+        _fails("load_pretrained-path-that-is-no-folder",
+               lambda ctx: load("../no_such_dir/breast_cancer"),
+               ValueError, "Preset folder '../no_such_dir/breast_cancer' does not exist"),
         _fails("load_pretrained-presets_dir-not-a-path",
                lambda ctx: load("breast_cancer", presets_dir=3), TypeError, "`presets_dir`"),
         _fails("load_pretrained-presets_dir-missing",
@@ -487,7 +489,7 @@ def _cli_cases() -> list[Case]:
         (["train", "breast_cancer", "--verbose", "7"], "--verbose"),
         (["train", "breast_cancer", "--profile", ""], "Unknown profile ''"),
         (["train", ""], "Unknown recipe ''"),
-        (["evaluate", "breast_cancer", "--out", ""], "not a finished run directory"),
+        (["evaluate", "breast_cancer", "--out", ""], "argument --out: expected a path"),
     ]
     return [_fails("cli-" + " ".join(a or "''" for a in argv)[:60],
                    lambda ctx, argv=argv: _cli(argv, ctx), SystemExit, needle)
