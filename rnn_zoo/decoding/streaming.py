@@ -393,10 +393,10 @@ def _sample(logits, seed, i, backend: str):
     raise NotImplementedError(f"generate runs on the tensorflow and jax backends, not {backend}.")
 
 
-def _generator(model, *, top_k: int | None, suppress: tuple[int, ...], max_length: int):
+def _generator(model, *, top_k: int | None, suppress: tuple[int, ...]):
     """The compiled generation function of `model`, built once per (top_k, suppress)."""
     cache = _GENERATORS.setdefault(model, {})
-    key = (top_k, suppress, max_length)
+    key = (top_k, suppress)
     if key in cache:
         return cache[key]
     step, prefill = step_model(model), prefill_model(model)
@@ -423,14 +423,14 @@ def _generator(model, *, top_k: int | None, suppress: tuple[int, ...], max_lengt
 
         def body(i, logits, states, ids):
             token = pick(logits, i)
-            ids = ids + ops.expand_dims(token, 1) * ops.cast(
-                ops.equal(ops.arange(max_length), i), "int32")
+            ids = ids + ops.expand_dims(token, 1) * ops.cast(ops.equal(positions, i), "int32")
             logits, *states = step([token, *states], training=False)
             return i + 1, logits, states, ids
 
+        positions = ops.arange(length, dtype="int32")
         loop = (ops.convert_to_tensor(0, "int32"), logits, list(states),
-                ops.zeros((batch, max_length), "int32"))
-        _, _, states, ids = ops.while_loop(cond, body, loop, maximum_iterations=max_length)
+                ops.zeros((batch, length), "int32"))
+        _, _, states, ids = ops.while_loop(cond, body, loop)
         return ids, states
 
     if backend == "tensorflow":
@@ -440,7 +440,7 @@ def _generator(model, *, top_k: int | None, suppress: tuple[int, ...], max_lengt
     elif backend == "jax":
         import jax
 
-        fn = jax.jit(run)
+        fn = jax.jit(run, static_argnums=2)  # the output buffer's length must be static
     else:
         fn = run
     cache[key] = fn
@@ -468,7 +468,7 @@ def generate(model: keras.Model, *, prompt, length: int, temperature: float = 1.
             (default) samples from the whole vocabulary.
         seed: an int >= 0.
         suppress: token ids never generated (default: 0, the padding id).
-        max_length: the cap on `length` (the loop's output buffer is this long).
+        max_length: the cap on `length`.
         states: the states to continue from (see `initial_state`); None starts from zeros.
 
     Returns:
@@ -518,7 +518,7 @@ def generate(model: keras.Model, *, prompt, length: int, temperature: float = 1.
         raise ValueError(f"`prompt` must be integer token ids of shape (batch, time >= 1), got "
                          f"{ids.dtype} {ids.shape}.")
     _check_tokens("prompt", ids, vocab)
-    fn = _generator(model, top_k=top_k, suppress=suppress, max_length=max_length)
+    fn = _generator(model, top_k=top_k, suppress=suppress)
     step = step_model(model) if states is not None else None
     start = _check_states(step, states, ids.shape[0]) if step is not None else [
         np.zeros((ids.shape[0], rnn.cell.units), np.float32)
@@ -527,7 +527,8 @@ def generate(model: keras.Model, *, prompt, length: int, temperature: float = 1.
     seed_words = np.array([seed % 2**31, (seed // 2**31) % 2**31], np.int32)
     out, final = fn(ops.convert_to_tensor(ids.astype(np.int32)),
                     [ops.convert_to_tensor(s) for s in start],
-                    ops.convert_to_tensor(length, "int32"),
+                    length if keras.backend.backend() == "jax"
+                    else ops.convert_to_tensor(length, "int32"),
                     ops.convert_to_tensor(temperature, "float32"),
                     ops.convert_to_tensor(seed_words))
-    return ops.convert_to_numpy(out)[:, :length], [ops.convert_to_numpy(s) for s in final]
+    return ops.convert_to_numpy(out), [ops.convert_to_numpy(s) for s in final]
