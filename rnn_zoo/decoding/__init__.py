@@ -15,6 +15,7 @@ from rnn_zoo.decoding.parts import EncoderDecoderParts, encoder_decoder_parts
 from rnn_zoo.decoding.search import SearchResult, beam_search, greedy_search
 from rnn_zoo.decoding.streaming import (
     generate,
+    generation_loop,
     initial_state,
     prefill_model,
     run_steps,
@@ -28,6 +29,7 @@ __all__ = [
     "beam_search",
     "encoder_decoder_parts",
     "generate",
+    "generation_loop",
     "greedy_search",
     "initial_state",
     "prefill_model",

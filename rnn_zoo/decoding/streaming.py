@@ -35,7 +35,8 @@ from keras import layers, ops
 from rnn_zoo._validation import check_int
 from rnn_zoo.layers.pooling import MaskedGlobalMaxPooling1D
 
-__all__ = ["generate", "initial_state", "prefill_model", "run_steps", "step_model"]
+__all__ = ["generate", "generation_loop", "initial_state", "prefill_model", "run_steps",
+           "step_model"]
 
 _RNN_TYPES = (layers.SimpleRNN, layers.LSTM, layers.GRU)
 
@@ -393,12 +394,29 @@ def _sample(logits, seed, i, backend: str):
     raise NotImplementedError(f"generate runs on the tensorflow and jax backends, not {backend}.")
 
 
-def _generator(model, *, top_k: int | None, suppress: tuple[int, ...]):
-    """The compiled generation function of `model`, built once per (top_k, suppress)."""
-    cache = _GENERATORS.setdefault(model, {})
-    key = (top_k, suppress)
-    if key in cache:
-        return cache[key]
+def generation_loop(model: keras.Model, *, top_k: int | None = None, suppress=(0,)):
+    """The uncompiled loop `generate` runs: `run(prompt, states, length, temperature, seed)`.
+
+    For exporters that trace it into their own graph (the SavedModel `generate` signature):
+    `prompt` `(batch, time)` int32 ids, `states` as `initial_state` gives them, `length` an int32
+    scalar (a Python int under JAX), `temperature` a float32 scalar, `seed` two int32 words.
+    It returns `(ids, states)`: `(batch, length)` int32 ids and the states after them. Arguments
+    are not checked here; `generate` checks them.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from rnn_zoo import many_to_many
+    >>> from rnn_zoo.decoding import generation_loop
+    >>> run = generation_loop(many_to_many(vocab_size=9, num_classes=9, units=4), top_k=1)
+    >>> ids, _ = run(np.array([[3]], "int32"), [np.zeros((1, 4), "float32")] * 2, 3, 1.0,
+    ...              np.array([0, 0], "int32"))
+    >>> tuple(ids.shape)
+    (1, 3)
+    """
+    if top_k is not None:
+        top_k = check_int("top_k", top_k)
+    suppress = tuple(sorted({int(s) for s in suppress}))
     step, prefill = step_model(model), prefill_model(model)
     vocab = int(step.outputs[0].shape[-1])
     bias = np.zeros((vocab,), np.float32)
@@ -433,6 +451,17 @@ def _generator(model, *, top_k: int | None, suppress: tuple[int, ...]):
         _, _, states, ids = ops.while_loop(cond, body, loop)
         return ids, states
 
+    return run
+
+
+def _generator(model, *, top_k: int | None, suppress: tuple[int, ...]):
+    """The compiled generation function of `model`, built once per (top_k, suppress)."""
+    cache = _GENERATORS.setdefault(model, {})
+    key = (top_k, suppress)
+    if key in cache:
+        return cache[key]
+    run = generation_loop(model, top_k=top_k, suppress=suppress)
+    backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
