@@ -16,8 +16,10 @@ side by side in one process, interleaved round after round with the order rotate
   prompts); its rate counts the characters of all 16, an aggregate throughput, not a stream's.
 - `tflite_step`: the builtin-ops TFLite step (`rnn_zoo.export.stateful.export_stateful`) in
   the LiteRT interpreter, driven from Python like `keras_step`.
-- `numpy_step`: the same LSTM step written in NumPy (embedding row, two `x W + h U + b` gate
-  products, the head), driven the same way: the arithmetic floor.
+- `numpy_step`: the same LSTM step written in NumPy (embedding row, one `[x, h] @ [W; U] + b`
+  product per layer, the gates, the head), driven the same way: the arithmetic floor.
+- `matvec_only`: only that step's matrix-vector products, no gates and no sampling: how fast
+  the 13 MB of float32 weights can be read once per character (the memory-traffic floor).
 
 Every case samples with temperature 0.8 from the same prompt. Before timing, the step models'
 logits are checked against the whole-sequence Keras logits (recorded as `max_abs_error`).
@@ -55,7 +57,7 @@ PRESET = "char_lm_shakespeare"
 PROMPT = "ROMEO:"
 TEMPERATURE = 0.8
 CASES = ("window_rerun", "keras_step", "generate", "generate_16_streams", "tflite_step",
-         "numpy_step")
+         "numpy_step", "matvec_only")
 STREAMS = 16
 BARS = {"generate_over_window_rerun": 100.0, "tflite_over_numpy_seconds": 3.0}
 
@@ -103,6 +105,14 @@ class NumpyLSTM:
         self.head = (np.asarray(model.get_layer("head").kernel),
                      np.asarray(model.get_layer("head").bias))
         self.units = [la.cell.units for la in plan]
+
+    def products(self, token, states):
+        """Only the matrix-vector products of `step` (the memory-traffic floor)."""
+        x = self.embedding[token][None]
+        for j, (wu, _b) in enumerate(self.layers):
+            x = np.concatenate([x, states[2 * j]], axis=1) @ wu
+            x = x[:, : self.units[j]]
+        return x @ self.head[0], states
 
     def zeros(self):
         return [np.zeros((1, u), np.float32) for u in self.units for _ in range(2)]
@@ -178,6 +188,7 @@ def build(quick: bool, workdir: Path) -> dict:
         errors[name] = float(np.abs(np.stack(got) - expected).max())
     return {"model": model, "vocabulary": vocabulary, "keras_step": keras_step,
             "tflite_step": tflite_step, "numpy_step": floor.step, "generate": generate,
+            "matvec_only": floor.products,
             "zeros": lambda: initial_state(step, batch=1), "numpy_zeros": floor.zeros,
             "max_abs_error": errors, "tflite_ops": manifest["artifacts"]["tflite"]["ops"],
             "parity": manifest["parity"]}
@@ -191,6 +202,11 @@ def _driven(step, zeros, prompt_ids, length, sampler):
     for _ in range(length):
         token = sampler(logits)
         logits, states = step(token, states)
+
+
+def _products(products, states, length):
+    for _ in range(length):
+        products(3, states)
 
 
 def cases(parts: dict, lengths: dict) -> dict:
@@ -222,6 +238,8 @@ def cases(parts: dict, lengths: dict) -> dict:
         "numpy_step": lambda: rate(lengths["numpy_step"], lambda: _driven(
             parts["numpy_step"], parts["numpy_zeros"], prompt_ids, lengths["numpy_step"],
             sampler)),
+        "matvec_only": lambda: rate(lengths["numpy_step"], lambda: _products(
+            parts["matvec_only"], parts["numpy_zeros"](), lengths["numpy_step"])),
     }
 
 
@@ -254,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
                                                            samples["window_rerun"]),
         "generate_16_streams_over_window_rerun": _common.paired_ratio(
             samples["generate_16_streams"], samples["window_rerun"]),
+        "numpy_over_matvec_only_seconds": _common.paired_ratio(seconds["numpy_step"],
+                                                               seconds["matvec_only"]),
         "keras_step_over_window_rerun": _common.paired_ratio(samples["keras_step"],
                                                              samples["window_rerun"]),
         "tflite_over_numpy_seconds": _common.paired_ratio(seconds["tflite_step"],
