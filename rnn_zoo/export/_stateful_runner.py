@@ -4,10 +4,11 @@
 
 DIRECTORY holds `stateful.json` and `stateful_cases.npz` (written by
 `rnn_zoo.export.stateful.export_stateful`). For every artifact (SavedModel `step` signature,
-TFLite `step` signature in the LiteRT interpreter) each case row is fed step by step from zero
-states, carrying the new states; then the states are reset to zeros and the row is fed again.
-Both passes are compared with the whole-sequence Keras outputs. The SavedModel `generate`
-signature, when present, must return the text recorded in process. Prints one JSON line.
+TFLite `step` signature in the LiteRT interpreter, ONNX Runtime) each case row is fed step by
+step from zero states, carrying the new states; then the states are reset to zeros and the row
+is fed again. Both passes are compared with the whole-sequence Keras outputs. The SavedModel
+`generate` signature, when present, must return the text recorded in process. Prints one JSON
+line.
 """
 
 from __future__ import annotations
@@ -101,6 +102,21 @@ def main(directory: str) -> dict:
         err_b, ok_b = _error(reset, expected, atol, rtol)
         report["artifacts"]["tflite"] = {"max_abs_error": max(err_a, err_b), "ok": ok_a and ok_b,
                                          "after_reset": ok_b}
+    if "onnx" in artifacts:
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(str(root / artifacts["onnx"]["path"]),
+                                       providers=["CPUExecutionProvider"])
+        out_names = [o.name for o in session.get_outputs()]
+
+        def call(**feed):
+            return dict(zip(out_names, session.run(out_names, feed), strict=True))
+
+        first, reset = _stream(call, x, manifest, batch=len(x))
+        err_a, ok_a = _error(first, expected, atol, rtol)
+        err_b, ok_b = _error(reset, expected, atol, rtol)
+        report["artifacts"]["onnx"] = {"max_abs_error": max(err_a, err_b), "ok": ok_a and ok_b,
+                                       "after_reset": ok_b}
     report["rnn_zoo_imported"] = any(m.split(".")[0] == "rnn_zoo" for m in sys.modules)
     report["ok"] = bool(report["artifacts"]) and all(
         a["ok"] for a in report["artifacts"].values()) and not report["rnn_zoo_imported"]

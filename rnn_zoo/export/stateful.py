@@ -1,4 +1,4 @@
-"""Stateful export: the one-step model with explicit state tensors, as SavedModel and TFLite.
+"""Stateful export: the one-step model with explicit state tensors: SavedModel, TFLite, ONNX.
 
 `export_stateful(model, directory)` writes, for a unidirectional `many_to_many` /
 `many_to_one` stack (see `rnn_zoo.decoding.step_model`):
@@ -11,6 +11,8 @@
 - `step.tflite`: the `step` signature with builtin ops only (the cells are called once, so no
   `TensorList`/`WHILE` appears; a recurrent layer converted as such needs
   `TensorListReserve` with a static element shape), batch fixed at `batch`, float32.
+- `step.onnx`: the same step through tf2onnx (opset 17), explicit state inputs and outputs
+  with the same names (ONNX graphs are stateless; the caller carries the state).
 - `stateful_cases.npz` and `stateful.json`: the parity inputs and whole-sequence Keras
   outputs, and the record (state names and shapes, TFLite ops, the parity report).
 
@@ -40,6 +42,7 @@ from rnn_zoo.export.tflite import convert, quiet_tf_logger
 __all__ = ["export_stateful"]
 
 ATOL, RTOL = 1e-5, 1e-6
+FORMATS = ("saved_model", "tflite", "onnx")
 RUNNER = Path(__file__).with_name("_stateful_runner.py")
 MANIFEST = "stateful.json"
 CASES = "stateful_cases.npz"
@@ -127,6 +130,31 @@ def _write_saved_model(path: Path, *, model, step, vocabulary, batch) -> list[st
     return signatures
 
 
+def _write_onnx(path: Path, step: keras.Model) -> dict:
+    """The step as ONNX (tf2onnx), state inputs and outputs named as in the SavedModel."""
+    import warnings
+
+    try:
+        import tf2onnx
+    except ImportError as e:
+        raise StatefulExportError(f"the onnx format needs tf2onnx and onnx ({e})") from None
+    fn, specs = _step_endpoint(step, None)
+    names = list(specs)
+    flat = tf.function(lambda *args: fn(dict(zip(names, args, strict=True))),
+                       input_signature=list(specs.values()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf2onnx warns about deprecated NumPy and TF names
+        proto, _ = tf2onnx.convert.from_function(flat, input_signature=list(specs.values()),
+                                                 opset=17, output_path=str(path))
+    ops = sorted({node.op_type for node in proto.graph.node})
+    bad = [op for op in ops if op in ("Loop", "Scan", "SequenceEmpty", "SequenceInsert")]
+    if bad:
+        raise StatefulExportError(f"The ONNX step of {step.name!r} has loop ops {bad}.")
+    return {"path": path.name, "inputs": [i.name for i in proto.graph.input],
+            "outputs": [o.name for o in proto.graph.output], "ops": ops, "opset": 17,
+            "converter": f"tf2onnx {tf2onnx.__version__}"}
+
+
 def _expected(model, x) -> np.ndarray:
     """Whole-sequence Keras outputs per step: the output sequence, or each prefix's output."""
     if len(model.outputs[0].shape) == 3:
@@ -160,7 +188,7 @@ def _check(directory: Path, *, timeout: float) -> dict:
 
 
 def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: int = 1,
-                    formats=("saved_model", "tflite"), check: bool = True,
+                    formats=FORMATS, check: bool = True,
                     parity_rows: int = 2, parity_time: int = 12, seed: int = 0,
                     timeout: float = 600.0) -> dict:
     """Writes the step model with explicit state as SavedModel (`step`, `generate`) and TFLite.
@@ -173,7 +201,7 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
             preset's `vocabulary.txt`), which adds the SavedModel `generate` signature (raw
             text in, text out; `""` and `"[UNK]"` are never generated).
         batch: the TFLite step's fixed batch size (the SavedModel takes any batch).
-        formats: any of `"saved_model"`, `"tflite"`.
+        formats: any of `"saved_model"`, `"tflite"`, `"onnx"`.
         check: run the fresh-process parity check (default True) and raise
             `StatefulExportError` when an artifact does not match.
         parity_rows, parity_time: the parity sequences (random ids or features, seeded).
@@ -195,9 +223,10 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
     (True, True)
     """
     formats = tuple(formats)
-    unknown = sorted(set(formats) - {"saved_model", "tflite"})
+    unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
-        raise ValueError(f"`formats` must be some of 'saved_model', 'tflite', got {formats!r}.")
+        raise ValueError(f"`formats` must be some of {', '.join(map(repr, FORMATS))}, got "
+                         f"{formats!r}.")
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ValueError(f"`batch` must be an int >= 1, got {batch!r}.")
     step = step_model(model)
@@ -247,6 +276,8 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
             manifest["artifacts"]["tflite"] = {"path": "step.tflite", "signatures": ["step"],
                                                "batch": batch, "ops": facts["ops"],
                                                "builtin_only": True, "runs_on": facts["runs_on"]}
+        if "onnx" in formats:
+            manifest["artifacts"]["onnx"] = _write_onnx(out / "step.onnx", step)
     cases = _cases(model, step, rows=parity_rows, time=parity_time, seed=seed)
     if vocabulary is not None and "saved_model" in formats:
         from rnn_zoo.decoding.streaming import generate
