@@ -130,6 +130,51 @@ def _write_saved_model(path: Path, *, model, step, vocabulary, batch) -> list[st
     return signatures
 
 
+def _calibration_feeds(step: keras.Model, representative, batch: int, limit: int = 300):
+    """Step inputs met while stepping the representative sequences (every 7th step)."""
+    step_fn = tf.function(lambda x, states: step([x, *states], training=False))
+    x_name = step.inputs[0].name
+    names = [t.name for t in step.inputs[1:]]
+    feeds, t = [], 0
+    for sequence in representative:
+        seq = np.asarray(sequence)
+        states = [np.zeros((batch, *s.shape[1:]), np.float32) for s in step.inputs[1:]]
+        for x_t in seq:
+            x = np.repeat(np.asarray(x_t, step.inputs[0].dtype)[None], batch, axis=0)
+            if t % 7 == 0:
+                feeds.append({x_name: x, **dict(zip(names, states, strict=True))})
+            _, *states = step_fn(tf.constant(x), [tf.constant(s) for s in states])
+            states = [s.numpy() for s in states]
+            t += 1
+            if len(feeds) >= limit:
+                return feeds
+    if not feeds:
+        raise ValueError("`representative` holds no steps.")
+    return feeds
+
+
+def _write_int8(path: Path, *, model, step, batch: int, representative) -> dict:
+    feeds = _calibration_feeds(step, representative, batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        _write_saved_model(Path(tmp) / "sm", model=model, step=step, vocabulary=None,
+                           batch=batch)
+        conv = tf.lite.TFLiteConverter.from_saved_model(str(Path(tmp) / "sm"),
+                                                        signature_keys=["step"])
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = lambda: iter(feeds)
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        flatbuffer = conv.convert()
+    path.write_bytes(flatbuffer)
+    from rnn_zoo.export.tflite import op_names
+
+    return {"path": path.name, "signatures": ["step"], "batch": batch,
+            "ops": op_names(flatbuffer), "quantization": "full integer: int8 weights and "
+            "activations (TFLITE_BUILTINS_INT8), float32 inputs and outputs",
+            "calibration_steps": len(feeds), "parity": "recorded, not checked",
+            "why_not_16x8": "the 16x8 mode (int16 activations) needs calibration ranges for "
+            "every input, and the converter records none for the int32 token input"}
+
+
 def _write_onnx(path: Path, step: keras.Model) -> dict:
     """The step as ONNX (tf2onnx), state inputs and outputs named as in the SavedModel."""
     import warnings
@@ -190,7 +235,7 @@ def _check(directory: Path, *, timeout: float) -> dict:
 def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: int = 1,
                     formats=FORMATS, check: bool = True,
                     parity_rows: int = 2, parity_time: int = 12, seed: int = 0,
-                    timeout: float = 600.0) -> dict:
+                    timeout: float = 600.0, representative=None) -> dict:
     """Writes the step model with explicit state as SavedModel (`step`, `generate`) and TFLite.
 
     Args:
@@ -207,6 +252,12 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
         parity_rows, parity_time: the parity sequences (random ids or features, seeded).
         seed: the parity inputs' seed (and the `generate` check's sampling seed).
         timeout: seconds the parity runner may take.
+        representative: with `"tflite"`, also write `step_int8.tflite`, full-integer (int8
+            weights and activations, `TFLITE_BUILTINS_INT8`; float32 inputs and outputs, so it
+            takes the same feeds): an iterable of input sequences from the training split
+            (token ids `(time,)` or features `(time, input_dim)`), run through the step model
+            to calibrate on the states it really meets. Its error against Keras is recorded,
+            not checked (quantization changes the outputs).
 
     Returns:
         The manifest written to `directory/stateful.json`: `states` (names and shapes),
@@ -276,6 +327,10 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
             manifest["artifacts"]["tflite"] = {"path": "step.tflite", "signatures": ["step"],
                                                "batch": batch, "ops": facts["ops"],
                                                "builtin_only": True, "runs_on": facts["runs_on"]}
+        if "tflite" in formats and representative is not None:
+            manifest["artifacts"]["tflite_int8"] = _write_int8(
+                out / "step_int8.tflite", model=model, step=step, batch=batch,
+                representative=representative)
         if "onnx" in formats:
             manifest["artifacts"]["onnx"] = _write_onnx(out / "step.onnx", step)
     cases = _cases(model, step, rows=parity_rows, time=parity_time, seed=seed)

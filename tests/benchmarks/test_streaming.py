@@ -40,3 +40,23 @@ def test_runs_end_to_end(tmp_path):
     assert all(err <= 1e-5 for err in results["max_abs_error_vs_whole_sequence"].values())
     assert set(results["bars"]) == set(streaming.BARS)
     assert not any(op.startswith("Flex") or op == "WHILE" for op in results["tflite_ops"])
+
+
+def test_int8_benchmark_runs_end_to_end(tmp_path):
+    from benchmarks import streaming_int8
+
+    out = tmp_path / "int8.json"
+    results = streaming_int8.main(["--quick", "--calibration-chunks", "2", "--out", str(out)])
+    assert out.is_file() and results["characters_scored"] == 300
+    loss = results["validation_loss"]
+    assert set(loss) == {"tflite", "tflite_int8"} and all(np.isfinite(v) for v in loss.values())
+    assert results["parity"]["artifacts"]["tflite"]["ok"]
+    assert results["parity"]["approximate"]["tflite_int8"]["reset_reproduces"]
+    assert not any(op.startswith("Flex") for op in results["int8_artifact"]["ops"])
+
+
+def test_chunks_follow_the_recipe_protocol():
+    from benchmarks import streaming_int8
+
+    chunks = streaming_int8.chunks_of(np.arange(305))
+    assert chunks.shape == (3, 101) and chunks[1, 0] == 100 and chunks[2, -1] == 300
