@@ -21,6 +21,13 @@ side by side in one process, interleaved round after round with the order rotate
 - `matvec_only`: only that step's matrix-vector products, no gates and no sampling: how fast
   the 13 MB of float32 weights can be read once per character (the memory-traffic floor).
 
+`--series` (on by default; `--no-series` skips it) adds the many-to-one case: step latency per
+format for the `sunspots_forecast` preset (a GRU forecaster), i.e. streaming the forecast of a
+growing series one month at a time: the Keras step in a `tf.function`, the SavedModel `step`
+signature, the TFLite step and the ONNX step (all from `export_stateful`, parity-checked in a
+fresh process), against rerunning the whole 24-month window with `predict_on_batch` and with
+the float TFLite sequence model (`saved_models/sunspots_forecast/model.tflite`).
+
 Every case samples with temperature 0.8 from the same prompt. Before timing, the step models'
 logits are checked against the whole-sequence Keras logits (recorded as `max_abs_error`).
 Bars (design.md): `generate` >= 100x `window_rerun`; `tflite_step` within 3x of `numpy_step`
@@ -243,6 +250,62 @@ def cases(parts: dict, lengths: dict) -> dict:
     }
 
 
+SERIES_PRESET = "sunspots_forecast"
+SERIES_CASES = ("window_predict", "window_tflite", "keras_step", "saved_model_step",
+                "tflite_step", "onnx_step")
+
+
+def series_cases(workdir: Path, *, steps: int) -> tuple[dict, dict]:
+    """name -> callable timing `steps` calls (returns ms per call), and the export record."""
+    import onnxruntime as ort
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    from rnn_zoo.decoding import initial_state, step_model
+    from rnn_zoo.export.stateful import export_stateful
+    from rnn_zoo.presets import get_preset
+
+    model = rnn_zoo.load_pretrained(SERIES_PRESET, compile=False)
+    lookback = int(get_preset(SERIES_PRESET).metrics["config"]["lookback"])
+    manifest = export_stateful(model, workdir)
+    step = step_model(model)
+    names = [x["name"] for x in manifest["states"]]
+    rng = np.random.default_rng(0)
+    window = rng.uniform(0, 200, (1, lookback, 1)).astype(np.float32)
+    x_t = window[:, -1]
+    states = [np.asarray(s) for s in initial_state(step, batch=1)]
+    feed = {"features": x_t, **dict(zip(names, states, strict=True))}
+    step_fn = tf.function(lambda x, st: step([x, *st], training=False))
+    signature = tf.saved_model.load(str(workdir / "step_saved_model")).signatures["step"]
+    tfl = Interpreter(model_path=str(workdir / "step.tflite")).get_signature_runner("step")
+    session = ort.InferenceSession(str(workdir / "step.onnx"), providers=["CPUExecutionProvider"])
+    seq = Interpreter(model_path=str(get_preset(SERIES_PRESET).path / "model.tflite"))
+    seq_runner = seq.get_signature_runner(next(iter(seq.get_signature_list())))
+    seq_input = next(iter(seq_runner.get_input_details()))
+    tf_feed = {k: tf.constant(v) for k, v in feed.items()}
+    tf_x, tf_states = tf.constant(x_t), [tf.constant(v) for v in states]
+    calls = {
+        "window_predict": lambda: model.predict_on_batch(window),
+        "window_tflite": lambda: seq_runner(**{seq_input: window}),
+        "keras_step": lambda: step_fn(tf_x, tf_states),
+        "saved_model_step": lambda: signature(**tf_feed),
+        "tflite_step": lambda: tfl(**feed),
+        "onnx_step": lambda: session.run(None, feed),
+    }
+
+    def timed(fn):
+        def run():
+            start = time.perf_counter()
+            for _ in range(steps):
+                fn()
+            return (time.perf_counter() - start) / steps * 1e3
+        return run
+
+    return {name: timed(fn) for name, fn in calls.items()}, {
+        "preset": SERIES_PRESET, "lookback": lookback, "parity": manifest["parity"],
+        "formats": sorted(manifest["artifacts"])}
+
+
 def main(argv: Sequence[str] | None = None) -> dict:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog=MODULE, description=__doc__.split("\n\n")[0])
@@ -253,6 +316,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
                         help="characters per chunk of the other cases (default 1000; the Keras "
                              "step gets a fifth)")
     parser.add_argument("--quick", action="store_true", help="a tiny random-weight LM")
+    parser.add_argument("--series", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the many-to-one step per format (sunspots_forecast)")
+    parser.add_argument("--series-steps", type=int, default=100,
+                        help="calls per round and format in the series case (default 100)")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -266,6 +333,18 @@ def main(argv: Sequence[str] | None = None) -> dict:
         for fn in timed.values():  # warm-up: traces, compiles, allocates
             fn()
         samples = _common.interleave(timed, rounds=args.rounds)
+        series = None
+        if args.series:
+            (Path(tmp) / "series").mkdir()
+            series_timed, series = series_cases(Path(tmp) / "series", steps=args.series_steps)
+            for fn in series_timed.values():
+                fn()
+            ms = _common.interleave(series_timed, rounds=args.rounds)
+            series["ms_per_call"] = {name: _common.summary(v) for name, v in ms.items()}
+            series["window_predict_over_tflite_step"] = _common.paired_ratio(
+                ms["window_predict"], ms["tflite_step"])
+            series["window_tflite_over_tflite_step"] = _common.paired_ratio(
+                ms["window_tflite"], ms["tflite_step"])
     seconds = {name: [1.0 / v for v in values] for name, values in samples.items()}
     ratios = {
         "generate_over_window_rerun": _common.paired_ratio(samples["generate"],
@@ -296,6 +375,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "tflite_ops": parts["tflite_ops"],
         "stateful_parity": parts["parity"],
         "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "series": series,
         "seconds": round(time.perf_counter() - start, 1),
     }
     for name in CASES:
@@ -303,6 +383,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
         print(f"{name:<14} {s['median']:>10.1f} chars/s  [{s['min']:.1f}, {s['max']:.1f}]")
     for name, r in ratios.items():
         print(f"{name:<38} {r['median']:.2f}  [{r['min']:.2f}, {r['max']:.2f}]")
+    if series:
+        for name, v in series["ms_per_call"].items():
+            print(f"series {name:<18} {v['median']:.3f} ms  [{v['min']:.3f}, {v['max']:.3f}]")
     if args.out:
         _common.write_results(args.out, results)
     return results

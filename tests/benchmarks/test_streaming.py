@@ -32,7 +32,8 @@ def test_window_rerun_baseline_never_emits_padding_or_oov():
 
 def test_runs_end_to_end(tmp_path):
     out = tmp_path / "streaming.json"
-    results = streaming.main(["--quick", "--rounds", "2", "--chars", "20", "--window-chars", "2",
+    results = streaming.main(["--quick", "--no-series", "--rounds", "2", "--chars", "20",
+                              "--window-chars", "2",
                               "--out", str(out)])
     assert out.is_file()
     assert set(results["characters_per_second"]) == set(streaming.CASES)
