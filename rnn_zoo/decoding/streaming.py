@@ -15,7 +15,8 @@ gives the whole-sequence outputs: `y_t` is what the sequence model outputs at st
 - `prefill_model(model)`: the sequence model that also returns its final states (a prompt in,
   the state to continue from out).
 - `generate(model, prompt=..., length=...)`: sampling from a language model in one graph loop
-  (`keras.ops.while_loop`) carrying the state, with temperature, top-k and a seed.
+  (`keras.ops.while_loop`) carrying the state, with temperature, top-k and a seed;
+  `generation_loop(model)` is that loop uncompiled, for exporters to trace.
 
 A bidirectional stack reads the sequence backwards too, so it cannot stream: a ValueError says
 so. Steps whose input is padding (token id 0, or every feature equal to `mask_value`) leave the
