@@ -22,11 +22,14 @@ from typing import Any
 import keras
 
 from rnn_zoo._validation import check_bool, check_choice, check_optional_int
-from rnn_zoo.presets import load_model_safely
+from rnn_zoo.presets import load_model_safely, read_metrics
 from rnn_zoo.training import (
     STRATEGIES,
     FitResult,
+    check_run_folder,
     fit,
+    run_folder,
+    run_identity,
     save_for_inference,
     set_seed,
     write_json_atomic,
@@ -63,10 +66,9 @@ def check_run_args(*, out_dir, verbose, strategy, mixed_precision) -> Path:
     check_choice("verbose", verbose, (0, 1, 2))
     check_choice("strategy", strategy, STRATEGIES)
     check_bool("mixed_precision", mixed_precision)
-    path = Path(out_dir)
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"`out_dir` {str(path)!r} exists and is not a directory.")
-    return path
+    # Where it cannot be a run folder (under a file, a preset, an export, busy): say so before
+    # the data loads; `train_and_report` checks the run itself under the folder's lock.
+    return check_run_folder(out_dir, arg="`out_dir`")
 
 
 def reproduce_command(recipe: str, *, profile: str, out_dir, epochs=None, data_dir=None,
@@ -207,6 +209,7 @@ def train_and_report(
     mixed_precision: bool = False,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     preprocessing: dict | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Trains with the shared driver, scores on test, writes `metrics.json` and `model.keras`.
 
@@ -214,7 +217,31 @@ def train_and_report(
     same test split (computed in this run); `bar` is one `Bar` or several that must all be met
     (see `check_bars`); `trivial` names the baseline (majority class,
     last value) that any working model beats.
+
+    The run folder is held for all of it (`rnn_zoo.training.run_folder`): locked, refused if it
+    holds a finished run or another recipe's, profile's or config's backup (unless
+    `overwrite`), resumed if it holds this run's backup, and marked finished once
+    `metrics.json` and `model.keras` are written.
     """
+    check_bool("overwrite", overwrite)
+    identity = run_identity(recipe=recipe, profile=profile, config=config)
+    with run_folder(out_dir, identity=identity, overwrite=overwrite):
+        metrics = _train_and_write(
+            recipe=recipe, profile=profile, config=config, out_dir=Path(out_dir),
+            command=command, build_and_compile=build_and_compile, train=train,
+            validation=validation, score=score, baselines=baselines, bar=bar, trivial=trivial,
+            model_info=model_info, dataset=dataset, monitor=monitor, mode=mode, verbose=verbose,
+            strategy=strategy, mixed_precision=mixed_precision, callbacks=callbacks,
+            preprocessing=preprocessing)
+    if verbose:
+        print(summary_line(metrics))
+    return metrics
+
+
+def _train_and_write(*, recipe, profile, config, out_dir: Path, command, build_and_compile,
+                     train, validation, score, baselines, bar, trivial, model_info, dataset,
+                     monitor, mode, verbose, strategy, mixed_precision, callbacks,
+                     preprocessing) -> dict:
     result: FitResult = fit(
         build_and_compile, train, validation, out_dir=out_dir, epochs=config.epochs,
         monitor=monitor, mode=mode, patience=config.patience, strategy=strategy,
@@ -255,10 +282,7 @@ def train_and_report(
     write_json_atomic(out_dir / METRICS, metrics)
     # Return exactly what is on disk (plain JSON types: NumPy arrays become lists).
     with (out_dir / METRICS).open() as f:
-        metrics = json.load(f)
-    if verbose:
-        print(summary_line(metrics))
-    return metrics
+        return json.load(f)
 
 
 def summary_line(metrics: Mapping) -> str:
@@ -307,8 +331,8 @@ def load_run(out_dir) -> tuple[dict, keras.Model]:
                 f"{path} not found: {out_dir} is not a finished run directory (train it first "
                 "with `rnn-zoo train RECIPE --out DIR`)."
             )
-    with metrics_path.open() as f:
-        metrics = json.load(f)
+    # Missing keys and bad JSON are one-line errors naming the file (issue 15, D7/D15).
+    metrics = read_metrics(metrics_path, label=f"Run {out_dir}")
     return metrics, load_model_safely(model_path, label=f"Run {out_dir}")
 
 
@@ -325,8 +349,24 @@ def config_of(config_cls, metrics: Mapping, recipe: str):
     return config_cls(**stored)
 
 
+def check_evaluation_folder(out_dir, *, argument: str = "`out_dir`") -> None:
+    """Refuses a preset folder: `evaluate` writes `evaluation.json` into the folder it scores,
+    and a preset's files are checksummed (one more file and it is refused as tampered)."""
+    from rnn_zoo._folders import kind_of
+
+    if str(out_dir).strip() and kind_of(out_dir) == "preset":
+        raise ValueError(
+            f"{argument} {str(out_dir)!r} is a preset folder: evaluate writes {EVALUATION} into "
+            f"the folder it scores and would break the preset's checksums. Its recorded test "
+            f"metrics are in {Path(out_dir) / METRICS}; to re-score it, copy {MODEL} and "
+            f"{METRICS} into a new folder and evaluate that.")
+
+
 def report_evaluation(out_dir, metrics: Mapping, test: dict) -> dict:
-    """Writes `evaluation.json` (fresh test metrics next to the recorded ones) and returns it."""
+    """Writes `evaluation.json` (fresh test metrics next to the recorded ones) and returns it.
+
+    Raises a one-line ValueError for a preset folder (`check_evaluation_folder`)."""
+    check_evaluation_folder(out_dir)
     evaluation = {
         "recipe": metrics["recipe"],
         "profile": metrics["profile"],

@@ -104,7 +104,7 @@ def baselines(data: dict, seed: int) -> dict:
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -133,31 +133,58 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
         dataset={"name": DATASET, "examples": {s: len(data[s][1])
                                                for s in ("train", "validation", "test")}},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks, preprocessing={"standardize": data["stats"]},
+        callbacks=callbacks, overwrite=overwrite, preprocessing={"standardize": data["stats"]},
     )
 
 
 def predict(model, preset, inputs, **options) -> str:
-    """`rnn-zoo predict breast_cancer F1 ... F30`: the class of one tumour, with probabilities."""
+    """`rnn-zoo predict breast_cancer F1 ... F30`: the class of one tumour, with probabilities.
+
+    A zero `std` in the stored statistics reads as 1, the rule `load_data` trains with (a
+    constant feature is only centred). A feature too large to standardize in float32 is
+    refused, naming it.
+    """
+    from rnn_zoo.inputs import check_text
+
     if options:
         raise ValueError(f"Preset {preset.name!r} takes no "
                          f"{', '.join('--' + k for k in sorted(options))} option(s).")
     stats = preset.metrics["preprocessing"]["standardize"]
-    mean = np.asarray(stats["mean"], np.float32)
-    std = np.asarray(stats["std"], np.float32)
+    mean = np.asarray(stats["mean"], np.float64)
+    std = np.asarray(stats["std"], np.float64)
+    if mean.shape != std.shape or mean.ndim != 1 or not (
+            np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std >= 0)):
+        raise ValueError(f"Preset {preset.name!r}: metrics.json's preprocessing.standardize "
+                         "must hold equally long lists of finite means and stds >= 0.")
+    std = np.where(std > 0, std, 1.0)
+    for number, item in enumerate(inputs, 1):
+        check_text(item, name=f"INPUT {number}")
     values = [v for item in inputs for v in re.split(r"[,\s]+", item.strip()) if v]
     if len(values) != mean.size:
         raise ValueError(f"Preset {preset.name!r} needs the {mean.size} raw features of one "
                          f"tumour (comma- or space-separated, scikit-learn's order), got "
                          f"{len(values)}.")
     try:
-        x = np.asarray([float(v) for v in values], np.float32)
+        x = np.asarray([float(v) for v in values], np.float64)
     except ValueError:
         raise ValueError(f"Preset {preset.name!r}: the features must be numbers, got "
                          f"{' '.join(values)[:80]!r}.") from None
     if not np.all(np.isfinite(x)):
         raise ValueError(f"Preset {preset.name!r}: the features must be finite numbers.")
-    logits = np.asarray(model.predict(((x - mean) / std)[None], verbose=0), np.float64)[0]
+    # In float64, then range-checked: a float32 cast of 1e308 (or of a standardized 3e38)
+    # overflows to inf with a RuntimeWarning, and the model answers p=nan.
+    with np.errstate(over="ignore"):  # an overflow is inf here, refused just below
+        z = (x - mean) / std
+    limit = float(np.finfo(np.float32).max)
+    too_large = np.flatnonzero(~(np.abs(z) <= limit))
+    if too_large.size:
+        i = int(too_large[0])
+        raise ValueError(f"Preset {preset.name!r}: feature {i + 1} ({values[i]}) is too large: "
+                         f"standardized it exceeds float32's range (|value| <= {limit:.3g}).")
+    logits = np.asarray(model.predict(z.astype(np.float32)[None], verbose=0), np.float64)[0]
+    if not np.all(np.isfinite(logits)):
+        raise ValueError(f"Preset {preset.name!r}: the features are too extreme for the model "
+                         "(its outputs are not finite); give values in the features' range.")
     probs = np.exp(logits - logits.max())
     probs /= probs.sum()
     names = ("malignant", "benign")  # sklearn's target order (rnn_zoo.datasets.breast_cancer)

@@ -34,7 +34,9 @@ from rnn_zoo.data import char_lm_pipeline, char_vectorizer, vocabulary_of
 NAME = "char_lm_shakespeare"
 DATASET = "tiny_shakespeare"
 TEMPERATURES = (0.5, 0.8, 1.0)
-MAX_LENGTH = 10_000  # characters one `predict` call generates (one loop step each)
+# Characters one `predict` call generates: one step of the in-graph loop each (about 1,100
+# characters/s on a 2-core CPU, benchmarks/README.md "Streaming"), so the cap takes ~10 s.
+MAX_LENGTH = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,7 +156,7 @@ def _score(model, texts, vectorizer, config: Config, *, samples: bool = True) ->
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -189,7 +191,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
         dataset={"name": DATASET, "characters": {s: len(t) for s, t in texts.items()},
                  "vocabulary": vocabulary_of(vectorizer)},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
     )
 
 
@@ -201,6 +203,10 @@ def predict(model, preset, inputs, *, prompt: str = "ROMEO:",
     if inputs:
         raise ValueError(f"Preset {preset.name!r} takes no positional INPUT; give the start of "
                          "the text with --prompt.")
+    from rnn_zoo.inputs import check_text
+
+    if isinstance(prompt, str):
+        check_text(prompt, name="`prompt`")
     if not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= MAX_LENGTH:
         raise ValueError(f"`length` must be an int in [1, {MAX_LENGTH}], got {length!r}.")
     context = int(preset.metrics.get("config", {}).get("seq_len", 100))

@@ -139,7 +139,7 @@ def baselines(data: dict, seed: int) -> dict:
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -176,7 +176,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                  "examples": {s: len(data[s]["digits"]) for s in ("train", "validation", "test")},
                  "pixels": "uint8 / 255"},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
     )
 
 

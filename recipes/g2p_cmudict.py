@@ -32,6 +32,7 @@ import collections
 import dataclasses
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -159,15 +160,21 @@ def translator_for(model, source_vocabulary, target_vocabulary, *, search="beam"
                       max_length=max_length)
 
 
-def transcribe(translator, words: list[str], *, batch_size: int = 512) -> list[str]:
-    """Pronunciations (space-joined phonemes) of `words`, decoded in batches of similar length."""
+def transcribe(translator, words: list[str], *, batch_size: int = 512,
+               verbose: int = 0) -> list[str]:
+    """Pronunciations (space-joined phonemes) of `words`, decoded in batches of similar length.
+
+    `verbose=1` shows a progress bar (a beam search over a test split takes minutes).
+    """
     order = np.argsort([len(w) for w in words], kind="stable")
     found = [""] * len(words)
+    progress = keras.utils.Progbar(len(words), verbose=verbose, unit_name="word")
     for begin in range(0, len(words), batch_size):
         rows = order[begin:begin + batch_size]
         outputs = translator([words[i] for i in rows])["outputs"].numpy()
         for row, text in zip(rows, outputs, strict=True):
             found[row] = text.decode("utf-8")
+        progress.add(len(rows))
     return found
 
 
@@ -182,7 +189,7 @@ def score_pronunciations(hypotheses: list[str], references: list[list[str]]) -> 
             "details": {"stress_removed": stripped, "stress_kept": kept}}
 
 
-def _score(model, data: dict, config: Config) -> dict:
+def _score(model, data: dict, config: Config, *, verbose: int = 0) -> dict:
     words = [w for w, _ in data["test_words"]]
     references = [refs for _, refs in data["test_words"]]
     results = {}
@@ -191,7 +198,10 @@ def _score(model, data: dict, config: Config) -> dict:
             model, data["source_vocabulary"], data["target_vocabulary"], search=search,
             beam_width=config.beam_width, length_penalty=config.length_penalty,
             max_length=config.max_output_length)
-        hypotheses = transcribe(translator, words, batch_size=config.decode_batch_size)
+        if verbose:
+            print(f"Decoding the {len(words):,} test words ({search} search)")
+        hypotheses = transcribe(translator, words, batch_size=config.decode_batch_size,
+                                verbose=1 if verbose == 1 else 0)
         results[search] = (score_pronunciations(hypotheses, references), hypotheses)
     beam, hypotheses = results["beam"]
     greedy, _ = results["greedy"]
@@ -232,21 +242,62 @@ def baselines(data: dict) -> dict:
     return {"letter_rules": {k: scored[k] for k in ("wer", "per", "wer_stress", "per_stress")}}
 
 
+def check_words(words, *, source_vocabulary, max_length: int) -> list[str]:
+    """`words` if each is 1 to `max_length` characters of the source vocabulary (upper case
+    folds to lower); else a one-line ValueError naming the INPUT (1-based) and what is allowed.
+
+    A word the model cannot read is refused rather than transcribed: characters outside the
+    vocabulary all read as [UNK], so "123" and "日本語" used to come out as the same "EH1 M".
+    """
+    from rnn_zoo.inputs import check_text
+
+    allowed = sorted(t for t in source_vocabulary[2:] if len(t) == 1)
+    letters = "".join(c for c in allowed if c.isalpha())
+    if letters == "abcdefghijklmnopqrstuvwxyz":
+        letters = "a-z"
+    others = " ".join(c for c in allowed if not c.isalpha())
+    shown = f"{letters}, either case" + (f", and {others}" if others else "")
+    for number, word in enumerate(words, 1):
+        check_text(word, name=f"INPUT {number}")
+        if not word:
+            raise ValueError(f"INPUT {number} is empty; expected a word of letters ({shown}).")
+        if len(word) > max_length:
+            raise ValueError(f"INPUT {number} ({word[:20]!r}...) has {len(word)} characters; the "
+                             f"model reads words of at most {max_length} characters.")
+        unknown = [c for c in word if c.lower() not in allowed]
+        if unknown:
+            raise ValueError(f"INPUT {number} ({word[:40]!r}) holds {unknown[0]!r}; expected "
+                             f"letters ({shown}), the characters the model was trained on.")
+        if not any(c.isalpha() for c in word):
+            raise ValueError(f"INPUT {number} ({word!r}) has no letter; expected a word of "
+                             f"letters ({shown}).")
+    return list(words)
+
+
 def predict(model, preset, inputs, *, beam: int = 5, **options) -> str:
     """`rnn-zoo predict g2p_cmudict WORD ... [--beam N]`: one `word  PHONEMES` line per word;
-    `--beam 1` is greedy search."""
+    `--beam 1` is greedy search.
+
+    Caps: `beam` at most the target vocabulary size (73 phoneme tokens; see
+    `rnn_zoo.decoding.search.check_beam_width`), each word at most the preset's
+    `max_source_length` (32) characters, all from the source vocabulary.
+    """
+    from rnn_zoo.decoding.search import check_beam_width
+
     if options:
         raise ValueError(f"g2p_cmudict takes words and --beam, not {', '.join(sorted(options))}.")
     if not inputs:
         raise ValueError("Give one or more words, e.g. `rnn-zoo predict g2p_cmudict zoology`.")
+    prep = preset.metrics["preprocessing"]
     if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
         raise ValueError(f"`beam` must be an int >= 1, got {beam!r}.")
-    prep = preset.metrics["preprocessing"]
+    check_beam_width(beam, vocab=len(prep["target_vocabulary"]), name="beam")
+    words = check_words(list(inputs), source_vocabulary=prep["source_vocabulary"],
+                        max_length=int(prep.get("max_source_length", MAX_SOURCE_LENGTH)))
     translator = translator_for(
         model, prep["source_vocabulary"], prep["target_vocabulary"],
         search="greedy" if beam == 1 else "beam", beam_width=beam,
         max_length=int(preset.metrics["config"]["max_output_length"]))
-    words = list(inputs)
     width = max(len(w) for w in words)
     return "\n".join(f"{w:<{width}}  {p}" for w, p in zip(words, transcribe(translator, words),
                                                           strict=True))
@@ -287,7 +338,7 @@ def export_servable(model, preset):
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -324,7 +375,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
             manual_dir=manual_dir, strategy=strategy, mixed_precision=mixed_precision),
         build_and_compile=build_and_compile,
         train=data["train"], validation=data["validation"],
-        score=lambda model: _score(model, data, config),
+        score=lambda model: _score(model, data, config, verbose=verbose),
         baselines=lambda: baselines(data),
         bar=BAR, trivial="letter_rules",
         # Token accuracy, not loss: past the loss minimum (epoch 10 of the preset's history.csv)
@@ -340,7 +391,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                  "train_pairs": pairs,
                  "test_words": len(data["test_words"])},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
         preprocessing={"source_split": "character", "source_standardize": "lower",
                        "target_split": "whitespace", "stress": "kept in training",
                        "start_token": START, "end_token": END,
@@ -358,7 +409,8 @@ def evaluate(*, out_dir, data_dir=None, manual_dir=None, verbose: int = 0) -> di
     data = {"test_words": load_words("test", data_dir, manual_dir),
             "source_vocabulary": prep["source_vocabulary"],
             "target_vocabulary": prep["target_vocabulary"]}
-    return _common.report_evaluation(Path(out_dir), metrics, _score(model, data, config))
+    return _common.report_evaluation(Path(out_dir), metrics,
+                                     _score(model, data, config, verbose=verbose))
 
 
 if __name__ == "__main__":

@@ -140,7 +140,7 @@ def baselines(data: dict, config: Config) -> dict:
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -175,7 +175,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                                f"train split, seed {config.seed}",
                  "vocabulary_size": vectorizer.vocabulary_size()},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
         preprocessing={"standardize": "lower_and_strip_punctuation", "split": "whitespace",
                        "max_tokens": config.max_tokens, "max_length": config.max_length},
     )

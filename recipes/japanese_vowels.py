@@ -163,7 +163,7 @@ def baselines(data: dict) -> dict:
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -197,7 +197,8 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                  "validation": f"stratified {config.validation_fraction:.0%} of the official "
                                f"train split, seed {config.seed}"},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks, preprocessing={"standardize": data["stats"], "pad_value": 0.0},
+        callbacks=callbacks, overwrite=overwrite,
+        preprocessing={"standardize": data["stats"], "pad_value": 0.0},
     )
 
 

@@ -163,7 +163,7 @@ def baselines(series: dict, config: Config) -> dict:
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -197,7 +197,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                            for s in ("train", "validation", "test")},
                  "windows": {s: len(data[s][1]) for s in ("train", "validation", "test")}},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
         preprocessing={"standardize": {"mean": data["norm"].mean, "std": data["norm"].std},
                        "lookback": config.lookback},
     )

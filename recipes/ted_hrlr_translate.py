@@ -204,7 +204,7 @@ def baselines(data: dict) -> dict:
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `out_dir/metrics.json` and `out_dir/model.keras`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -239,7 +239,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                  "vocabulary_size": {"source": source_vec.vocabulary_size(),
                                      "target": target_vec.vocabulary_size()}},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
         preprocessing={"standardize": "lower_and_strip_punctuation", "split": "whitespace",
                        "max_tokens": config.max_tokens, "start_id": START_ID,
                        "end_id": END_ID},

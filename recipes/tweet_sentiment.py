@@ -315,6 +315,10 @@ def baselines(data: dict, config: Config) -> dict:
 
 
 def _predict(model, texts, vectorizer, config: Config) -> np.ndarray:
+    from rnn_zoo.inputs import check_text
+
+    for number, text in enumerate(texts, 1):
+        check_text(text, name=f"INPUT {number}")
     for number, tokens in enumerate(map(tokenize, texts), 1):
         if not tokens:  # an empty sequence has no last step: the recurrent layer cannot run
             raise ValueError(f"INPUT {number} ({texts[number - 1][:40]!r}) has no words or "
@@ -322,8 +326,10 @@ def _predict(model, texts, vectorizer, config: Config) -> np.ndarray:
     labels = np.zeros(len(texts), np.int32)
     # Bucketing reorders examples, so score with plain padded batches in input order.
     ds = _dataset(texts, labels, vectorizer, config, None, train=False)
-    logits = model.predict(ds.map(lambda x, y: x), verbose=0)
-    return np.argmax(logits, axis=-1)
+    # Batch by batch: `model.predict` on a dataset of unknown length warns "Your input ran out
+    # of data" at its end, on every call.
+    logits = [np.asarray(model.predict_on_batch(x)) for x, _ in ds]
+    return np.argmax(np.concatenate(logits), axis=-1)
 
 
 def _score(model, data: dict, vectorizer, config: Config) -> dict:
@@ -359,7 +365,7 @@ def predict(model, preset, inputs, **options) -> str:
 
 def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=None,
         manual_dir=None, verbose: int = 1, strategy: str = "default",
-        mixed_precision: bool = False, callbacks=()) -> dict:
+        mixed_precision: bool = False, callbacks=(), overwrite: bool = False) -> dict:
     """Trains the recipe and writes `metrics.json`, `model.keras` and `vocabulary.txt`."""
     config = _common.resolve_profile(PROFILES, profile, epochs)
     out = _common.check_run_args(out_dir=out_dir, verbose=verbose, strategy=strategy,
@@ -414,7 +420,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                  "examples": {s: len(data[s][1]) for s in ("train", "validation", "test")},
                  "vocabulary": vocabulary},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-        callbacks=callbacks,
+        callbacks=callbacks, overwrite=overwrite,
         preprocessing={"tokenizer": "recipes.tweet_sentiment.tokenize",
                        "vocabulary_file": VOCABULARY, "vocabulary_size": len(vocabulary),
                        "bucket_boundaries": boundaries, "max_length": config.max_length},

@@ -4,6 +4,8 @@ Readers (and a run that resumes after a kill) see either the old file or the new
 half-written one: the temporary file has a hidden name (`.<name>.tmp-XXXX<suffix>`) that no
 reader looks for, and `os.replace` is atomic on POSIX and Windows within one file system.
 A kill can leave such a temporary file behind; `remove_temporaries` deletes the leftovers.
+The files get the permissions of a plain `open()` under the user's umask (0644 under umask 022),
+not `mkstemp`'s private 0600, so a shared run or preset stays readable by the others.
 """
 
 from __future__ import annotations
@@ -17,8 +19,25 @@ from pathlib import Path
 
 TMP_MARKER = ".tmp-"
 
-__all__ = ["atomic_path", "copy_atomic", "fsync_dir", "remove_temporaries", "write_bytes_atomic",
-           "write_text_atomic"]
+__all__ = ["atomic_path", "copy_atomic", "default_mode", "fsync_dir", "remove_temporaries", "umask",
+           "write_bytes_atomic", "write_text_atomic"]
+
+
+def umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux)."""
+    # `os.umask` can only be read by setting it, which briefly affects every other thread.
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def default_mode(*, folder: bool = False) -> int:
+    """The mode `open()` (0666) or `mkdir()` (0777) would give a new file or folder."""
+    return (0o777 if folder else 0o666) & ~umask()
 
 
 def fsync_dir(folder) -> None:
@@ -58,7 +77,10 @@ def atomic_path(path, *, suffix: str = "") -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARKER}", suffix=suffix,
                                dir=path.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, default_mode())  # mkstemp's 0600 would survive the rename
+    finally:
+        os.close(fd)
     try:
         yield Path(tmp)
         _fsync_file(tmp)

@@ -32,7 +32,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from rnn_zoo._atomic import TMP_MARKER, atomic_path, copy_atomic, fsync_dir, write_text_atomic
+from rnn_zoo._atomic import (
+    TMP_MARKER,
+    atomic_path,
+    copy_atomic,
+    default_mode,
+    fsync_dir,
+    write_text_atomic,
+)
 from rnn_zoo.presets import sha256_of
 
 FORMAT = 1
@@ -137,6 +144,7 @@ class BackupState:
     stopped: bool
     early_stopping: dict
     seed_states: list
+    shapes: list | None = None  # of the model's weights; None in backups written before
 
 
 def _damaged(unit: Path, backup_dir: Path, what: str) -> ValueError:
@@ -180,7 +188,19 @@ def read_backup(backup_dir: Path) -> BackupState | None:
             raise _damaged(unit, backup_dir, f"{name} is missing or differs from its checksum")
     return BackupState(path=unit, epoch=epoch, stopped=bool(meta.get("stopped", False)),
                        early_stopping=dict(meta.get("early_stopping", {})),
-                       seed_states=list(meta.get("seed_states", [])))
+                       seed_states=list(meta.get("seed_states", [])), shapes=meta.get("shapes"))
+
+
+def _foreign(unit: Path, backup_dir: Path, what: str) -> ValueError:
+    return ValueError(
+        f"The training backup {unit} was written by another model ({what}); refusing to resume "
+        f"from it. Delete {backup_dir}, or rerun with --overwrite (overwrite=True), to start over."
+    )
+
+
+def weight_shapes(model: keras.Model) -> list[list[int]]:
+    """The shapes of the model's weights, in order: what a backup must match to be restored."""
+    return [[int(d) for d in v.shape] for v in model.weights]
 
 
 def seed_state_variables(model: keras.Model) -> list:
@@ -227,14 +247,27 @@ class Backup(keras.callbacks.Callback):
         if self.resume is None:
             return
         model, es, unit = self.model, self.early_stopping, self.resume.path
+        shapes = weight_shapes(model)
+        saved = self.resume.shapes
+        if saved is not None and saved != shapes:
+            if len(saved) != len(shapes):
+                what = f"{len(saved)} weights, this model has {len(shapes)}"
+            else:
+                i = next(i for i, (a, b) in enumerate(zip(saved, shapes, strict=True)) if a != b)
+                what = f"weight {i} has shape {tuple(saved[i])}, this model's {tuple(shapes[i])}"
+            raise _foreign(unit, self.backup_dir, what)
         if model.optimizer is not None and not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
-        if (unit / BEST).is_file():
-            model.load_weights(unit / BEST)
-            es.best_weights = model.get_weights()
-            # The killed epoch may have replaced best.weights.h5 after this backup: undo it.
-            copy_atomic(unit / BEST, self.best_path)
-        model.load_weights(unit / STATE)  # weights and optimizer state, last
+        try:
+            if (unit / BEST).is_file():
+                model.load_weights(unit / BEST)
+                es.best_weights = model.get_weights()
+                # The killed epoch may have replaced best.weights.h5 after this backup: undo it.
+                copy_atomic(unit / BEST, self.best_path)
+            model.load_weights(unit / STATE)  # weights and optimizer state, last
+        except ValueError as e:  # a backup from before `shapes`: Keras's many-line dump
+            first = " ".join(str(e).split())[:160]
+            raise _foreign(unit, self.backup_dir, f"it does not load: {first}") from None
         variables = seed_state_variables(model)
         if len(variables) != len(self.resume.seed_states):
             raise _damaged(unit, self.backup_dir, f"it holds {len(self.resume.seed_states)} "
@@ -251,6 +284,7 @@ class Backup(keras.callbacks.Callback):
         done = epoch + 1
         tmp = Path(tempfile.mkdtemp(prefix=f".epoch-{done:06d}{TMP_MARKER}", dir=self.backup_dir))
         try:
+            os.chmod(tmp, default_mode(folder=True))  # mkdtemp's 0700 would survive the rename
             self.model.save_weights(tmp / STATE)
             if self.best_path.is_file():
                 _link_or_copy(self.best_path, tmp / BEST)
@@ -264,6 +298,7 @@ class Backup(keras.callbacks.Callback):
                                    "best_epoch": int(es.best_epoch), "wait": int(es.wait)},
                 "seed_states": [np.asarray(v).tolist()
                                 for v in seed_state_variables(self.model)],
+                "shapes": weight_shapes(self.model),
                 "files": {p.name: sha256_of(p) for p in sorted(tmp.iterdir())},
             }
             write_text_atomic(tmp / META, json.dumps(meta, indent=2) + "\n")

@@ -38,6 +38,7 @@ EXIT_INTERRUPTED = 130
 # rnn_zoo.export.FORMATS.
 STRATEGIES = ("default", "mirrored", "multi_worker")
 FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
+MAX_TFLITE_BATCH_SIZE = 1024  # = rnn_zoo.export.api.MAX_TFLITE_BATCH_SIZE
 # TensorFlow's C++ log level when the user asked for nothing: fatal errors only.
 _QUIET_TF_LEVEL = "3"
 
@@ -80,6 +81,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _tflite_batch(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_TFLITE_BATCH_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer <= {MAX_TFLITE_BATCH_SIZE}, got {text!r}")
+    return value
+
+
 def _path(text: str) -> Path:
     """A path argument, resolved against the working directory (absolute from here on)."""
     if not text.strip():
@@ -109,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="train a recipe (data -> model -> train -> test metrics + baselines)",
         description="Train RECIPE and write metrics.json, model.keras, history.csv, logs/ and "
                     "best.weights.h5 into the run directory. Run the same command again after "
-                    "an interruption to resume.")
+                    "an interruption to resume. A finished run is kept (--overwrite trains it "
+                    "again); a preset or an export folder, another run's backup and a folder "
+                    "another process is training into are refused.")
     train.add_argument("recipe", metavar="RECIPE", help="recipe name (see `rnn-zoo list`)")
     train.add_argument("--profile", default="quick",
                        help="configuration: quick (about a minute on a CPU) or full (the real "
@@ -129,11 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train with the mixed_float16 policy (GPU only)")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                        help="0 silent, 1 progress bar (default), 2 one line per epoch")
+    train.add_argument("--overwrite", action="store_true",
+                       help="train again from scratch into a run directory that holds a "
+                            "finished run or another run's backup (never a preset or an "
+                            "export); without it such a directory is refused")
 
     evaluate = commands.add_parser(
         "evaluate", help="re-evaluate a trained run directory on the test split",
         description="Load DIR/model.keras and score it on RECIPE's test split; prints the "
-                    "metrics next to the recorded ones and writes DIR/evaluation.json.")
+                    "metrics next to the recorded ones and writes DIR/evaluation.json. A preset "
+                    "folder is refused (its files are checksummed): copy its model.keras and "
+                    "metrics.json into a new folder and evaluate that.")
     evaluate.add_argument("recipe", metavar="RECIPE", help="recipe name (see `rnn-zoo list`)")
     evaluate.add_argument("--out", metavar="DIR", type=_path, required=True,
                           help="the run directory written by `rnn-zoo train`")
@@ -151,19 +168,21 @@ def build_parser() -> argparse.ArgumentParser:
                     "out (--beam N). Presets without a hook say so.",
         epilog='examples: rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 200; '
                'rnn-zoo predict g2p_cmudict zoology xylophone --beam 5')
-    predict.add_argument("preset", metavar="PRESET", help="preset name (see `rnn-zoo list`)")
+    predict.add_argument("preset", metavar="PRESET",
+                         help="preset name (see `rnn-zoo list`) or a preset folder's path")
     predict.add_argument("inputs", metavar="INPUT", nargs="*",
                          help="raw inputs for presets that take them (e.g. a text to classify)")
     predict.add_argument("--prompt", default=None,
                          help="text to continue (language-model presets; default 'ROMEO:')")
     predict.add_argument("--length", type=_positive_int, default=None,
-                         help="characters to generate (default 300)")
+                         help="characters to generate (default 300, at most 2000)")
     predict.add_argument("--temperature", type=_positive_float, default=None,
                          help="sampling temperature > 0 (default 0.8; lower is more conservative)")
     predict.add_argument("--seed", type=_int, default=None, help="sampling seed (default 0)")
     predict.add_argument("--beam", type=_positive_int, default=None,
                          help="beam width for sequence-to-sequence presets (default 5; 1 is "
-                              "greedy search)")
+                              "greedy search; at most the target vocabulary size, 73 for "
+                              "g2p_cmudict)")
 
     export = commands.add_parser(
         "export", help="export a preset or a .keras file (SavedModel, TFLite, ONNX) and check it",
@@ -179,10 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "offers)")
     export.add_argument("--out", metavar="DIR", type=_path, required=True,
                         help="output directory")
-    export.add_argument("--tflite-batch-size", type=_positive_int, default=1,
-                        help="static batch size of the TFLite artifacts (default 1)")
+    export.add_argument("--tflite-batch-size", type=_tflite_batch, default=1,
+                        help="static batch size of the TFLite artifacts, 1 to "
+                             f"{MAX_TFLITE_BATCH_SIZE} (default 1)")
     export.add_argument("--no-check", action="store_true",
                         help="skip the parity check (not recommended)")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace --out whole even if it holds something that is not an "
+                             "export (a run, other files); a preset folder is always refused")
     return parser
 
 
@@ -233,7 +256,13 @@ def _list_presets() -> None:
 
 def _predict(args) -> int:
     from rnn_zoo import presets
+    from rnn_zoo.inputs import check_text
 
+    # Bytes that are not UTF-8 arrive as lone surrogates; name the argument before TF sees them.
+    for number, text in enumerate(args.inputs, 1):
+        check_text(text, name=f"INPUT {number}")
+    if args.prompt is not None:
+        check_text(args.prompt, name="--prompt")
     preset = presets.get_preset(args.preset)
     hook = presets.predictor_for(preset)
     options = {k: getattr(args, k) for k in ("prompt", "length", "temperature", "seed", "beam")
@@ -249,40 +278,77 @@ def _predict(args) -> int:
     return 0
 
 
+def _check_input_dir(flag: str, folder) -> None:
+    """`--data-dir`/`--manual-dir`: a folder, or a path a folder can be created at."""
+    if folder is None:
+        return
+    path = Path(folder)
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == path else f"is under the file {str(existing)!r}"
+        raise CliError(f"{PROG} train: error: {flag} {str(path)!r} {where}; expected a "
+                       "directory.")
+
+
 def _train(args) -> int:
+    import errno
+
     from recipes import get_recipe
+    from recipes._common import resolve_profile
+    from rnn_zoo import training
+    from rnn_zoo._folders import FolderBusyError
 
     module = get_recipe(args.recipe)
-    if args.profile not in module.PROFILES:
-        # The recipe raises the same error; checking here fails before TensorFlow starts work.
-        from recipes._common import resolve_profile
-
-        resolve_profile(module.PROFILES, args.profile, None)
+    # The recipe resolves it again; resolving here fails before TensorFlow starts work.
+    config = resolve_profile(module.PROFILES, args.profile, args.epochs)
     out = args.out or _path(os.path.join("runs", args.recipe, args.profile))
-    if args.strategy == "multi_worker":
-        # TensorFlow allows this strategy only before its first op, i.e. before the data loads.
-        from rnn_zoo.training import get_strategy
-
-        get_strategy("multi_worker")
-    module.run(profile=args.profile, out_dir=out, epochs=args.epochs, data_dir=args.data_dir,
-               manual_dir=args.manual_dir, verbose=args.verbose, strategy=args.strategy,
-               mixed_precision=args.mixed_precision)
+    _check_input_dir("--data-dir", args.data_dir)
+    _check_input_dir("--manual-dir", args.manual_dir)
+    try:
+        # Refuse a folder that is not this run's before the data loads (checked again, under
+        # the folder's lock, when training starts).
+        training.check_run_folder(out, identity=training.run_identity(
+            recipe=args.recipe, profile=args.profile, config=config),
+            overwrite=args.overwrite, arg="--out")
+        if args.strategy == "multi_worker":
+            # TensorFlow allows this strategy only before its first op: before the data loads.
+            training.get_strategy("multi_worker")
+        module.run(profile=args.profile, out_dir=out, epochs=args.epochs,
+                   data_dir=args.data_dir, manual_dir=args.manual_dir, verbose=args.verbose,
+                   strategy=args.strategy, mixed_precision=args.mixed_precision,
+                   overwrite=args.overwrite)
+    except FolderBusyError as e:
+        raise CliError(f"{PROG} train: error: {_one_line(e)}") from None
+    except OSError as e:  # a full disk: one line naming the run folder (training.run_folder)
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise CliError(f"{PROG} train: error: {_one_line(e)}") from None
     print(f"Wrote {_shown(out / 'metrics.json')} and {_shown(out / 'model.keras')}")
     return 0
 
 
 def _evaluate(args) -> int:
     from recipes import get_recipe
+    from recipes._common import METRICS, check_evaluation_folder
+    from rnn_zoo._folders import FolderBusyError, folder_lock
 
+    check_evaluation_folder(args.out, argument="`--out`")  # before the data and model load
     module = get_recipe(args.recipe)
-    evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
-                                 manual_dir=args.manual_dir)
+    # Not while `train` (or another evaluate) writes the run: the lock names the holder.
+    finished = (args.out / METRICS).is_file()
+    try:
+        with folder_lock(args.out, what="evaluation") if finished else contextlib.nullcontext():
+            evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
+                                         manual_dir=args.manual_dir)
+    except FolderBusyError as e:
+        raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     print(json.dumps({k: evaluation[k] for k in ("recipe", "test", "recorded_test", "baselines")},
                      indent=2))
     return 0
 
 
 def _export(args) -> int:
+    from rnn_zoo._folders import FolderBusyError
     from rnn_zoo.export import ExportError, ParityError
     from rnn_zoo.export.api import check_directory
     from rnn_zoo.export.presets import export_preset
@@ -290,13 +356,18 @@ def _export(args) -> int:
     source = args.source
     if source.endswith(".keras") or os.sep in source or os.path.exists(source):
         source = str(_path(source))  # a path, not a preset name
-    check_directory(args.out)  # fail before loading a model
+    # Refused before a model is loaded: a preset, a folder that is not an export.
+    check_directory(args.out, overwrite=args.overwrite, argument="`--out`", flag="--overwrite")
     try:
         result = export_preset(source, args.out, formats=args.formats,
-                               tflite_batch_size=args.tflite_batch_size, check=not args.no_check)
+                               tflite_batch_size=args.tflite_batch_size, check=not args.no_check,
+                               overwrite=args.overwrite)
+    except FolderBusyError as e:
+        raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     except (ExportError, ParityError) as e:
-        manifest = _shown(args.out / "export.json")
-        print(f"{PROG}: export failed: {_one_line(e)} (see {manifest})", file=sys.stderr)
+        # Nothing was swapped in: the export was staged beside --out and discarded.
+        print(f"{PROG}: export failed: {_one_line(e)}; {_shown(args.out)} was left as it was",
+              file=sys.stderr)
         return 1
     parity = result.manifest.get("parity", {}).get("artifacts", {})
     for fmt, artifact in result.artifacts.items():
@@ -334,6 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
+        _show_progress()
         if not args.native_logs and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
             # Applies to what TensorFlow logs after it has loaded (cuInit, oneDNN, converter).
             os.environ["TF_CPP_MIN_LOG_LEVEL"] = _QUIET_TF_LEVEL
@@ -341,6 +413,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("absl").setLevel(logging.ERROR)
             if args.command in _NEEDS_TENSORFLOW:
                 _import_tensorflow_quietly()
+            if args.command in ("train", "evaluate") and not sys.stdout.isatty():
+                # TFDS redraws its preparation bars with cursor moves: dozens of lines in a
+                # log. Its "Downloading and preparing ..." and "... prepared" lines remain.
+                import tensorflow_datasets as tfds
+
+                tfds.disable_progress_bar()
         return _COMMANDS[args.command](args)
     except CliError as e:
         print(_one_line(e), file=sys.stderr)
@@ -387,6 +465,30 @@ def _import_tensorflow_quietly() -> None:
             caught = sink.read().decode("utf-8", errors="replace").splitlines(keepends=True)
             sys.stderr.write("".join(line for line in caught if not _NATIVE_LOG.match(line)))
             sys.stderr.flush()
+
+
+class _ProgressHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stdout` is at the time, beside Keras's progress bars (stderr
+    keeps only the one-line errors)."""
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value):  # StreamHandler.__init__ assigns one; the property decides
+        pass
+
+
+def _show_progress() -> None:
+    """Prints the library's progress lines (logger `rnn_zoo`, level INFO) on stdout."""
+    logger = logging.getLogger("rnn_zoo")
+    if not any(isinstance(h, _ProgressHandler) for h in logger.handlers):
+        handler = _ProgressHandler()
+        handler.setFormatter(logging.Formatter("%(message)s ..."))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # a converter may give the root logger a handler: print once
 
 
 def _flush_c_streams() -> None:

@@ -22,7 +22,26 @@ from collections.abc import Mapping, Sequence
 import keras
 import numpy as np
 
-__all__ = ["check_inputs"]
+__all__ = ["check_inputs", "check_text"]
+
+
+def check_text(text, *, name: str) -> str:
+    """Returns `text` if it is a str that encodes as UTF-8; else a one-line error naming it.
+
+    Bytes that are not UTF-8 reach Python from `sys.argv` as lone surrogates (U+DC80-U+DCFF,
+    PEP 383), which TensorFlow cannot convert; this names the input instead.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str, got {type(text).__name__}.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        char = ord(text[e.start])
+        what = (f"byte 0x{char - 0xDC00:02x}" if 0xDC80 <= char <= 0xDCFF
+                else f"lone surrogate U+{char:04X}")
+        raise ValueError(f"{name} is not valid UTF-8 ({what} at character {e.start}); "
+                         "expected UTF-8 text.") from None
+    return text
 
 
 def _layer_reading(model: keras.Model, tensor, kind):
@@ -69,18 +88,21 @@ def _check_one(model: keras.Model, spec, value) -> np.ndarray:
     if wanted == "string":
         return array
     if "int" in wanted:
+        if array.dtype.kind == "b":
+            raise TypeError(f"Input {name!r} takes integer ids, got dtype bool.")
         if array.dtype.kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
             raise TypeError(f"Input {name!r} takes integer ids, got non-integer values.")
-        array = array.astype(wanted)
         embedding = _layer_reading(model, spec, keras.layers.Embedding)
-        high = embedding.input_dim if embedding is not None else None
-        bad = (array < 0) | (array >= high) if high is not None else array < 0
+        high = embedding.input_dim if embedding is not None else np.iinfo(wanted).max + 1
+        # Range-check before the cast: 2**32 + 1 would wrap to id 1 in int32 and read as valid.
+        bad = (array < 0) | (array >= high)
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
-            allowed = f"[0, {high})" if high is not None else ">= 0"
-            raise ValueError(f"Input {name!r} holds id {array[where]} at {where}; ids must be in "
-                             f"{allowed}.")
-        return array
+            value = array[where]
+            shown = int(value) if array.dtype.kind != "f" else float(value)
+            raise ValueError(f"Input {name!r} holds id {shown} at {where}; ids must be in "
+                             f"[0, {high}).")
+        return array.astype(wanted)
     array = array.astype(wanted)
     finite = np.isfinite(array)
     if not finite.all():
@@ -108,8 +130,15 @@ def check_inputs(model: keras.Model, x):
     Returns:
         `x` in the same structure, each array cast to its input's dtype.
 
+    Without this check a negative id reads as a valid one counted from the end (Keras' `take`
+    wraps like NumPy) and gives finite logits; ids are range-checked before the cast to the
+    input's dtype, so 2**32 + 1 cannot wrap to id 1 either. Exported TFLite models run without
+    rnn_zoo and accept zero time steps (they return the empty sequence's output, the same for
+    every input, not a prediction), where Keras and the SavedModel refuse them: check first.
+
     Raises:
-        TypeError: a wrong type (strings for numbers, fractional token ids, missing inputs).
+        TypeError: a wrong type (strings for numbers, fractional or boolean token ids, missing
+            inputs).
         ValueError: a rank or size that does not fit (including zero examples or zero time
             steps), a token id outside the embedding's vocabulary, a NaN/inf feature value, or
             a row that is all padding (every step equals the `Masking` layer's value: an empty

@@ -51,17 +51,77 @@ UNSAFE_LAYERS = frozenset({"Lambda", "TFOpLambda"})
 __all__ = [
     "CHECKSUMS",
     "ENV_VAR",
+    "MissingEntryError",
     "Preset",
     "get_preset",
     "list_presets",
     "load_pretrained",
     "predictor_for",
     "presets_dir",
+    "read_metrics",
     "read_vocabulary",
     "sha256_of",
     "verify_checksums",
     "write_checksums",
 ]
+
+
+class MissingEntryError(KeyError, ValueError):
+    """A metrics.json lacks an entry the code needs: a `KeyError` for code that handles one,
+    and a one-line `ValueError` (naming the file and the key) for everyone else."""
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class Metrics(dict):
+    """A metrics.json object: a dict whose missing key raises `MissingEntryError` naming the
+    file and the key's path (nested objects are `Metrics` too)."""
+
+    def __init__(self, data, *, source: str, where: str = ""):
+        super().__init__(data)
+        self._source, self._where = source, where
+
+    def __missing__(self, key):
+        path = f"{self._where}[{key!r}]"
+        raise MissingEntryError(
+            f"{self._source} has no {path} entry; expected a metrics.json written by "
+            "`rnn-zoo train` (retrain or republish to get a complete one).")
+
+    def __reduce__(self):  # copies and pickles are plain dicts
+        return dict, (dict(self),)
+
+
+def _wrap(node, source: str, where: str):
+    if isinstance(node, dict):
+        return Metrics({k: _wrap(v, source, f"{where}[{k!r}]") for k, v in node.items()},
+                       source=source, where=where)
+    if isinstance(node, list):
+        return [_wrap(v, source, f"{where}[{i}]") for i, v in enumerate(node)]
+    return node
+
+
+def read_metrics(path: str | os.PathLike, *, label: str | None = None) -> Metrics:
+    """Reads a run's or preset's `metrics.json` as `Metrics` (missing keys name the file).
+
+    Raises a one-line ValueError naming the file when it cannot be read, is not JSON, or is
+    not a JSON object.
+    """
+    path = Path(path)
+    label = label or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+        raise ValueError(f"{label}: cannot read {path} ({reason}).") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{label}: {path} is not valid JSON ({e}).") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{label}: {path} must hold a JSON object (a metrics.json written by "
+                         f"`rnn-zoo train`), got a JSON {type(data).__name__}.")
+    return _wrap(data, str(path), "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,10 +160,10 @@ def presets_dir(presets_dir: str | os.PathLike | None = None) -> Path:
         if not isinstance(presets_dir, (str, os.PathLike)) or presets_dir == "":
             raise TypeError(f"`presets_dir` must be a directory path (str or os.PathLike), got "
                             f"{presets_dir!r}.")
-        return Path(presets_dir)
+        return Path(os.path.abspath(os.path.expanduser(presets_dir)))
     env = os.environ.get(ENV_VAR)
     if env:
-        return Path(env)
+        return Path(os.path.abspath(os.path.expanduser(env)))
     import rnn_zoo
 
     return Path(rnn_zoo.__file__).resolve().parents[1] / "saved_models"
@@ -121,11 +181,18 @@ def list_presets(presets_dir: str | os.PathLike | None = None) -> list[str]:
                   if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def get_preset(name: str, *, presets_dir: str | os.PathLike | None = None) -> Preset:
-    """The preset called `name` (its metrics.json is read, checksums are not verified here).
+def get_preset(name: str | os.PathLike, *,
+               presets_dir: str | os.PathLike | None = None) -> Preset:
+    """The preset called `name`, or the preset folder at the path `name` (relative to the
+    working directory or absolute); its metrics.json is read, checksums are not verified here.
 
     An unknown name raises ValueError with the close matches and the available presets.
     """
+    if isinstance(name, os.PathLike) or (isinstance(name, str) and _is_path(name)):
+        folder = Path(os.path.abspath(os.fspath(name)))
+        if not folder.is_dir():
+            raise ValueError(f"Preset folder {os.fspath(name)!r} does not exist.")
+        name, presets_dir = folder.name, folder.parent
     if not isinstance(name, str):
         raise TypeError(f"`name` must be a preset name (str), got {type(name).__name__}.")
     root = _root(presets_dir)
@@ -140,19 +207,17 @@ def get_preset(name: str, *, presets_dir: str | os.PathLike | None = None) -> Pr
     metrics_path = path / METRICS
     if not metrics_path.is_file():
         raise ValueError(f"Preset {name!r} at {path} has no {METRICS}; it is not a preset.")
-    try:
-        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"Preset {name!r}: {METRICS} is not valid JSON ({e}).") from None
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("recipe"), str):
+    metrics = read_metrics(metrics_path, label=f"Preset {name!r}")
+    if not isinstance(metrics.get("recipe"), str):
         raise ValueError(f"Preset {name!r}: {METRICS} has no 'recipe' entry.")
     size = sum(p.stat().st_size for p in path.iterdir() if p.is_file())
     return Preset(name=name, recipe=metrics["recipe"], path=path, metrics=metrics, size=size)
 
 
-def load_pretrained(name: str, *, compile: bool = True,
+def load_pretrained(name: str | os.PathLike, *, compile: bool = True,
                     presets_dir: str | os.PathLike | None = None):
-    """Verifies and loads the preset `name` as a `keras.Model`.
+    """Verifies and loads the preset `name` (or the preset folder at that path) as a
+    `keras.Model`.
 
     Every file's sha256 is checked against `checksums.sha256` first: a file that differs, is
     missing, or is not listed raises a one-line ValueError naming it. A model config containing
@@ -161,8 +226,9 @@ def load_pretrained(name: str, *, compile: bool = True,
     if not isinstance(compile, bool):
         raise TypeError(f"`compile` must be True or False, got {compile!r}.")
     preset = get_preset(name, presets_dir=presets_dir)
-    verify_checksums(preset.path, label=f"Preset {name!r}")
-    return load_model_safely(preset.model_path, compile=compile, label=f"Preset {name!r}")
+    verify_checksums(preset.path, label=f"Preset {preset.name!r}")
+    return load_model_safely(preset.model_path, compile=compile,
+                             label=f"Preset {preset.name!r}")
 
 
 def load_model_safely(path: str | os.PathLike, *, compile: bool = True,
@@ -316,6 +382,11 @@ def predictor_for(preset: Preset) -> Callable[..., str]:
             f"inputs; load it in Python with rnn_zoo.load_pretrained({preset.name!r})."
         )
     return hook
+
+
+def _is_path(text: str) -> bool:
+    """A preset argument that names a folder rather than a preset in the presets directory."""
+    return os.sep in text or "/" in text or text in (".", "..") or text.startswith("~")
 
 
 def _root(presets_dir_: str | os.PathLike | None) -> Path:

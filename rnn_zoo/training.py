@@ -22,6 +22,14 @@ are append-only logs that nothing here reads back.)
 A fresh run (no backup in `out_dir`) starts a new `history.csv`; a resumed run keeps the rows of
 the epochs its backup holds, so the file always holds every epoch of the run exactly once.
 
+A run folder is guarded (`run_folder`): it carries a manifest (`rnn_zoo_folder.json`: kind
+"run", recipe, profile, config and its fingerprint, status `running`/`finished`) and is locked
+for the whole training, so a second writer is refused with one line naming the holder (a lock
+left by a killed process is taken over). Training refuses a preset or an export folder, keeps a
+finished run unless `overwrite=True` (`--overwrite`), resumes an unfinished run of the same
+recipe, profile and config, and refuses the backup of another one. A full disk ends training
+with a one-line `OSError` (ENOSPC) naming the folder; the rerun resumes from the last backup.
+
 Example:
 
 >>> import numpy as np, tensorflow as tf, keras
@@ -40,15 +48,20 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import datetime
+import errno
+import hashlib
 import importlib.util
 import json
 import math
+import os
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,16 +71,29 @@ import tensorflow as tf
 
 from rnn_zoo import _checkpointing, _distribute
 from rnn_zoo._atomic import atomic_path, remove_temporaries, write_text_atomic
+from rnn_zoo._folders import (
+    FINISHED,
+    MANIFEST,
+    RUNNING,
+    folder_lock,
+    kind_of,
+    read_manifest,
+    write_manifest,
+)
 from rnn_zoo._validation import check_bool, check_choice, check_int
 
 __all__ = [
     "STRATEGIES",
     "FitResult",
+    "RunFolderError",
+    "check_run_folder",
     "configure_mixed_precision",
     "fit",
     "get_strategy",
     "gpu_available",
     "read_history",
+    "run_folder",
+    "run_identity",
     "save_for_inference",
     "set_seed",
     "write_json_atomic",
@@ -79,6 +105,9 @@ BEST_WEIGHTS = "best.weights.h5"
 HISTORY = "history.csv"
 BACKUP = "backup"
 LOGS = "logs"
+# What a run writes into its folder: `overwrite` removes these (and nothing else) first.
+RUN_FILES = (BACKUP, HISTORY, BEST_WEIGHTS, LOGS, "metrics.json", "model.keras",
+             "evaluation.json", MANIFEST)
 
 
 def set_seed(seed: int, *, deterministic: bool = True) -> None:
@@ -255,6 +284,237 @@ def _tensorboard_installed() -> bool:
     return False
 
 
+# --- run folders: what they hold and who writes them -----------------------------------------
+
+
+class RunFolderError(ValueError):
+    """A folder training must not (or cannot) write into; the message is one line."""
+
+
+# Run folders this process holds (a recipe holds its folder around `fit`, which then reuses it).
+_HELD: set[Path] = set()
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def run_identity(*, recipe: str, profile: str, config) -> dict[str, Any]:
+    """What a run folder's manifest records about a recipe run, to tell its resume from another.
+
+    `config` is the profile's config (a dataclass or a mapping); `fingerprint` is the sha256 of
+    its canonical JSON, so any change of a field (`--epochs` too) makes it another run.
+    """
+    fields = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
+    text = json.dumps(fields, sort_keys=True, default=_json_default_or_str)
+    return {"recipe": recipe, "profile": profile, "config": json.loads(text),
+            "fingerprint": hashlib.sha256(text.encode()).hexdigest()[:16]}
+
+
+def _json_default_or_str(value):
+    try:
+        return _json_default(value)
+    except TypeError:
+        return str(value)
+
+
+def _what(record: Mapping[str, Any]) -> str:
+    if record.get("recipe"):
+        return f"{record['recipe']}/{record.get('profile')} run"
+    return "run of rnn_zoo.training.fit"
+
+
+def _hints(arg: str) -> tuple[str, str]:
+    """How to say "overwrite" and "another folder" to a CLI user or a Python caller."""
+    if arg.startswith("--"):
+        return "--overwrite", f"another {arg}"
+    return "overwrite=True", f"another {arg}"
+
+
+def _config_diff(there: Mapping[str, Any], here: Mapping[str, Any]) -> str:
+    keys = sorted(set(there) | set(here), key=str)
+    return "; ".join(f"{k} {there.get(k)!r}, not {here.get(k)!r}".replace("'", "")
+                     for k in keys if there.get(k) != here.get(k))
+
+
+def _recorded(folder: Path) -> dict[str, Any] | None:
+    """What the run folder records of its run: the manifest, else (a run from before manifests)
+    its `metrics.json` (then it is finished); None when nothing says (an old unfinished run,
+    whose backup is checked against the model when it loads)."""
+    manifest = read_manifest(folder)
+    if manifest is not None:
+        return manifest
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        return {"kind": "run", "status": FINISHED, **run_identity(
+            recipe=metrics["recipe"], profile=metrics["profile"], config=metrics["config"])}
+    if (folder / "metrics.json").is_file():
+        return {"kind": "run", "status": FINISHED}
+    return None
+
+
+def _cannot(arg: str, path: Path, error: OSError) -> Exception:
+    if error.errno in _DISK_FULL:
+        return _disk_full_error(path)
+    for parent in (path, *path.parents):
+        if parent.exists() and not parent.is_dir():
+            return RunFolderError(f"{arg} {str(path)!r} cannot be a folder: {str(parent)!r} is a "
+                                  "file; choose a folder path.")
+    reason = error.strerror or type(error).__name__
+    return RunFolderError(f"{arg} {str(path)!r} cannot be created or written ({reason}); "
+                          "choose a folder you can write to.")
+
+
+def _check_location(path: Path, arg: str) -> None:
+    """`path` is, or now is, a writable folder (D6: not under a file, not in /sys)."""
+    if path.exists() and not path.is_dir():
+        raise RunFolderError(f"{arg} {str(path)!r} exists and is not a directory; choose a "
+                             "folder path.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _cannot(arg, path, e) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise RunFolderError(f"{arg} {str(path)!r} is not writable; choose a folder you can "
+                             "write to.")
+
+
+def _check(path: Path, identity: Mapping[str, Any] | None, overwrite: bool, arg: str) -> None:
+    _check_location(path, arg)
+    try:
+        kind = kind_of(path)
+        record = _recorded(path) if kind == "run" else None
+    except ValueError as e:  # a damaged manifest: its own one-line message names the file
+        raise RunFolderError(f"{arg} {str(path)!r}: {e}") from None
+    if kind in ("preset", "export"):
+        article = "a preset" if kind == "preset" else "an export"
+        raise RunFolderError(f"{arg} {str(path)!r} is {article} folder, not a run: training "
+                             f"would replace what it holds; choose {_hints(arg)[1]} (this is "
+                             "refused even with --overwrite).")
+    if identity is None or record is None or overwrite:
+        return
+    flag, other = _hints(arg)
+    if record.get("status") == FINISHED:
+        raise RunFolderError(f"{arg} {str(path)!r} holds a finished {_what(record)}, which is "
+                             f"kept: pass {flag} to train it again from scratch, or choose "
+                             f"{other}.")
+    if not (path / BACKUP).is_dir():
+        return  # killed before its first backup: nothing to resume, nothing to lose
+    same_run = (record.get("recipe"), record.get("profile")) == (identity.get("recipe"),
+                                                                identity.get("profile"))
+    if same_run and record.get("fingerprint") == identity.get("fingerprint"):
+        return  # its own unfinished run: resumed
+    if same_run:
+        diff = _config_diff(record.get("config") or {}, identity.get("config") or {})
+        what = f"{_what(record)} with another config ({diff or 'fingerprint differs'})"
+    else:
+        what = f"{_what(record)}, not of a {_what(identity)}"
+    raise RunFolderError(f"{arg} {str(path)!r} holds the backup of an unfinished {what}, which "
+                         f"is kept: pass {flag} to start this run there from scratch, or choose "
+                         f"{other}.")
+
+
+def check_run_folder(out_dir, *, identity: Mapping[str, Any] | None = None,
+                     overwrite: bool = False, arg: str = "`out_dir`") -> Path:
+    """Refuses, with a one-line error, a folder that training must not write into; returns it.
+
+    Creates the folder if it is missing. Refused: a path that cannot be a writable folder (under
+    a file, read-only); a preset or an export folder (even with `overwrite`); another live
+    process training into it; and, when `identity` (`run_identity(...)`, `{}` for a plain
+    `fit`) is given and not `overwrite`, a finished run or the backup of an unfinished run of
+    another recipe, profile or config. `arg` names the folder in messages (e.g. "--out").
+
+    Raises:
+        RunFolderError: (a ValueError) the folder is refused.
+        rnn_zoo._folders.FolderBusyError: another process holds the folder's lock.
+    """
+    path = Path(out_dir)
+    _check(path, identity, overwrite, arg)
+    if path.resolve() not in _HELD:
+        try:
+            with folder_lock(path, what="training"):  # a probe: fail before the data loads
+                pass
+        except OSError as e:
+            raise _cannot(arg, path, e) from None
+    return path
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _clear_run(path: Path) -> None:
+    for name in RUN_FILES:
+        target = path / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) is a full disk or quota, as OSError or h5py says it."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in _DISK_FULL:
+            return True
+        text = str(error)
+        if any(s in text for s in ("No space left on device", "Disk quota exceeded",
+                                   f"errno = {errno.ENOSPC},", f"errno = {errno.EDQUOT},")):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _disk_full_error(path: Path) -> OSError:
+    return OSError(errno.ENOSPC, f"No space left on device while writing the run folder {path}; "
+                   "free some space and run the same command again to resume from its last "
+                   "complete epoch")
+
+
+@contextlib.contextmanager
+def run_folder(out_dir, *, identity: Mapping[str, Any], overwrite: bool = False,
+               arg: str = "`out_dir`") -> Iterator[Path]:
+    """Holds `out_dir` as a run folder for the block: checked, locked, marked running/finished.
+
+    The folder is checked (`check_run_folder`) under its advisory lock, which the block holds
+    throughout; with `overwrite` the files of a previous run are removed first. The manifest
+    says `running` during the block and `finished` when it ends normally (an exception leaves
+    `running`: the next call resumes). Nested use in one process (a recipe around `fit`)
+    reuses the outer hold. A full disk inside the block becomes a one-line `OSError` (ENOSPC)
+    naming the folder.
+
+    Raises:
+        RunFolderError: the folder is refused. FolderBusyError: another process holds it.
+    """
+    path = Path(out_dir)
+    if path.resolve() in _HELD:
+        yield path
+        return
+    _check_location(path, arg)  # the lock file goes beside the folder
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(folder_lock(path, what="training"))
+        except OSError as e:
+            raise _cannot(arg, path, e) from None
+        key = path.resolve()
+        try:
+            # Checked under the lock: a writer before us may have finished or replaced it.
+            _check(path, identity, overwrite, arg)
+            if overwrite:
+                _clear_run(path)
+            fields = {**identity, "started": _now()}
+            write_manifest(path, kind="run", status=RUNNING, **fields)
+            _HELD.add(key)
+            try:
+                yield path
+            finally:
+                _HELD.discard(key)
+            write_manifest(path, kind="run", status=FINISHED, **fields, finished=_now())
+        except Exception as e:
+            if _disk_full(e):
+                raise _disk_full_error(path) from None
+            raise
+
+
 def fit(
     build_and_compile: Callable[[], keras.Model] | keras.Model,
     train: tf.data.Dataset,
@@ -271,6 +531,7 @@ def fit(
     verbose: int = 1,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     tensorboard: bool = True,
+    overwrite: bool = False,
 ) -> FitResult:
     """Builds (inside the strategy scope), trains with the standard callbacks, resumes if needed.
 
@@ -287,7 +548,9 @@ def fit(
             metric such as `"loss"`).
         out_dir: run directory; gets `best.weights.h5`, `history.csv`, `logs/`, and `backup/`
             while training (removed when training ends normally). A damaged backup there
-            raises a one-line ValueError rather than being resumed from.
+            raises a one-line ValueError rather than being resumed from. It is locked while
+            `fit` trains (a second writer gets `FolderBusyError`) and refused when it is a
+            preset or an export folder, or holds a finished run (see `overwrite`).
         epochs: maximum number of epochs (>= 1), counted across resumes.
         monitor: the logged metric that early stopping and checkpointing watch.
         mode: `"min"` or `"max"`: whether lower or higher `monitor` is better.
@@ -300,6 +563,8 @@ def fit(
         callbacks: extra callbacks, run after the standard ones.
         tensorboard: write TensorBoard logs to `out_dir/logs` (skipped with a warning when the
             `tensorboard` package is not installed).
+        overwrite: train a finished run (or another run's backup) in `out_dir` again from
+            scratch instead of refusing it; its files are removed first.
 
     Returns:
         A `FitResult`; `result.model` holds the best epoch's weights.
@@ -310,6 +575,7 @@ def fit(
     check_choice("strategy", strategy, STRATEGIES)
     check_bool("mixed_precision", mixed_precision)
     check_bool("tensorboard", tensorboard)
+    check_bool("overwrite", overwrite)
     check_choice("verbose", verbose, (0, 1, 2))
     if not isinstance(monitor, str) or not monitor:
         raise TypeError(f"`monitor` must be a metric name such as 'val_loss', got {monitor!r}.")
@@ -328,8 +594,18 @@ def fit(
             f"{type(build_and_compile).__name__}."
         )
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # Identity `{}`: a plain fit (a recipe holds its folder with its own identity around this).
+    with run_folder(out_dir, identity={}, overwrite=overwrite) as folder:
+        return _fit(build_and_compile, train, validation, out_dir=folder, epochs=epochs,
+                    monitor=monitor, mode=mode, patience=patience, min_delta=min_delta,
+                    strategy=strategy, mixed_precision=mixed_precision, verbose=verbose,
+                    callbacks=callbacks, tensorboard=tensorboard)
+
+
+def _fit(build_and_compile, train, validation, *, out_dir: Path, epochs: int, monitor: str,
+         mode: str, patience: int, min_delta: float, strategy: str, mixed_precision: bool,
+         verbose: int, callbacks, tensorboard: bool) -> FitResult:
+    """`fit` in its checked and locked run folder."""
     remove_temporaries(out_dir)  # what a killed writer left behind; never read
     backup_dir = out_dir / BACKUP
     history_path = out_dir / HISTORY
@@ -404,7 +680,7 @@ def fit(
         best_epoch = history["epoch"][values.index(best_value)]
     else:
         warnings.warn(f"`monitor`={monitor!r} was never logged; the model holds the last "
-                      "epoch's weights.", stacklevel=2)
+                      "epoch's weights.", stacklevel=3)
         best_epoch, best_value = len(history.get("epoch", [])) - 1, math.nan
     return FitResult(
         model=model,

@@ -36,6 +36,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from rnn_zoo import presets  # noqa: E402
+from rnn_zoo._atomic import copy_atomic  # noqa: E402
+from rnn_zoo._folders import folder_lock  # noqa: E402
 from rnn_zoo.training import write_json_atomic  # noqa: E402
 
 COMMAND = "python scripts/export_presets.py"
@@ -59,8 +61,12 @@ class TFLiteModel:
         self.batch = int(detail["shape_signature"][0])
 
     def _run(self, x: np.ndarray) -> np.ndarray:
-        rows = [next(iter(self.runner(**{self.name: x[i:i + self.batch].astype(self.dtype)})
-                          .values())) for i in range(0, len(x), self.batch)]
+        rows = []
+        for i in range(0, len(x), self.batch):
+            chunk = x[i:i + self.batch].astype(self.dtype)
+            real = len(chunk)  # a short last chunk is padded with its last row, then cut
+            chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch - real, axis=0)])
+            rows.append(next(iter(self.runner(**{self.name: chunk}).values()))[:real])
         return np.concatenate(rows)
 
     def predict(self, x, verbose=0, batch_size=None):
@@ -180,7 +186,7 @@ def measure(preset, result, keras_model) -> dict | None:
 def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
     import keras
 
-    from rnn_zoo.export import export, load_result
+    from rnn_zoo.export import export
     from rnn_zoo.export.presets import load_servable
 
     preset = presets.get_preset(name, presets_dir=presets_dir)
@@ -198,11 +204,23 @@ def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
     if result.artifacts["tflite"]["bytes"] < FLOAT_COMMIT_LIMIT:
         committed.insert(0, "tflite")
     folder = preset.path
+    # The maintenance path into a preset folder: `rnn-zoo export` refuses preset folders, so
+    # the export went to `target` and the files a preset ships are copied in, under its lock.
+    with folder_lock(folder, what="preset re-export"):
+        _commit(result, folder, committed, name=name, int8=int8)
+    return json.loads((folder / presets.METRICS).read_text(encoding="utf-8"))["export"]
+
+
+def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict | None
+            ) -> None:
+    """Replaces the preset's shipped export files and its metrics' `"export"` entry."""
+    from rnn_zoo.export import load_result
+
     for stale in COMMITTED_FILES:
         (folder / stale).unlink(missing_ok=True)
     for fmt in committed:
-        shutil.copyfile(result.path(fmt), folder / result.artifacts[fmt]["path"])
-    shutil.copyfile(target / "parity_cases.npz", folder / "parity_cases.npz")
+        copy_atomic(result.path(fmt), folder / result.artifacts[fmt]["path"])
+    copy_atomic(result.directory / "parity_cases.npz", folder / "parity_cases.npz")
     manifest = dict(result.manifest)
     manifest["artifacts"] = [result.artifacts[f] for f in committed]
     manifest["parity"] = {**manifest["parity"], "artifacts": {
@@ -232,7 +250,6 @@ def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
         "int8": int8,
     }
     write_json_atomic(folder / presets.METRICS, metrics)
-    return metrics["export"]
 
 
 def main(argv=None) -> int:

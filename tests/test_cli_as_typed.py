@@ -83,9 +83,12 @@ def test_export_from_a_subdirectory_with_dotdot(workdir):
     assert json.loads((workdir / "exports/up/export.json").read_text())["parity"]["ok"]
 
 
-def test_predict_from_another_directory(workdir):
+@pytest.mark.parametrize("preset", ["breast_cancer", "relative folder"])
+def test_predict_from_another_directory(workdir, preset):
+    if preset == "relative folder":
+        preset = os.path.relpath(REPO / "saved_models" / "breast_cancer", workdir)
     features = ",".join(["0"] * 30)
-    proc = _type("predict", "breast_cancer", features, cwd=workdir)
+    proc = _type("predict", preset, features, cwd=workdir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "malignant" in proc.stdout or "benign" in proc.stdout
 
@@ -154,10 +157,12 @@ def test_public_names():
 
 def test_parser_choices_match_the_library():
     from rnn_zoo.export import FORMATS
+    from rnn_zoo.export.api import MAX_TFLITE_BATCH_SIZE
     from rnn_zoo.training import STRATEGIES
 
     assert cli.STRATEGIES == STRATEGIES
     assert cli.FORMATS == FORMATS
+    assert cli.MAX_TFLITE_BATCH_SIZE == MAX_TFLITE_BATCH_SIZE
 
 
 @pytest.mark.parametrize("name", list(RECIPES))
@@ -194,3 +199,27 @@ def test_a_quick_run_reads_as_what_it_is():
 def test_a_full_run_states_its_bar():
     assert summary_line(_metrics("full", 1.6, False)).endswith("bar validation_loss < 1.5: MISSED")
     assert summary_line(_metrics("full", 1.4, True)).endswith("bar validation_loss < 1.5: met")
+
+
+def test_load_pretrained_takes_a_relative_or_absolute_folder(monkeypatch, tmp_path):
+    monkeypatch.chdir(REPO)
+    by_name = rnn_zoo.load_pretrained("breast_cancer", compile=False)
+    by_relative = rnn_zoo.load_pretrained("saved_models/breast_cancer", compile=False)
+    monkeypatch.chdir(tmp_path)
+    by_absolute = rnn_zoo.load_pretrained(REPO / "saved_models" / "breast_cancer", compile=False)
+    by_dotdot = rnn_zoo.load_pretrained(
+        os.path.relpath(REPO / "saved_models" / "breast_cancer"), compile=False)
+    for model in (by_relative, by_absolute, by_dotdot):
+        for a, b in zip(by_name.get_weights(), model.get_weights(), strict=True):
+            assert (a == b).all()
+    with pytest.raises(ValueError, match="Preset folder 'no/such/preset' does not exist"):
+        rnn_zoo.load_pretrained("no/such/preset")
+
+
+def test_export_api_takes_a_relative_directory(monkeypatch, tmp_path):
+    model = rnn_zoo.load_pretrained("breast_cancer", compile=False)
+    monkeypatch.chdir(tmp_path)
+    result = rnn_zoo.export(model, "out/bc", formats=("keras", "tflite"))
+    assert result.parity_ok is True
+    manifest = json.loads((tmp_path / "out/bc/export.json").read_text())
+    assert manifest["parity"]["ok"] is True

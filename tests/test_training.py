@@ -82,7 +82,11 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path):
 def test_a_fresh_run_starts_a_new_history(tmp_path):
     set_seed(0)
     fit(_build_and_compile, _data(), _data(1), out_dir=tmp_path, epochs=2, verbose=0)
-    fit(_build_and_compile, _data(), _data(1), out_dir=tmp_path, epochs=2, verbose=0)
+    # A finished run is kept unless told otherwise (then it starts over, with a new history).
+    with pytest.raises(ValueError, match="holds a finished run.*overwrite=True"):
+        fit(_build_and_compile, _data(), _data(1), out_dir=tmp_path, epochs=2, verbose=0)
+    fit(_build_and_compile, _data(), _data(1), out_dir=tmp_path, epochs=2, verbose=0,
+        overwrite=True)
     assert read_history(tmp_path / "history.csv")["epoch"] == [0, 1]
 
 

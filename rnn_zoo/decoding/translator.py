@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from rnn_zoo._validation import check_choice, check_int
 from rnn_zoo.decoding.parts import encoder_decoder_parts
-from rnn_zoo.decoding.search import beam_search, greedy_search
+from rnn_zoo.decoding.search import beam_search, check_beam_width, greedy_search
 
 SEARCHES = ("greedy", "beam")
 _SPECIAL = ("", "[UNK]")
@@ -46,7 +46,8 @@ class Translator(tf.Module):
         source_standardize: the source standardization, e.g. `"lower"`, or None.
         target_separator: joins the output tokens (`" "` for phonemes or words).
         search: `"greedy"` or `"beam"`.
-        beam_width: hypotheses kept by beam search (>= 1).
+        beam_width: hypotheses kept by beam search, in [1, target vocabulary size] (the
+            cap `rnn_zoo.decoding.search.check_beam_width` explains).
         length_penalty: beam search's length-normalisation exponent (>= 0).
         max_length: output tokens at most, end token included (>= 1).
         name: module name.
@@ -103,7 +104,9 @@ class Translator(tf.Module):
         self.config = {
             "source_split": source_split, "source_standardize": source_standardize,
             "target_separator": target_separator, "search": search,
-            "beam_width": check_int("beam_width", beam_width),
+            "beam_width": check_beam_width(
+                check_int("beam_width", beam_width),
+                vocab=int(self.parts.decoder_step.output["logits"].shape[-1])),
             "length_penalty": float(length_penalty),
             "max_length": check_int("max_length", max_length),
         }

@@ -188,13 +188,17 @@ class _TFLite:
         (n,) = rows
         (b,) = batch if len(batch) == 1 else (-1,)
         step = n if b <= 0 else b
-        if n % step:
-            raise ValueError(f"a case of {n} rows does not split into the static batch size {b}")
         chunks = []
         for start in range(0, n, step):
             feed = {k: np.asarray(v[start:start + step]).astype(details[k]["dtype"])
                     for k, v in inputs.items()}
-            chunks.append({k: np.array(v) for k, v in runner(**feed).items()})
+            real = len(next(iter(feed.values())))
+            if real < step:
+                # A short last chunk is padded with copies of its last row (a valid input, so
+                # the padding cannot fail or overflow) and the padded rows' outputs dropped.
+                feed = {k: np.concatenate([v, np.repeat(v[-1:], step - real, axis=0)])
+                        for k, v in feed.items()}
+            chunks.append({k: np.array(v)[:real] for k, v in runner(**feed).items()})
         return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
 
 

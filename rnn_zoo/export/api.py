@@ -6,8 +6,11 @@ import dataclasses
 import datetime
 import importlib.metadata
 import json
+import logging
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,7 +18,8 @@ from typing import Any
 
 import keras
 
-from rnn_zoo._atomic import write_text_atomic
+from rnn_zoo._atomic import fsync_dir, write_text_atomic
+from rnn_zoo._folders import FINISHED, folder_lock, kind_of, write_manifest
 from rnn_zoo._validation import check_bool, check_int
 from rnn_zoo.export import formats as _formats
 from rnn_zoo.export import parity as _parity
@@ -23,8 +27,13 @@ from rnn_zoo.export._standalone_runner import digest
 from rnn_zoo.export.servable import Servable, keras_servable
 
 MANIFEST = "export.json"
+# Progress lines (which format is being written); the CLI prints them, a library user opts in.
+_log = logging.getLogger(__name__)
 DEFAULT_FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
 FORMATS = _formats.FORMATS
+# TFLite artifacts have a static batch; past this a device runs SavedModel or ONNX (dynamic
+# batch) instead, and the parity check pads every case up to a whole batch.
+MAX_TFLITE_BATCH_SIZE = 1024
 _VERSIONED = ("tensorflow", "keras", "numpy", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert")
 
 
@@ -78,21 +87,118 @@ def _check_formats(formats, servable: Servable) -> tuple[str, ...]:
     return tuple(dict.fromkeys(formats))
 
 
-def check_directory(directory) -> Path:
-    """Creates `directory` if needed; a one-line ValueError if it cannot be written."""
+def check_directory(directory, *, overwrite: bool = False, argument: str = "`directory`",
+                    flag: str = "`overwrite=True`") -> Path:
+    """`directory` as a Path if an export may go there; a one-line ValueError if not.
+
+    An export goes into a new or empty folder, or replaces an earlier export whole. A preset
+    folder is refused always (its files are checksummed; `scripts/export_presets.py` exports
+    into a scratch folder and copies what a preset ships). Any other non-empty folder (a run,
+    other files) is refused unless `overwrite`, which replaces it whole. The parent folder is
+    created and must be writable: the export is staged there, beside `directory`.
+    `argument` and `flag` name the path and the override in the message (the CLI's `--out`).
+    """
     if not isinstance(directory, (str, os.PathLike)) or not str(directory).strip():
-        raise TypeError(f"`directory` must be a path (str or os.PathLike), got {directory!r}.")
+        raise TypeError(f"{argument} must be a path (str or os.PathLike), got {directory!r}.")
     path = Path(directory)
     if path.exists() and not path.is_dir():
-        raise ValueError(f"`directory` {str(path)!r} exists and is not a directory.")
+        raise ValueError(f"{argument} {str(path)!r} exists and is not a directory.")
+    target = path.resolve()
+    if target.parent == target:
+        raise ValueError(f"{argument} {str(path)!r} is a file system root; choose a folder.")
+    kind = kind_of(target)
+    if kind == "preset":
+        raise ValueError(f"{argument} {str(path)!r} is a preset folder; export never writes "
+                         "into one (its files are checksummed): choose another folder.")
+    if kind != "export" and not overwrite and target.is_dir() and any(target.iterdir()):
+        what = f"a {kind} folder" if kind else "it holds other files"
+        raise ValueError(f"{argument} {str(path)!r} is not an export folder ({what}); export "
+                         f"into a new or empty folder, or pass {flag} to replace it whole.")
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.write-"):
             pass
     except OSError as e:
-        raise ValueError(f"`directory` {str(path)!r} is not writable "
+        raise ValueError(f"{argument} {str(path)!r} is not writable "
                          f"({e.strerror or type(e).__name__}).") from None
     return path
+
+
+# Staging folders are hidden siblings `.<name>.export-stage-XXXXXXXX` (mkdtemp's 8 characters).
+_STAGE = "export-stage-"
+# What older versions (or a killed writer) left inside an export folder.
+_DEBRIS_INSIDE = re.compile(r"^\.(export-work-|write-test-|(keras|saved_model|tflite|tflite_int8|"
+                            r"onnx)\.|parity_cases\.npz\.tmp|(export|rnn_zoo_folder)\.json\.tmp-)")
+
+
+def _remove_debris(target: Path) -> None:
+    """Removes what killed exports into `target` left: stages beside it, scratch inside it.
+    Called with `target`'s lock held, so no live export is using them."""
+    stage = re.compile(rf"^\.{re.escape(target.name)}\.{_STAGE}[A-Za-z0-9_]{{8}}$")
+    found = [p for p in target.parent.iterdir() if stage.match(p.name)]
+    if kind_of(target) == "export":
+        found += [p for p in target.iterdir() if _DEBRIS_INSIDE.match(p.name)]
+    for path in found:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swaps two paths (Linux `renameat2(RENAME_EXCHANGE)`); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _swap_into_place(stage: Path, target: Path) -> None:
+    """Puts the finished `stage` folder at `target`, replacing what was there whole.
+
+    One atomic exchange where the file system has it, so a kill leaves either the old folder
+    or the new one at `target`; elsewhere two renames (a kill between them leaves no folder
+    at `target`, the old one in a hidden stage beside it)."""
+    if not target.exists():
+        os.rename(stage, target)
+    elif _exchange(stage, target):
+        shutil.rmtree(stage, ignore_errors=True)  # now the old folder
+    else:
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.{_STAGE}", dir=target.parent))
+        os.rename(target, old)  # onto the empty folder mkdtemp made
+        os.rename(stage, target)
+        shutil.rmtree(old, ignore_errors=True)
+    fsync_dir(target.parent)
+
+
+def _traced_output_shapes(servable: Servable, name: str, outputs: dict) -> dict:
+    """`outputs` with every axis the endpoint leaves dynamic (traced at its input specs, where
+    dynamic inputs are None) recorded as None: the examples alone have fixed lengths."""
+    import tensorflow as tf
+
+    endpoint = servable.endpoints[name]
+    try:
+        traced = tf.function(endpoint.fn).get_concrete_function(
+            dict(endpoint.inputs)).structured_outputs
+    except Exception:  # noqa: BLE001 - the shapes from the examples are still true
+        return outputs
+    found = {}
+    for key, record in outputs.items():
+        tensor = traced.get(key) if isinstance(traced, Mapping) else None
+        shape = getattr(tensor, "shape", None)
+        if shape is not None and shape.rank == len(record["shape"]):
+            record = {**record, "shape": [None if t is None else d for t, d in
+                                          zip(shape.as_list(), record["shape"], strict=True)]}
+        found[key] = record
+    return found
 
 
 def _versions() -> dict[str, str]:
@@ -107,7 +213,7 @@ def _versions() -> dict[str, str]:
 
 def export(model, directory, *, formats: Sequence[str] | None = None,
            tflite_batch_size: int = 1, check: bool = True,
-           metadata: Mapping[str, Any] | None = None) -> ExportResult:
+           metadata: Mapping[str, Any] | None = None, overwrite: bool = False) -> ExportResult:
     """Writes `model` in deployable formats to `directory` and checks every artifact's parity.
 
     Formats and what they hold:
@@ -124,6 +230,14 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
     - `onnx`: `model.onnx` through `keras.Model.export(format="onnx")` (tf2onnx), dynamic batch
       and sequence length; run it with onnxruntime.
 
+    The folder holds one export, whole: everything is written and checked in a hidden
+    staging folder beside `directory`, which then replaces `directory` in one rename. So a
+    failed or killed export leaves `directory` as it was, an export into an earlier export
+    replaces all of it (no artifact of the old model stays), and `export.json` always lists
+    exactly the folder's artifacts. A preset folder is refused, and so is any other non-empty
+    folder that is not an export unless `overwrite=True`. Two exports into one folder at once:
+    the second raises `rnn_zoo._folders.FolderBusyError` naming the first.
+
     `export.json` records every artifact (file, bytes, sha256, endpoints, input specs, ops,
     runtime) and, after the check, its parity verdict. `parity_cases.npz` holds the parity
     inputs and the Keras outputs they must reproduce: a right-padded batch and each of its rows
@@ -132,21 +246,26 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
     Args:
         model: a functional `keras.Model`, or a `Servable` (a model with in-graph
             preprocessing, a decoding loop: see `rnn_zoo.export.Servable`).
-        directory: output folder (created; existing artifacts of the same name are replaced).
+        directory: output folder: new, empty, or an earlier export (replaced whole).
         formats: names from `rnn_zoo.export.FORMATS`; None (default): every format the model
             offers, i.e. `DEFAULT_FORMATS` for a Keras model.
-        tflite_batch_size: the static batch size of the TFLite artifacts (>= 1).
+        tflite_batch_size: the static batch size of the TFLite artifacts, 1 to
+            `MAX_TFLITE_BATCH_SIZE` (1024). Any size works: a caller (and the parity check)
+            pads a short last batch and drops the padded rows' outputs.
         check: run the parity check (a fresh process without rnn_zoo) and raise
             `ParityError` if an artifact does not match. `check=False` leaves it to a later
             `check_parity(results)`, which checks many exports in one process.
         metadata: extra JSON-serialisable facts for the manifest.
+        overwrite: replace `directory` whole even if it holds something that is not an
+            export (a run folder, other files). Never a preset folder.
 
     Returns:
         An `ExportResult` (`.directory`, `.manifest`, `.artifacts`, `.path(format)`).
 
     Raises:
         ValueError / TypeError: a bad argument, an unknown or unavailable format, or a
-            directory that cannot be written (one line naming it).
+            directory that cannot be written or is not an export's (one line naming it).
+        FolderBusyError: another process is exporting into `directory`.
         ExportError: a converter failed (one line naming the format and the reason).
         ParityError: an artifact does not load, run or match Keras (with `check=True`).
 
@@ -168,17 +287,46 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
                         f"{type(model).__name__}.")
     chosen = _check_formats(formats, servable)
     tflite_batch_size = check_int("tflite_batch_size", tflite_batch_size)
+    if tflite_batch_size > MAX_TFLITE_BATCH_SIZE:
+        raise ValueError(f"`tflite_batch_size` must be an int >= 1 and <= "
+                         f"{MAX_TFLITE_BATCH_SIZE}, got {tflite_batch_size} (the TFLite batch "
+                         "is static; export SavedModel or ONNX for larger batches).")
     check_bool("check", check)
     if metadata is not None and not isinstance(metadata, Mapping):
         raise TypeError(f"`metadata` must be a dict or None, got {type(metadata).__name__}.")
-    directory = check_directory(directory)
+    check_bool("overwrite", overwrite)
+    directory = check_directory(directory, overwrite=overwrite)
+    target = directory.resolve()
+    with folder_lock(target, what="export"):
+        check_directory(directory, overwrite=overwrite)  # again: it may have changed meanwhile
+        _remove_debris(target)
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.{_STAGE}", dir=target.parent))
+        try:
+            result = _write(servable, stage, chosen, tflite_batch_size=tflite_batch_size,
+                            metadata=metadata)
+            if check:
+                _log.info("Checking %d artifact(s) against Keras in a fresh process",
+                          len(result.manifest["artifacts"]))
+                _parity.check_parity(result)
+            _swap_into_place(stage, target)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+    result.directory = directory
+    return result
 
+
+def _write(servable: Servable, stage: Path, chosen: Sequence[str], *, tflite_batch_size: int,
+           metadata: Mapping[str, Any] | None) -> ExportResult:
+    """Writes the artifacts, parity cases and manifests of one export into `stage`."""
+    directory = stage
     workdir = Path(tempfile.mkdtemp(prefix=".export-work-", dir=directory))
     job = _formats.Job(servable=servable, directory=directory, workdir=workdir,
                        tflite_batch_size=tflite_batch_size)
     try:
         artifacts = []
         for fmt in chosen:
+            _log.info("Writing %s", fmt)
             try:
                 record = _formats.WRITERS[fmt](job)
             except Exception as e:  # noqa: BLE001 - converters raise anything; name the format
@@ -199,15 +347,17 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
         "endpoints": {name: {"inputs": _formats._specs(servable.endpoints[name]),
-                             "outputs": outputs.get(name, {})} for name in endpoints},
+                             "outputs": _traced_output_shapes(servable, name,
+                                                              outputs.get(name, {}))}
+                      for name in endpoints},
         "artifacts": artifacts,
         "parity_cases": _parity.CASES,
         "metadata": {**servable.metadata, **(metadata or {})},
     }
     result = ExportResult(directory=directory, manifest=manifest)
     result.write_manifest()
-    if check:
-        _parity.check_parity(result)
+    write_manifest(directory, kind="export", name=servable.name, status=FINISHED,
+                   formats=[a["format"] for a in artifacts], created=manifest["created"])
     return result
 
 

@@ -51,9 +51,14 @@ def write_cases(path: Path, servable, endpoints: Sequence[str]) -> dict:
                 arrays[f"{endpoint}/{index}/in/{name}"] = value
             for name, value in expected.items():
                 arrays[f"{endpoint}/{index}/out/{name}"] = value
-            outputs.setdefault(endpoint, {
+            found = outputs.setdefault(endpoint, {
                 name: {"dtype": "string" if v.dtype.kind == "S" else str(v.dtype),
                        "shape": [None, *v.shape[1:]]} for name, v in expected.items()})
+            for name, v in expected.items():  # an axis whose length varies is dynamic
+                if name in found and len(found[name]["shape"]) == v.ndim:
+                    found[name]["shape"] = [
+                        d if d == n else None
+                        for d, n in zip(found[name]["shape"], v.shape, strict=True)]
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as f:
         np.savez(f, **arrays)
@@ -89,6 +94,28 @@ def _job_entry(result, artifact: dict, *, atol: float, rtol: float) -> dict:
     }
 
 
+def _ended_with(parent: int):
+    """A `preexec_fn` that makes the child die with `parent` (Linux `PR_SET_PDEATHSIG`), so a
+    SIGKILLed export leaves no runner behind; None where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
 def run_runner(entries: list[dict], *, timeout: float) -> list[dict]:
     """Runs the standalone runner on job `entries`; returns one result per entry (in order)."""
     with tempfile.TemporaryDirectory(prefix="rnn_zoo_parity_") as tmp:
@@ -101,7 +128,8 @@ def run_runner(entries: list[dict], *, timeout: float) -> list[dict]:
         try:
             proc = subprocess.run(
                 [sys.executable, "-I", str(RUNNER), str(job), str(report)],
-                cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
+                cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout,
+                preexec_fn=_ended_with(os.getpid()))
             failure = None if proc.returncode == 0 else (
                 f"the parity runner exited with status {proc.returncode}: "
                 + " ".join(proc.stderr.strip().splitlines()[-3:])[:500])

@@ -13,15 +13,17 @@ import os
 from pathlib import Path
 
 from rnn_zoo import presets as _presets
-from rnn_zoo.export.api import ExportResult, export
+from rnn_zoo.export.api import ExportResult, check_directory, export
 from rnn_zoo.export.servable import Servable, keras_servable
 
 
 def _char_lm(model, preset) -> Servable:
     from rnn_zoo.export.text import char_lm_servable
 
+    # The text endpoint reads at most the context the model was trained on (the last chars).
+    context = int(preset.metrics.get("config", {}).get("seq_len", 100))
     return char_lm_servable(model, _presets.read_vocabulary(preset), name=preset.name,
-                            metadata=_metadata(preset))
+                            metadata=_metadata(preset), max_length=context)
 
 
 def _tweets(model, preset) -> Servable:
@@ -112,7 +114,7 @@ def _run_servable(run: Path) -> Servable:
 
 def export_preset(preset_or_path, directory, *, formats=None,
                   tflite_batch_size: int = 1, check: bool = True,
-                  presets_dir=None) -> ExportResult:
+                  presets_dir=None, overwrite: bool = False) -> ExportResult:
     """`export(load_servable(preset_or_path), directory, ...)`: what `rnn-zoo export` runs.
 
     Example:
@@ -120,6 +122,7 @@ def export_preset(preset_or_path, directory, *, formats=None,
     >>> from rnn_zoo.export.presets import export_preset
     >>> result = export_preset("breast_cancer", "/tmp/bc", formats=("tflite",))  # doctest: +SKIP
     """
+    check_directory(directory, overwrite=overwrite)  # refused before a model is loaded
     servable = load_servable(preset_or_path, presets_dir=presets_dir)
     return export(servable, directory, formats=formats, tflite_batch_size=tflite_batch_size,
-                  check=check)
+                  check=check, overwrite=overwrite)

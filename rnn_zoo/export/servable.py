@@ -66,8 +66,9 @@ class Servable:
             tables); they are tracked into the SavedModel.
         reference: `reference(endpoint, inputs) -> outputs` computes the expected outputs of an
             endpoint in this process (usually with Keras); every artifact is compared with it.
-        examples: parity inputs by endpoint name: a list of `{input name: array}` cases. Each
-            case's batch must split into the TFLite static batch size (any size when it is 1).
+        examples: parity inputs by endpoint name: a list of `{input name: array}` cases, of
+            any batch size (the TFLite check runs them in chunks of its static batch size, the
+            last one padded).
         tflite_endpoints: names of the endpoints to convert to TFLite (with the batch dimension
             fixed, the one thing the stock interpreter's builtin ops need); empty: no TFLite.
         keras_model: the Keras model, for the `keras` and `onnx` formats (None: not offered).

@@ -8,7 +8,10 @@ ships beside them (`vocabulary.txt`).
 
 - `char_lm_shakespeare`: characters -> ids (the preset's vocabulary, OOV id 1), as
   `recipes.char_lm_shakespeare.sample` does; returns `logits` and `next_character` (the most
-  likely character after the text, padding and OOV excluded).
+  likely character after the text, padding and OOV excluded). Only the last `max_length`
+  characters of each text are read (default 100, the recipe's training context: what
+  `rnn-zoo predict` conditions on too), so a long text costs no more than that; `logits`
+  cover those characters.
 - `tweet_sentiment`: `recipes.tweet_sentiment.tokenize` rewritten with `tf.strings` (RE2),
   unknown @handles -> `<user>`, word ids, the first `max_length` tokens; returns `logits` and
   `label`. `tests/export/test_text.py` checks it token for token against the Python tokenizer.
@@ -23,6 +26,10 @@ from rnn_zoo.export.servable import MODEL_OUTPUT, Endpoint, Servable, call_model
 
 OOV_ID = 1
 TOKENS_ENDPOINT = "serve_tokens"
+# Characters the char-LM text endpoint reads (the last ones of each text): char_lm_shakespeare
+# trains on 100-character chunks (`Config.seq_len`) and `sample` conditions on as many. Without
+# a cap, 100,000 characters took 32 s and 1.8 GB in one call.
+CHAR_CONTEXT = 100
 
 
 def lookup_table(vocabulary: list[str]) -> tf.lookup.StaticHashTable:
@@ -107,19 +114,34 @@ CHAR_EXAMPLES = (
 
 
 def char_lm_servable(model, vocabulary: list[str], *, name: str,
-                     examples=CHAR_EXAMPLES, metadata=None) -> Servable:
+                     examples=CHAR_EXAMPLES, metadata=None,
+                     max_length: int = CHAR_CONTEXT) -> Servable:
     """A character language model that takes raw text: `{"text"}` -> `{"logits",
-    "next_character"}` (the most likely character after each text, never padding or OOV)."""
+    "next_character"}` (the most likely character after each text, never padding or OOV).
+
+    The text endpoint reads the last `max_length` characters of each text (the model's
+    training context; default `CHAR_CONTEXT`), in the graph: `logits` are `(batch,
+    min(longest text, max_length), vocabulary)`.
+    """
+    from rnn_zoo._validation import check_int
+
+    max_length = check_int("max_length", max_length)
     vocabulary = list(vocabulary)
     table = lookup_table(vocabulary)
     index = {ch: i for i, ch in enumerate(vocabulary)}
     vocab_tensor = tf.constant(vocabulary, tf.string)
 
     def vectorize_graph(texts):
-        return _dense_ids(table.lookup(tf.strings.unicode_split(texts, "UTF-8")))
+        chars = tf.strings.unicode_split(texts, "UTF-8")
+        # The last `max_length` characters of each row (ragged: a negative start per row).
+        lengths = chars.row_lengths()
+        start = tf.maximum(lengths - max_length, 0)
+        kept = tf.ragged.range(start, lengths)
+        chars = tf.gather(chars, kept, batch_dims=1)
+        return _dense_ids(table.lookup(chars))
 
     def vectorize_python(text):
-        return [index.get(ch, OOV_ID) for ch in text]
+        return [index.get(ch, OOV_ID) for ch in text[-max_length:]]
 
     def respond_graph(ids, logits):
         last = tf.maximum(tf.reduce_sum(tf.cast(ids != 0, tf.int32), axis=1) - 1, 0)

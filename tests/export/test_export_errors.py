@@ -153,7 +153,7 @@ def test_parity_error_is_one_line_naming_every_failing_file(corrupted):
         (["export", "breast_cancer", "--formats", "pb", "--out", "{tmp}/x"],
          "argument --formats: invalid choice: 'pb'"),
         (["export", "breast_cancer", "--out", "{tmp}/file.txt/x"],
-         "rnn-zoo: error: `directory` '{tmp}/file.txt/x' is not writable"),
+         "rnn-zoo: error: `--out` '{tmp}/file.txt/x' is not writable"),
         (["export", "{tmp}/missing.keras", "--out", "{tmp}/x"],
          "rnn-zoo: error: Model file '{tmp}/missing.keras' does not exist."),
         (["export", "{tmp}/file.txt", "--out", "{tmp}/x"], "is not a .keras file"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -227,7 +228,8 @@ def test_half_built_backup_and_temporaries_are_ignored(interrupted):
     result = _toy_run(interrupted)
     assert result.initial_epoch == 2  # from the complete backup, not the half-built one
     assert read_history(interrupted / "history.csv")["epoch"] == [0, 1, 2, 3]
-    assert sorted(p.name for p in interrupted.iterdir()) == ["best.weights.h5", "history.csv"]
+    assert sorted(p.name for p in interrupted.iterdir()) == ["best.weights.h5", "history.csv",
+                                                             "rnn_zoo_folder.json"]
 
 
 def test_keras_backup_of_an_older_version_is_not_resumed_silently(tmp_path):
@@ -236,3 +238,39 @@ def test_keras_backup_of_an_older_version_is_not_resumed_silently(tmp_path):
     with pytest.raises(ValueError, match="format of rnn_zoo 0.1"):
         _toy_run(tmp_path)
     assert (tmp_path / "backup" / "training_metadata.json").is_file()
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def user_umask():
+    """Sets the umask for the test (it is process-wide) and restores it afterwards."""
+    previous = os.umask(0o022)
+    try:
+        yield lambda mask: os.umask(mask)
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o002])
+def test_atomic_files_get_the_users_umask_not_0600(tmp_path, user_umask, mask):
+    """A preset or run written atomically is as readable as one written with plain `open()`."""
+    user_umask(mask)
+    write_text_atomic(tmp_path / "a.txt", "x")
+    copy_atomic(tmp_path / "a.txt", tmp_path / "b.txt")
+    with atomic_path(tmp_path / "c.bin") as tmp:
+        tmp.write_bytes(b"x")
+    for name in ("a.txt", "b.txt", "c.bin"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
+
+
+def test_a_training_run_gets_the_users_umask(tmp_path, user_umask):
+    user_umask(0o022)
+    with pytest.raises(KeyboardInterrupt):
+        _toy_run(tmp_path, [_Interrupt()])
+    paths = [p for p in tmp_path.rglob("*")]
+    assert any(p.is_dir() for p in paths) and any(p.name == "history.csv" for p in paths)
+    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in paths}
+    want = {name: oct(0o755 if (tmp_path / name).is_dir() else 0o644) for name in modes}
+    assert modes == want

@@ -2,7 +2,7 @@
 a one-line `ValueError`/`TypeError` (exit status 2 for the CLI) naming the argument; none fails
 with a traceback from deep inside TensorFlow.
 
-456 cases at this writing: 97 fixed ones, 11 for each offline recipe (7: 77 cases) and 12 to 19
+467 cases at this writing: 108 fixed ones, 11 for each offline recipe (7: 77 cases) and 12 to 19
 for each registry model, by its inputs (20: 282 cases); the last two grow with the registries,
 and `test_the_matrix_has_the_documented_size` keeps these numbers true. They cover:
 
@@ -16,17 +16,24 @@ and `test_the_matrix_has_the_documented_size` keeps these numbers true. They cov
   refuses a wrong rank, size, dtype or input name with a TypeError naming the input; through
   `loaded.signatures[...]` (TF Serving's path) TensorFlow checks at run time and raises
   `tf.errors.InvalidArgumentError`; zero time steps raise `InvalidArgumentError` on both paths
-  (documented: run `rnn_zoo.check_inputs` first); a NaN row gives NaN in that row only; blank,
-  unseen and invalid-UTF-8 text gives finite logits and a label;
+  (documented: run `rnn_zoo.check_inputs` first; a TFLite interpreter instead accepts them and
+  returns the empty sequence's output, the same for every input: `test_bad_inputs_more.py`);
+  a NaN row gives NaN in that row only; blank, unseen and invalid-UTF-8 text gives finite
+  logits and a label;
 - datasets and pipelines: unknown names, configs and splits; empty, NaN and inf series; zero,
   negative and non-int sizes; over-long lookbacks; empty and non-str texts;
 - recipes, for every offline recipe: unknown profile, bad `epochs`, `out_dir`, `verbose`,
   `strategy`, `mixed_precision`; unknown recipe names;
+- run folders (`train --out`, `run(out_dir=...)`): a path under a regular file or where no folder
+  can be created (`/sys`), and a `--data-dir`/`--manual-dir` that is a file;
 - `load_pretrained`: wrong types, empty, unknown and path-like names, bad `presets_dir`/`compile`;
 - `predict` hooks and the CLI: NaN/inf/non-numeric features, blank tweets, empty prompts,
   non-finite temperatures, negative seeds, over-long generation; unseen characters and over-long
   prompts or tweets give a result (unseen characters map to the OOV id; a prompt is cut to the
-  model's context; a tweet to its `max_length` tokens).
+  model's context; a tweet to its `max_length` tokens);
+- folders that are not the command's: `export` or `evaluate` into a preset folder (always
+  refused), `export` into a run folder (refused unless `--overwrite`), a TFLite batch size over
+  the cap of 1024.
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ from rnn_zoo.data import char_lm_pipeline, char_vectorizer, decode_ids, finish, 
 from tests.harness import build_tiny, example_batch, tiny_overrides
 from tests.reliability.models import preset
 
-DOCUMENTED = {"total": 456, "fixed": 97, "per recipe": 11, "per model": (12, 19)}
+DOCUMENTED = {"total": 467, "fixed": 108, "per recipe": 11, "per model": (12, 19)}
 
 
 class Case(NamedTuple):
@@ -487,6 +494,76 @@ def _cli_cases() -> list[Case]:
             for argv, needle in argvs]
 
 
+def _train_cli(ctx, *args):
+    return _cli(["train", "breast_cancer", "--epochs", "1", "--verbose", "0", "--data-dir",
+                 ctx.data_dir, *[str(a) for a in args]], ctx)
+
+
+def _run_folder_cases() -> list[Case]:
+    return [
+        _fails("cli-train-out-under-a-file",
+               lambda ctx: _train_cli(ctx, "--out", ctx.file / "run"), SystemExit,
+               "--out", "is a file"),
+        _fails("cli-train-out-in-sys",
+               lambda ctx: _train_cli(ctx, "--out", "/sys/rnn_zoo_run"), SystemExit,
+               "--out '/sys/rnn_zoo_run' cannot be created"),
+        _fails("cli-train-data-dir-is-a-file",
+               lambda ctx: _cli(["train", "breast_cancer", "--epochs", "1", "--data-dir",
+                                 str(ctx.file), "--out", str(ctx.tmp / "run")], ctx),
+               SystemExit, "--data-dir", "is a file; expected a directory"),
+        _fails("cli-train-manual-dir-is-a-file",
+               lambda ctx: _train_cli(ctx, "--manual-dir", ctx.file, "--out", ctx.tmp / "run"),
+               SystemExit, "--manual-dir", "is a file; expected a directory"),
+        _fails("recipe-out_dir-under-a-file", lambda ctx: get_recipe("breast_cancer").run(
+            out_dir=ctx.file / "run", verbose=0, data_dir=ctx.data_dir), ValueError,
+               "`out_dir`", "is a file"),
+    ]
+
+
+def _preset_copy(ctx):
+    """A copy of the breast_cancer preset folder: checksums and all (refused as a target)."""
+    import shutil
+
+    from tests.reliability.conftest import REPO
+
+    return str(shutil.copytree(REPO / "saved_models" / "breast_cancer", ctx.tmp / "preset"))
+
+
+def _run_folder(ctx):
+    (ctx.tmp / "run").mkdir()
+    (ctx.tmp / "run" / "metrics.json").write_text("{}")
+    return str(ctx.tmp / "run")
+
+
+def _folder_cases() -> list[Case]:
+    """Commands that would write into a folder that is not theirs (issue 15: D1, D3, D5, D12)."""
+    from rnn_zoo.export import export
+
+    return [
+        _fails("cli-export-into-a-preset-folder",
+               lambda ctx: _cli(["export", "breast_cancer", "--formats", "keras", "--out",
+                                 _preset_copy(ctx)], ctx), SystemExit, "is a preset folder"),
+        _fails("cli-export-into-a-run-folder",
+               lambda ctx: _cli(["export", "breast_cancer", "--formats", "keras", "--out",
+                                 _run_folder(ctx)], ctx), SystemExit,
+               "is not an export folder (a run folder)", "--overwrite"),
+        _fails("cli-export-tflite-batch-size-over-the-cap",
+               lambda ctx: _cli(["export", "breast_cancer", "--tflite-batch-size", "1025",
+                                 "--out", str(ctx.tmp / "x")], ctx), SystemExit,
+               "--tflite-batch-size", "<= 1024"),
+        _fails("cli-evaluate-a-preset-folder",
+               lambda ctx: _cli(["evaluate", "breast_cancer", "--out", _preset_copy(ctx)], ctx),
+               SystemExit, "is a preset folder", "metrics.json"),
+        _fails("api-export-into-a-preset-folder",
+               lambda ctx: export(build_tiny("one_to_one_gru")[2], _preset_copy(ctx)),
+               ValueError, "`directory`", "is a preset folder"),
+        _fails("api-evaluate-a-preset-folder",
+               lambda ctx: get_recipe("breast_cancer").evaluate(out_dir=_preset_copy(ctx),
+                                                                data_dir=ctx.data_dir),
+               ValueError, "`out_dir`", "is a preset folder"),
+    ]
+
+
 def _cli(argv, ctx):
     status = cli.main(argv)
     err = ctx.capsys.readouterr().err
@@ -494,7 +571,7 @@ def _cli(argv, ctx):
 
 
 FIXED = [*_name_cases(), *_export_cases(), *_dataset_cases(), *_load_cases(), *_hook_cases(),
-         *_cli_cases()]
+         *_cli_cases(), *_run_folder_cases(), *_folder_cases()]
 PER_MODEL = [*_builder_cases(), *_input_cases()]
 PER_RECIPE = _recipe_cases()
 CASES = [*FIXED, *PER_MODEL, *PER_RECIPE]
