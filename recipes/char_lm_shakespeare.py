@@ -34,10 +34,9 @@ from rnn_zoo.data import char_lm_pipeline, char_vectorizer, vocabulary_of
 NAME = "char_lm_shakespeare"
 DATASET = "tiny_shakespeare"
 TEMPERATURES = (0.5, 0.8, 1.0)
-# Characters one `predict` call generates. Each one reruns the model over the last `seq_len`
-# characters: about 0.07 s on a 2-core CPU, so 2,000 (a page of a play) take about 2.5 min;
-# the former 10,000 took about 12 min.
-MAX_LENGTH = 2_000
+# Characters one `predict` call generates: one step of the in-graph loop each (about 1,100
+# characters/s on a 2-core CPU, benchmarks/README.md "Streaming"), so the cap takes ~10 s.
+MAX_LENGTH = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,33 +111,28 @@ def sample(model: keras.Model, vocabulary, *, prompt: str, length: int = 300,
            temperature: float = 0.8, context: int = 100, seed: int = 0) -> str:
     """Generates `length` characters after `prompt`, sampling softmax(logits / temperature).
 
-    Each step reruns the model over the last `context` characters (the training chunk length),
-    so the state it conditions on matches training. Characters outside the vocabulary map to
-    the OOV id, as in training.
+    The prompt is read once by the sequence model, and its final `(h, c)` state is carried
+    through a loop in the graph (`rnn_zoo.decoding.generate`) that samples one character per
+    step from the one-step model: no window is rerun, so the text conditions on everything
+    before it. `context` (the training chunk length, which the former window-rerun sampler
+    reran) is still checked but no longer limits what the model sees. Characters outside the
+    vocabulary map to the OOV id, as in training; padding and OOV are never emitted.
     """
+    from rnn_zoo.decoding import generate
+
     if not isinstance(prompt, str) or not prompt:
         raise ValueError(f"`prompt` must be a non-empty str, got {prompt!r}.")
     if isinstance(temperature, bool) or not (isinstance(temperature, (int, float))
                                              and 0 < temperature < math.inf):
         raise ValueError(f"`temperature` must be a finite float > 0, got {temperature!r}.")
     length = check_int("length", length)
-    context = check_int("context", context)
+    check_int("context", context)
     seed = check_int("seed", seed, minimum=0)
     index = {ch: i for i, ch in enumerate(vocabulary)}
-    ids = [index.get(ch, 1) for ch in prompt]
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(length):
-        window = np.asarray([ids[-context:]], np.int32)
-        # predict_on_batch runs the compiled forward pass: an eager `model(window)` steps the
-        # recurrent loop in Python, about 100x slower on CPU.
-        logits = np.asarray(model.predict_on_batch(window))[0, -1].astype(np.float64)
-        logits[:2] = -np.inf  # never emit padding or OOV
-        probs = np.exp((logits - logits[2:].max()) / temperature)
-        probs /= probs.sum()
-        ids.append(int(rng.choice(len(probs), p=probs)))
-        out.append(vocabulary[ids[-1]])
-    return prompt + "".join(out)
+    ids = np.asarray([[index.get(ch, 1) for ch in prompt]], np.int32)
+    out, _ = generate(model, prompt=ids, length=length, temperature=temperature, seed=seed,
+                      suppress=(0, 1), max_length=max(length, MAX_LENGTH))
+    return prompt + "".join(vocabulary[i] for i in out[0])
 
 
 def _score(model, texts, vectorizer, config: Config, *, samples: bool = True) -> dict:

@@ -7,8 +7,8 @@ expected, or a documented result. Documented results here:
 - caps: `--beam` / `beam_width` at most the target vocabulary size (73 for g2p_cmudict); a
   g2p word at most the preset's `max_source_length` (32) characters, every one of them a
   character of the source vocabulary (letters, `'`, `-`, `.`; upper case folds); `--length`
-  at most 2,000 characters (about 0.07 s each on a 2-core CPU); the char-LM SavedModel text
-  endpoint reads the last 100 characters of each text (the training context, what
+  at most 10,000 characters (one step of the in-graph loop each: about 10 s); the char-LM
+  SavedModel text endpoint reads the last 100 characters of each text (the training context, what
   `rnn-zoo predict` conditions on);
 - zero time steps: `rnn_zoo.check_inputs` and the SavedModel refuse them; a TFLite
   interpreter (which runs without rnn_zoo) returns the empty sequence's output, the same for
@@ -206,8 +206,8 @@ def _cap_cases() -> list[Case]:
         _gives("D8-hook-word-at-max-source-length",
                lambda ctx: _hook("g2p_cmudict", ["a" * 32]), _transcribed(["a" * 32])),
         _fails("D8-cli-length-past-the-cap",
-               lambda ctx: _cli(["predict", "char_lm_shakespeare", "--length", "2001"], ctx),
-               SystemExit, "`length`", "[1, 2000]"),
+               lambda ctx: _cli(["predict", "char_lm_shakespeare", "--length", "10001"], ctx),
+               SystemExit, "`length`", "[1, 10000]"),
     ]
 
 
