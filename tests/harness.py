@@ -186,3 +186,15 @@ def row(x, i: int, lengths: Mapping[str, np.ndarray] | None = None):
         return {name: cut(name, values) for name, values in x.items()}
     name = next(iter(lengths)) if lengths else None
     return cut(name, x)
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raises KeyboardInterrupt at the end of epoch `after` (0-based), as a user's Ctrl-C would."""
+
+    def __init__(self, after: int):
+        super().__init__()
+        self.after = after
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.after:
+            raise KeyboardInterrupt(f"stopped after epoch {epoch}")

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import json
 
-import keras
 import pytest
 
 from recipes import breast_cancer
 from rnn_zoo.training import read_history
-
-
-class Interrupt(keras.callbacks.Callback):
-    def __init__(self, after: int):
-        super().__init__()
-        self.after = after
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == self.after:
-            raise KeyboardInterrupt(f"stopped after epoch {epoch}")
+from tests.harness import Interrupt
 
 
 def test_interrupted_recipe_resumes_instead_of_restarting(tmp_path, recipe_data_dir):

@@ -29,6 +29,7 @@ from rnn_zoo._checkpointing import read_backup
 from rnn_zoo.data import finish
 from rnn_zoo.presets import load_model_safely
 from rnn_zoo.training import fit, set_seed
+from tests.harness import Interrupt
 from tests.reliability.conftest import python
 
 KILLS = 3
@@ -109,14 +110,6 @@ def test_sigkilled_training_resumes_to_the_uninterrupted_result(tmp_path, breast
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
 
-class _Interrupt(keras.callbacks.Callback):
-    def __init__(self, after: int):
-        super().__init__()
-        self.after = after
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == self.after:
-            raise KeyboardInterrupt(f"stopped after epoch {epoch}")
 
 
 def _fit_with_dropout(out: Path, callbacks=()):
@@ -145,7 +138,7 @@ def test_resume_restores_data_order_and_dropout_state(tmp_path):
     reference = _fit_with_dropout(tmp_path / "uninterrupted")
     for after in (1, 3):  # two interruptions, each resumed
         with pytest.raises(KeyboardInterrupt):
-            _fit_with_dropout(tmp_path / "resumed", [_Interrupt(after)])
+            _fit_with_dropout(tmp_path / "resumed", [Interrupt(after)])
     resumed = _fit_with_dropout(tmp_path / "resumed")
     assert resumed.initial_epoch == 4
     assert resumed.history == reference.history

@@ -33,6 +33,7 @@ from recipes import breast_cancer
 from rnn_zoo import cli
 from rnn_zoo._folders import MANIFEST, read_manifest
 from rnn_zoo.training import fit
+from tests.harness import Interrupt
 from tests.reliability.conftest import REPO, python
 
 
@@ -68,14 +69,6 @@ def _cli(argv, capsys) -> tuple[int, str]:
     return status, capsys.readouterr().err
 
 
-class _Interrupt(keras.callbacks.Callback):
-    def __init__(self, after: int):
-        super().__init__()
-        self.after = after
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == self.after:
-            raise KeyboardInterrupt(f"stopped after epoch {epoch}")
 
 
 # --- D2: finished runs, presets and exports are kept ----------------------------------------
@@ -145,7 +138,7 @@ def test_the_backup_of_another_profile_or_config_is_refused(tmp_path, breast_can
     run = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         breast_cancer.run(profile="quick", out_dir=run, epochs=3, data_dir=breast_cancer_data_dir,
-                          verbose=0, callbacks=[_Interrupt(after=0)])
+                          verbose=0, callbacks=[Interrupt(after=0)])
     assert (run / "backup").is_dir()
     before = _snapshot(run)
 
@@ -186,7 +179,7 @@ def test_a_backup_of_another_model_without_a_manifest_is_refused_in_one_line(tmp
     """A folder from before manifests: the backup itself says it belongs to another model
     (by the weight shapes it records or, in an older backup, when it fails to load)."""
     with pytest.raises(KeyboardInterrupt):
-        _toy(tmp_path, 8, callbacks=[_Interrupt(after=0)])
+        _toy(tmp_path, 8, callbacks=[Interrupt(after=0)])
     (tmp_path / MANIFEST).unlink(missing_ok=True)
     if old_backup:
         meta = tmp_path / "backup" / "epoch-000001" / "meta.json"
