@@ -47,10 +47,12 @@ def workdir(tmp_path_factory) -> Path:
     proc = _type("train", "breast_cancer", "--profile", "quick", "--epochs", "2", "--out", "run",
                  "--data-dir", "tfds", "--verbose", "0", cwd=cwd)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    (cwd / "train.log").write_text(proc.stdout + proc.stderr)
     return cwd
 
 
 def test_train_writes_under_the_relative_out(workdir):
+    assert not NATIVE_LOG.search((workdir / "train.log").read_text())
     metrics = json.loads((workdir / "run" / "metrics.json").read_text())
     assert metrics["training"]["epochs_run"] == 2
     assert (workdir / "run" / "model.keras").is_file()
@@ -73,6 +75,7 @@ def test_export_with_relative_paths_passes_the_parity_check(workdir, source):
     assert manifest["parity"]["ok"] is True
     assert set(manifest["parity"]["artifacts"]) == {"keras", "tflite"}
     assert f"Wrote {out}/export.json" in proc.stdout
+    assert not NATIVE_LOG.search(proc.stdout + proc.stderr), proc.stderr[-3000:]
 
 
 def test_export_from_a_subdirectory_with_dotdot(workdir):
