@@ -201,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--tflite-batch-size", type=_tflite_batch, default=1,
                         help="static batch size of the TFLite artifacts, 1 to "
                              f"{MAX_TFLITE_BATCH_SIZE} (default 1)")
+    export.add_argument("--stateful", action="store_true",
+                        help="also write the step model with explicit state tensors to "
+                             "--out/stateful/ (SavedModel `step`, and `generate` for a language "
+                             "model; builtin-ops TFLite; ONNX), checked step by step against "
+                             "the whole-sequence Keras outputs; unidirectional recurrent "
+                             "models only")
     export.add_argument("--no-check", action="store_true",
                         help="skip the parity check (not recommended)")
     export.add_argument("--overwrite", action="store_true",
@@ -361,7 +367,7 @@ def _export(args) -> int:
     try:
         result = export_preset(source, args.out, formats=args.formats,
                                tflite_batch_size=args.tflite_batch_size, check=not args.no_check,
-                               overwrite=args.overwrite)
+                               overwrite=args.overwrite, stateful=args.stateful)
     except FolderBusyError as e:
         raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     except (ExportError, ParityError) as e:
@@ -380,6 +386,15 @@ def _export(args) -> int:
             line += (f"  batch {artifact['static_batch_size']}, "
                      f"{'SELECT_TF_OPS' if artifact['select_tf_ops'] else 'builtin ops only'}")
         print(line)
+    stateful = result.manifest.get("stateful")
+    if stateful:
+        verdicts = stateful.get("parity", {}).get("artifacts", {})
+        for fmt, artifact in stateful["artifacts"].items():
+            check = verdicts.get(fmt, {})
+            verdict = ("" if not check else f"  step-by-step parity "
+                       f"{'ok' if check.get('ok') else 'FAILED'}")
+            print(f"{'step ' + fmt:<12} {stateful['directory'] + '/' + artifact['path']}"
+                  f"{verdict}")
     print(f"Wrote {_shown(args.out / 'export.json')}")
     return 0
 

@@ -213,7 +213,9 @@ def _versions() -> dict[str, str]:
 
 def export(model, directory, *, formats: Sequence[str] | None = None,
            tflite_batch_size: int = 1, check: bool = True,
-           metadata: Mapping[str, Any] | None = None, overwrite: bool = False) -> ExportResult:
+           metadata: Mapping[str, Any] | None = None, overwrite: bool = False,
+           stateful: bool = False,
+           stateful_vocabulary: Sequence[str] | None = None) -> ExportResult:
     """Writes `model` in deployable formats to `directory` and checks every artifact's parity.
 
     Formats and what they hold:
@@ -259,6 +261,14 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
         overwrite: replace `directory` whole even if it holds something that is not an
             export (a run folder, other files). Never a preset folder.
 
+    Stateful export (`stateful=True`): the step model with explicit state tensors
+    (`rnn_zoo.decoding.step_model`) goes to `stateful/` beside the other artifacts, in the
+    chosen formats that can carry it (`saved_model`: a `step` signature, and `generate`, text
+    in and text out, when `stateful_vocabulary` is given; `tflite`: builtin ops only, batch
+    `tflite_batch_size`; `onnx`), checked step by step in a fresh process
+    (`rnn_zoo.export.stateful.export_stateful`); `export.json` records it under
+    `"stateful"`. A model that cannot stream (bidirectional) raises ValueError.
+
     Returns:
         An `ExportResult` (`.directory`, `.manifest`, `.artifacts`, `.path(format)`).
 
@@ -295,6 +305,8 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
     if metadata is not None and not isinstance(metadata, Mapping):
         raise TypeError(f"`metadata` must be a dict or None, got {type(metadata).__name__}.")
     check_bool("overwrite", overwrite)
+    check_bool("stateful", stateful)
+    stateful_formats = _stateful_formats(chosen, servable) if stateful else ()
     directory = check_directory(directory, overwrite=overwrite)
     target = directory.resolve()
     with folder_lock(target, what="export"):
@@ -304,6 +316,9 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
         try:
             result = _write(servable, stage, chosen, tflite_batch_size=tflite_batch_size,
                             metadata=metadata)
+            if stateful:
+                _write_stateful(result, servable, stateful_formats, vocabulary=stateful_vocabulary,
+                                batch=tflite_batch_size, check=check)
             if check:
                 _log.info("Checking %d artifact(s) against Keras in a fresh process",
                           len(result.manifest["artifacts"]))
@@ -314,6 +329,39 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
             raise
     result.directory = directory
     return result
+
+
+STATEFUL = "stateful"
+# Export format -> the stateful writer's format that serves the same runtime.
+_STATEFUL_FORMATS = {"saved_model": "saved_model", "tflite": "tflite", "tflite_int8": "tflite",
+                     "onnx": "onnx"}
+
+
+def _stateful_formats(chosen: Sequence[str], servable: Servable) -> tuple[str, ...]:
+    if servable.keras_model is None:
+        raise ValueError(f"`stateful`: {servable.name!r} has no Keras model to step through.")
+    found = tuple(dict.fromkeys(_STATEFUL_FORMATS[f] for f in chosen if f in _STATEFUL_FORMATS))
+    if not found:
+        raise ValueError(f"`stateful` needs saved_model, tflite or onnx among the formats, got "
+                         f"{', '.join(chosen)}.")
+    return found
+
+
+def _write_stateful(result: ExportResult, servable: Servable, formats: Sequence[str], *,
+                    vocabulary, batch: int, check: bool) -> None:
+    """The step model into `stateful/` of the staged export, recorded in its export.json."""
+    from rnn_zoo.export.stateful import StatefulExportError, export_stateful
+
+    _log.info("Writing the step model with explicit state (%s/: %s)", STATEFUL,
+              ", ".join(formats))
+    try:
+        record = export_stateful(servable.keras_model, result.directory / STATEFUL,
+                                 vocabulary=vocabulary, batch=batch, formats=formats,
+                                 check=check)
+    except StatefulExportError as e:
+        raise _parity.ParityError(f"stateful export: {e}") from None
+    result.manifest["stateful"] = {"directory": STATEFUL, **record}
+    result.write_manifest()
 
 
 def _write(servable: Servable, stage: Path, chosen: Sequence[str], *, tflite_batch_size: int,

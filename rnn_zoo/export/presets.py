@@ -22,8 +22,10 @@ def _char_lm(model, preset) -> Servable:
 
     # The text endpoint reads at most the context the model was trained on (the last chars).
     context = int(preset.metrics.get("config", {}).get("seq_len", 100))
-    return char_lm_servable(model, _presets.read_vocabulary(preset), name=preset.name,
-                            metadata=_metadata(preset), max_length=context)
+    vocabulary = _presets.read_vocabulary(preset)
+    # Recorded: a device running the TFLite / ONNX step maps ids to characters with it.
+    return char_lm_servable(model, vocabulary, name=preset.name, max_length=context,
+                            metadata={**_metadata(preset), "vocabulary": vocabulary})
 
 
 def _tweets(model, preset) -> Servable:
@@ -114,15 +116,21 @@ def _run_servable(run: Path) -> Servable:
 
 def export_preset(preset_or_path, directory, *, formats=None,
                   tflite_batch_size: int = 1, check: bool = True,
-                  presets_dir=None, overwrite: bool = False) -> ExportResult:
+                  presets_dir=None, overwrite: bool = False,
+                  stateful: bool = False) -> ExportResult:
     """`export(load_servable(preset_or_path), directory, ...)`: what `rnn-zoo export` runs.
 
     Example:
 
     >>> from rnn_zoo.export.presets import export_preset
     >>> result = export_preset("breast_cancer", "/tmp/bc", formats=("tflite",))  # doctest: +SKIP
+
+    `stateful=True` adds the step model with explicit state (see `rnn_zoo.export.export`).
     """
     check_directory(directory, overwrite=overwrite)  # refused before a model is loaded
     servable = load_servable(preset_or_path, presets_dir=presets_dir)
+    # A language model's step model also gets the `generate` signature (text in, text out).
+    vocabulary = servable.metadata.get("vocabulary") if stateful else None
     return export(servable, directory, formats=formats, tflite_batch_size=tflite_batch_size,
-                  check=check, overwrite=overwrite)
+                  check=check, overwrite=overwrite, stateful=stateful,
+                  stateful_vocabulary=vocabulary)
