@@ -15,7 +15,9 @@
 # 3. runs **backpropagation through time** on a 100-step sequence and plots how much the loss
 #    at the last step depends on every earlier step, for SimpleRNN, LSTM and GRU: the
 #    vanishing (and exploding) gradient problem, and what the gates change;
-# 4. shows what `return_sequences` and `return_state` return.
+# 4. shows what `return_sequences` and `return_state` return;
+# 5. carries the state at inference: a trained forecaster run one step at a time through its
+#    exported TFLite step model reproduces the whole-sequence output.
 #
 # The running example is a real series: the yearly mean sunspot numbers 1700-2008 (the
 # `sunspots` dataset of `rnn_zoo.datasets`, which notebook 03 forecasts). Nothing is trained
@@ -329,3 +331,66 @@ print("LSTM: h_T == c_T:", np.allclose(h_last, c_last))
 # pools over `return_sequences`), `rnn_zoo.many_to_many` keeps the whole sequence, and
 # `rnn_zoo.encoder_decoder` passes the encoder's `return_state` to the decoder. The next
 # notebooks train one model of each topology on real data.
+
+# %% [markdown]
+# ## 5. The recurrent neuron at inference: carrying the state
+#
+# At inference nothing needs recomputing: a trained layer can read one step at a time and
+# carry $h_t$ between calls, exactly as in section 1. `rnn_zoo.decoding.step_model` rebuilds a
+# trained model from its cells as `[x_t, h_{t-1}] -> [y_t, h_t]` (the same weights), and
+# `rnn_zoo.export.stateful.export_stateful` writes that step as a TFLite file with the state
+# as an explicit input and output, builtin ops only, so a phone's stock interpreter runs it.
+# We take the committed `sunspots_forecast` preset (a GRU that reads the years so far and
+# forecasts the next one), feed it the years one at a time through the TFLite step, and compare
+# every step's forecast with the whole-sequence Keras model run on the same years.
+
+# %%
+import tempfile  # noqa: E402
+
+from ai_edge_litert.interpreter import Interpreter  # noqa: E402
+
+from rnn_zoo.decoding import initial_state, step_model  # noqa: E402
+from rnn_zoo.export.stateful import export_stateful  # noqa: E402
+
+forecaster = rnn_zoo.load_pretrained("sunspots_forecast", compile=False)
+facts = rnn_zoo.presets.get_preset("sunspots_forecast").metrics["preprocessing"]
+mean, std = facts["standardize"]["mean"], facts["standardize"]["std"]
+lookback = facts["lookback"]  # it was trained on windows of this many years
+history = ((raw[:lookback] - mean) / std).astype("float32")
+
+step = step_model(forecaster)
+print("step in: ", [(t.name, tuple(t.shape)) for t in step.inputs])
+folder = tempfile.mkdtemp()
+record = export_stateful(forecaster, folder, formats=("tflite",), check=False)
+print("TFLite ops:", ", ".join(record["artifacts"]["tflite"]["ops"]))
+
+run = Interpreter(model_path=f"{folder}/step.tflite").get_signature_runner("step")
+state = initial_state(step, batch=1)[0]  # h_0 = 0
+stepped, whole = [], []
+for t in range(lookback):
+    out = run(features=history[None, t:t + 1], state_0_0=state)
+    state = out["state_out_0_0"]  # carried to the next call
+    stepped.append(out["outputs"][0, 0])
+    whole.append(np.asarray(forecaster(history[None, :t + 1, None]))[0, 0])
+stepped, whole = np.array(stepped) * std + mean, np.array(whole) * std + mean
+print(f"largest difference, TFLite step by step vs Keras on the whole sequence, over "
+      f"{lookback} years: {np.abs(stepped - whole).max():.1e} sunspots")
+
+# %%
+fig, ax = plt.subplots(figsize=(10, 2.8))
+ahead = years[1:lookback + 1]
+ax.plot(ahead, raw[1:lookback + 1], "k", lw=1, label="observed")
+ax.plot(ahead, whole, lw=3, alpha=0.4, label="Keras, the whole history each year")
+ax.plot(ahead, stepped, "r:", lw=1.5, label="TFLite step, state carried")
+ax.set(xlabel="year", ylabel="sunspot number",
+       title="Next-year forecasts: one step per year with the state carried = the whole history")
+ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# One call per new year costs one cell update (microseconds; `benchmarks/README.md`,
+# "Streaming a many-to-one model"), where rerunning the whole history costs a pass over every
+# year so far. The same holds for the character language model: `rnn-zoo predict
+# char_lm_shakespeare` generates by carrying the state of both LSTM layers from one character
+# to the next, and `rnn-zoo export ... --stateful` writes its step for devices.
