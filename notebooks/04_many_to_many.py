@@ -225,9 +225,13 @@ plt.show()
 # %% [markdown]
 # ## Generated Shakespeare at several temperatures
 #
-# The recipe's `sample` generates one character at a time: run the model over the last 100
-# characters (the training chunk length), sample from the tempered distribution, append,
-# repeat. Same prompt, same random seed, four temperatures.
+# The recipe's `sample` reads the prompt through the model once, keeps the final state of both
+# LSTM layers, and then generates in a loop inside the graph (`rnn_zoo.decoding.generate`):
+# sample the next character from the tempered distribution, feed it back with the carried
+# state, repeat. Each character costs one step of the two cells, not a pass over a window of
+# context (the recurrent neuron of notebook 00 at work; about 21x faster than rerunning the
+# last 100 characters, `benchmarks/README.md`). Same prompt, same random seed, four
+# temperatures.
 
 # %%
 length = 30 if FAST else 400
