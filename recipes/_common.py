@@ -21,6 +21,7 @@ from typing import Any
 
 import keras
 
+from rnn_zoo._folders import check_evaluation_folder
 from rnn_zoo._validation import check_bool, check_choice, check_optional_int
 from rnn_zoo.presets import load_model_safely, read_metrics
 from rnn_zoo.training import (
@@ -347,19 +348,6 @@ def config_of(config_cls, metrics: Mapping, recipe: str):
     stored = {k: tuple(v) if isinstance(v, list) else v
               for k, v in metrics["config"].items() if k in fields}
     return config_cls(**stored)
-
-
-def check_evaluation_folder(out_dir, *, argument: str = "`out_dir`") -> None:
-    """Refuses a preset folder: `evaluate` writes `evaluation.json` into the folder it scores,
-    and a preset's files are checksummed (one more file and it is refused as tampered)."""
-    from rnn_zoo._folders import kind_of
-
-    if str(out_dir).strip() and kind_of(out_dir) == "preset":
-        raise ValueError(
-            f"{argument} {str(out_dir)!r} is a preset folder: evaluate writes {EVALUATION} into "
-            f"the folder it scores and would break the preset's checksums. Its recorded test "
-            f"metrics are in {Path(out_dir) / METRICS}; to re-score it, copy {MODEL} and "
-            f"{METRICS} into a new folder and evaluate that.")
 
 
 def report_evaluation(out_dir, metrics: Mapping, test: dict) -> dict:

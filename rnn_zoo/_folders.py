@@ -30,8 +30,9 @@ MANIFEST = "rnn_zoo_folder.json"
 KINDS = ("run", "export", "preset")
 RUNNING, FINISHED = "running", "finished"
 
-__all__ = ["FINISHED", "KINDS", "MANIFEST", "RUNNING", "FolderBusyError", "folder_lock",
-           "kind_of", "read_manifest", "write_manifest"]
+__all__ = ["FINISHED", "KINDS", "MANIFEST", "RUNNING", "FolderBusyError",
+           "check_evaluation_folder", "folder_lock", "kind_of", "read_manifest",
+           "write_manifest"]
 
 
 class FolderBusyError(RuntimeError):
@@ -86,6 +87,17 @@ def kind_of(folder) -> str | None:
     if any((folder / name).exists() for name in ("metrics.json", "history.csv", "backup")):
         return "run"
     return None
+
+
+def check_evaluation_folder(out_dir, *, argument: str = "`out_dir`") -> None:
+    """Refuses a preset folder: `evaluate` writes `evaluation.json` into the folder it scores,
+    and a preset's files are checksummed (one more file and it is refused as tampered)."""
+    if str(out_dir).strip() and kind_of(out_dir) == "preset":
+        raise ValueError(
+            f"{argument} {str(out_dir)!r} is a preset folder: evaluate writes evaluation.json "
+            f"into the folder it scores and would break the preset's checksums. Its recorded "
+            f"test metrics are in {Path(out_dir) / 'metrics.json'}; to re-score it, copy "
+            "model.keras and metrics.json into a new folder and evaluate that.")
 
 
 def lock_path(folder) -> Path:

@@ -335,8 +335,8 @@ def _train(args) -> int:
 
 def _evaluate(args) -> int:
     from recipes import get_recipe
-    from recipes._common import METRICS, check_evaluation_folder
-    from rnn_zoo._folders import FolderBusyError, folder_lock
+    from rnn_zoo._folders import FolderBusyError, check_evaluation_folder, folder_lock
+    from rnn_zoo.presets import METRICS
 
     check_evaluation_folder(args.out, argument="`--out`")  # before the data and model load
     module = get_recipe(args.recipe)
