@@ -1,0 +1,284 @@
+"""`TextClassifier`: many-to-one over raw strings (the lecture's sentiment analysis)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from rnn_zoo._validation import check_choice, check_int, check_rate
+from rnn_zoo.tasks.task import Task, check_sequence
+
+__all__ = ["TextClassifier"]
+
+
+class TextClassifier(Task):
+    """Classifies raw texts: a word-level recurrent classifier with its tokenizer inside.
+
+    On `fit` it learns a vocabulary from the training texts (words and punctuation, lower-cased,
+    URLs and numbers folded; tokens seen at least `min_count` times, at most `max_tokens`) and
+    the class names from the labels, then trains a bidirectional LSTM over length-bucketed
+    batches (masked padding, max-pooled over time) with a warm-up + cosine schedule and early
+    stopping on a validation split. The trained model takes strings: standardisation and
+    vocabulary lookup are layers inside `model.keras`. It needs the TensorFlow backend (string
+    ops); the cuDNN kernel is used on a GPU.
+
+    Args:
+        embedding_dim: word vector size.
+        units: LSTM units per direction.
+        num_layers: stacked recurrent layers.
+        cell: `"lstm"`, `"gru"` or `"simple_rnn"`.
+        bidirectional: read each text in both directions.
+        dropout: dropout after each recurrent layer.
+        pooling: `"max"`, `"mean"` or `"last"` over the steps.
+        max_tokens: vocabulary cap (padding and OOV included).
+        min_count: least occurrences in the training texts for a token to get its own id.
+        max_length: tokens read per text (the first ones).
+        num_buckets: length buckets of the training batches.
+        epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
+            see `rnn_zoo.tasks.TaskConfig`.
+
+    Example:
+
+    >>> from rnn_zoo.tasks import TextClassifier
+    >>> texts = ["what a great film", "awful, boring plot", "great acting!", "boring."] * 8
+    >>> labels = ["pos", "neg", "pos", "neg"] * 8
+    >>> task = TextClassifier(units=8, embedding_dim=8, epochs=2).fit(texts, labels, verbose=0)
+    >>> task.predict(["a great plot"])[0] in ("pos", "neg")
+    True
+    """
+
+    MODEL_DEFAULTS = {
+        "embedding_dim": 128,
+        "units": 64,
+        "num_layers": 1,
+        "cell": "lstm",
+        "bidirectional": True,
+        "dropout": 0.3,
+        "pooling": "max",
+        "max_tokens": 20_000,
+        "min_count": 2,
+        "max_length": 200,
+        "num_buckets": 4,
+    }
+    MONITOR = ("val_loss", "min")
+
+    def _check_config(self, config):
+        for name in ("embedding_dim", "units", "num_layers", "max_length", "min_count"):
+            check_int(name, config[name])
+        check_int("max_tokens", config["max_tokens"], minimum=3)
+        check_int("num_buckets", config["num_buckets"])
+        check_choice("cell", config["cell"], ("lstm", "gru", "simple_rnn"))
+        check_choice("pooling", config["pooling"], ("max", "mean", "last"))
+        check_rate("dropout", config["dropout"])
+        if not isinstance(config["bidirectional"], bool):
+            raise TypeError(f"`bidirectional` must be True or False, got "
+                            f"{config['bidirectional']!r}.")
+
+    # --- inputs -----------------------------------------------------------------------------
+
+    def _check_xy(self, x, y, *, x_name, y_name, fitting):
+        texts = check_sequence(x_name, x, what="strings")
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"`{x_name}[{i}]` must be a str, got {type(text).__name__}.")
+        if y is None:
+            return texts, None
+        labels = check_sequence(y_name, y, what="labels")
+        if len(labels) != len(texts):
+            raise ValueError(f"`{y_name}` has {len(labels)} labels for {len(texts)} texts in "
+                             f"`{x_name}`; give one label per text.")
+        labels = [_label(v, f"{y_name}[{i}]") for i, v in enumerate(labels)]
+        if fitting and len(set(labels)) < 2:
+            raise ValueError(f"`{y_name}` has a single class {labels[0]!r}; a classifier needs "
+                             "at least two.")
+        if not fitting and self.state.get("classes"):
+            known = set(self.state["classes"])
+            for i, label in enumerate(labels):
+                if label not in known:
+                    raise ValueError(f"`{y_name}[{i}]` is {label!r}, not one of the classes "
+                                     f"seen in training: {sorted(known, key=str)}.")
+        return texts, labels
+
+    def _carve(self, x, y, fraction, seed):
+        return _stratified(x, y, fraction, seed)
+
+    # --- preprocessing ----------------------------------------------------------------------
+
+    def _adapt(self, x, y):
+        import tensorflow as tf
+
+        from rnn_zoo.data.bucketing import quantile_boundaries
+        from rnn_zoo.preprocessing.text_standardizer import standardize_texts
+
+        config = self._config
+        tokens = [t.decode("utf-8").split() for t in
+                  standardize_texts(tf.constant(x, tf.string)).numpy()]
+        counts = Counter(token for row in tokens for token in row)
+        kept = sorted((t for t, n in counts.items() if n >= config["min_count"]),
+                      key=lambda t: (-counts[t], t))[:config["max_tokens"] - 2]
+        lengths = np.asarray([min(max(len(row), 1), config["max_length"]) for row in tokens])
+        self.state = {
+            "classes": sorted(set(y), key=lambda v: (str(type(v)), v)),
+            "vocabulary": ["", "[UNK]", *kept],
+            "bucket_boundaries": quantile_boundaries(lengths,
+                                                     num_buckets=config["num_buckets"]),
+        }
+
+    def _vectorizer(self):
+        import keras
+
+        # `vocabulary` without the padding and OOV entries, which the layer adds itself.
+        return keras.layers.TextVectorization(
+            standardize=None, split="whitespace", vocabulary=self.state["vocabulary"][2:],
+            name="vectorize")
+
+    def _datasets(self, x, y, *, training):
+        import tensorflow as tf
+
+        from rnn_zoo.data.tasks import text_classification_pipeline
+        from rnn_zoo.preprocessing.text_standardizer import standardize_texts
+
+        config = self._config
+        index = {c: i for i, c in enumerate(self.state["classes"])}
+        ds = tf.data.Dataset.from_tensor_slices(
+            (standardize_texts(tf.constant(x, tf.string)),
+             tf.constant([index[v] for v in y], tf.int32)))
+        return text_classification_pipeline(
+            ds, vectorizer=self._vectorizer(), batch_size=config["batch_size"],
+            boundaries=self.state["bucket_boundaries"] if training else None,
+            max_length=config["max_length"], shuffle_buffer=len(x) if training else None,
+            seed=config["seed"])
+
+    # --- model ------------------------------------------------------------------------------
+
+    def _build_backbone(self, *, steps_per_epoch):
+        from rnn_zoo.tasks._compile import compile_classifier
+        from rnn_zoo.topologies import many_to_one
+
+        config = self._config
+        backbone = many_to_one(
+            vocab_size=len(self.state["vocabulary"]), embedding_dim=config["embedding_dim"],
+            cell=config["cell"], units=config["units"], num_layers=config["num_layers"],
+            bidirectional=config["bidirectional"], dropout=config["dropout"],
+            pooling=config["pooling"], num_classes=len(self.state["classes"]),
+            name="backbone")
+        return compile_classifier(backbone, config, steps_per_epoch=steps_per_epoch)
+
+    def _assemble(self, backbone):
+        import keras
+
+        from rnn_zoo.preprocessing.fit_length import FitLength
+        from rnn_zoo.preprocessing.text_standardizer import TextStandardizer
+
+        text = keras.Input(shape=(), dtype="string", name="text")
+        ids = self._vectorizer()(TextStandardizer(name="standardize")(text))
+        ids = FitLength(max_length=self._config["max_length"], name="fit_length")(ids)
+        return keras.Model(text, backbone(ids), name="text_classifier")
+
+    def _batch(self, x):
+        import tensorflow as tf
+
+        return tf.constant(x, tf.string)
+
+    # --- outputs ----------------------------------------------------------------------------
+
+    def predict_proba(self, x, *, batch_size: int | None = None) -> np.ndarray:
+        """Class probabilities `(len(x), classes)`, columns in the order of `classes`."""
+        logits = self._outputs(x, batch_size=batch_size, name="x")
+        return _softmax(logits)
+
+    @property
+    def classes(self) -> list:
+        """The class labels, in the order of the model's outputs."""
+        self._require_model("classes")
+        return list(self.state["classes"])
+
+    def _answers(self, outputs):
+        classes = self.state["classes"]
+        return [classes[i] for i in np.argmax(outputs, axis=-1)]
+
+    def _scores(self, y_true, outputs) -> dict[str, Any]:
+        from rnn_zoo.tasks._metrics import classification_scores
+
+        index = {c: i for i, c in enumerate(self.state["classes"])}
+        return classification_scores(np.asarray([index[v] for v in y_true]),
+                                     np.argmax(outputs, axis=-1), self.state["classes"])
+
+    def servable(self):
+        """Raw strings in (SavedModel), token ids in (TFLite, ONNX: the backbone)."""
+        import tensorflow as tf
+
+        from rnn_zoo.exporters.text import _text_servable
+
+        self._require_model("export")
+        model = self.model
+        standardize = model.get_layer("standardize")
+        vectorize = model.get_layer("vectorize")
+        fit_length = model.get_layer("fit_length")
+        classes = [str(c) for c in self.state["classes"]]
+        class_tensor = tf.constant(classes, tf.string)
+
+        def vectorize_graph(texts):
+            return tf.cast(fit_length(vectorize(standardize(texts))), tf.int32)
+
+        def vectorize_python(text):
+            ids = vectorize(standardize(tf.constant([text], tf.string))).numpy()[0]
+            return [int(i) for i in ids[ids > 0]][:self._config["max_length"]]
+
+        def respond_graph(ids, logits):
+            best = tf.argmax(logits, axis=-1, output_type=tf.int32)
+            return {"logits": logits, "label": tf.gather(class_tensor, best)}
+
+        def respond_python(ids, logits):
+            return {"logits": logits,
+                    "label": np.asarray([classes[i] for i in logits.argmax(-1)], dtype=object)}
+
+        return _text_servable(
+            self.backbone, name="text_classifier", vectorize_graph=vectorize_graph,
+            vectorize_python=vectorize_python, respond_graph=respond_graph,
+            respond_python=respond_python,
+            examples=["A short example text.", "Another one, with punctuation!!",
+                      "ünïcödé and numbers 42", ""],
+            track=[standardize, vectorize, fit_length],
+            metadata={"task": "TextClassifier", "classes": classes,
+                      "serving_default": "raw strings -> class logits and label",
+                      "serve_tokens": "token ids (task.json vocabulary; 0 padding, 1 OOV) "
+                                      "-> logits",
+                      "vocabulary": self.state["vocabulary"]})
+
+
+def _label(value, name: str):
+    """A class label: a str or an int (NumPy scalars become Python ones)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be a str or int class label, got a bool.")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"`{name}` must be a str or int class label, got {type(value).__name__}.")
+
+
+def _stratified(x, y, fraction: float, seed: int):
+    """Train and validation parts with each class split in the same proportion."""
+    rng = np.random.default_rng(seed)
+    labels = np.asarray([str(v) for v in y])
+    train, validation = [], []
+    for label in sorted(set(labels)):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        cut = int(round(len(members) * fraction))
+        cut = min(len(members) - 1, max(1, cut)) if len(members) > 1 else 0
+        validation += members[:cut].tolist()
+        train += members[cut:].tolist()
+    if not validation:
+        raise ValueError(f"`x` has {len(x)} examples: too few to carve a validation split of "
+                         f"{fraction}; pass `validation_data`.")
+    train, validation = rng.permutation(train), rng.permutation(validation)
+    return ([x[i] for i in train], [y[i] for i in train]), \
+        ([x[i] for i in validation], [y[i] for i in validation])
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
