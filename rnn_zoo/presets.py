@@ -231,6 +231,26 @@ def load_pretrained(name: str | os.PathLike, *, compile: bool = True,
                              label=f"Preset {preset.name!r}")
 
 
+def task_folder(name_or_path: str | os.PathLike, *,
+                presets_dir: str | os.PathLike | None = None) -> Path:
+    """The folder of a saved task: a preset (name or folder; checksums verified) or a folder
+    written by `Task.save` (no checksums). Raises a one-line ValueError otherwise."""
+    from rnn_zoo.tasks.task import TASK_FILE
+
+    if isinstance(name_or_path, (str, os.PathLike)) and (
+            isinstance(name_or_path, os.PathLike) or _is_path(name_or_path)):
+        folder = Path(os.path.abspath(os.path.expanduser(os.fspath(name_or_path))))
+        if (folder / TASK_FILE).is_file() and not (folder / CHECKSUMS).is_file():
+            return folder
+    preset = get_preset(name_or_path, presets_dir=presets_dir)
+    verify_checksums(preset.path, label=f"Preset {preset.name!r}")
+    if not (preset.path / TASK_FILE).is_file():
+        raise ValueError(f"Preset {preset.name!r} has no {TASK_FILE} (it predates the task "
+                         f"format); load its Keras model with "
+                         f"rnn_zoo.load_pretrained({preset.name!r}).")
+    return preset.path
+
+
 def load_model_safely(path: str | os.PathLike, *, compile: bool = True,
                       label: str | None = None):
     """`keras.saving.load_model(path, safe_mode=True)`, refusing `Lambda` layers up front.

@@ -106,7 +106,7 @@ HISTORY = "history.csv"
 BACKUP = "backup"
 LOGS = "logs"
 # What a run writes into its folder: `overwrite` removes these (and nothing else) first.
-RUN_FILES = (BACKUP, HISTORY, BEST_WEIGHTS, LOGS, "metrics.json", "model.keras",
+RUN_FILES = (BACKUP, HISTORY, BEST_WEIGHTS, LOGS, "metrics.json", "model.keras", "task.json",
              "evaluation.json", MANIFEST)
 
 

@@ -7,7 +7,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["classification_scores", "regression_scores"]
+__all__ = ["class_order", "classification_scores", "regression_scores"]
+
+
+def class_order(labels) -> list:
+    """The distinct class labels in the order a classifier's outputs use (ints, then str)."""
+    return sorted(set(labels), key=lambda v: (isinstance(v, str), v))
 
 
 def classification_scores(y_true, y_pred, classes: Sequence) -> dict[str, Any]:

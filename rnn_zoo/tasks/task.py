@@ -117,6 +117,7 @@ class Task:
         self.model = None  # the raw-input model, after `fit` or `load`
         self.state: dict[str, Any] = {}  # what `fit` learnt (vocabulary, classes, ...)
         self.history: dict[str, list[float]] = {}
+        self.training: dict[str, Any] = {}  # the driver's summary of the last `fit`
 
     # --- hooks ----------------------------------------------------------------------------
 
@@ -181,7 +182,7 @@ class Task:
         return self.model.get_layer("backbone")
 
     def fit(self, x, y=None, *, validation_data=None, out_dir=None, overwrite: bool = False,
-            verbose: int = 1) -> Task:
+            verbose: int = 1, strategy: str = "default", mixed_precision: bool = False) -> Task:
         """Learns the preprocessing from `(x, y)`, then trains with early stopping.
 
         Args:
@@ -192,6 +193,8 @@ class Task:
                 rerun after an interruption resumes there. None: a temporary folder.
             overwrite: retrain a finished run in `out_dir` from scratch.
             verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+            strategy: `"default"`, `"mirrored"` or `"multi_worker"` (`rnn_zoo.training`).
+            mixed_precision: train under `mixed_float16` (a GPU is needed).
 
         Returns:
             The task itself, trained (`task.model` takes raw inputs).
@@ -226,8 +229,10 @@ class Task:
                            validation, out_dir=folder, epochs=config["epochs"],
                            monitor=monitor, mode=mode, patience=config["patience"],
                            verbose=verbose, tensorboard=out_dir is not None,
-                           overwrite=overwrite)
+                           overwrite=overwrite, strategy=strategy,
+                           mixed_precision=mixed_precision)
         self.history = result.history
+        self.training = {**result.summary(), "monitor": monitor, "mode": mode}
         self.model = self._assemble(result.model)
         return self
 

@@ -111,6 +111,7 @@ class TextClassifier(Task):
 
         from rnn_zoo.data.bucketing import quantile_boundaries
         from rnn_zoo.preprocessing.text_standardizer import standardize_texts
+        from rnn_zoo.tasks._metrics import class_order
 
         config = self._config
         tokens = [t.decode("utf-8").split() for t in
@@ -120,7 +121,7 @@ class TextClassifier(Task):
                       key=lambda t: (-counts[t], t))[:config["max_tokens"] - 2]
         lengths = np.asarray([min(max(len(row), 1), config["max_length"]) for row in tokens])
         self.state = {
-            "classes": sorted(set(y), key=lambda v: (str(type(v)), v)),
+            "classes": class_order(y),
             "vocabulary": ["", "[UNK]", *kept],
             "bucket_boundaries": quantile_boundaries(lengths,
                                                      num_buckets=config["num_buckets"]),

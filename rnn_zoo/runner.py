@@ -1,0 +1,265 @@
+"""The one driver of every recipe: train (resumable), evaluate, report — the same for all.
+
+`train(recipe, profile=..., out_dir=...)` reads the recipe's splits through
+`rnn_zoo.datasets`, builds its task with the profile's settings, fits it (early stopping on the
+validation split, resumable backups in `out_dir`), scores it on the test split next to the
+baselines fitted and scored in the same run on the same splits, checks the bars, and writes
+`metrics.json` beside the saved task (`task.json`, `model.keras`): a run folder is a task folder
+that `rnn-zoo predict`, `rnn-zoo export` and `Task.load` read. `evaluate` re-scores a finished
+run on the test split and writes `evaluation.json`.
+
+>>> from rnn_zoo import recipe_finder, runner
+>>> metrics = runner.train(recipe_finder.get_recipe("breast_cancer").RECIPE,
+...                        profile="quick", out_dir="runs/bc")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnn_zoo._validation import check_bool, check_choice
+from rnn_zoo.recipe import Recipe, check_bars
+
+__all__ = ["EVALUATION", "METRICS", "evaluate", "load_splits", "summary_line", "train"]
+
+METRICS = "metrics.json"
+EVALUATION = "evaluation.json"
+_PACKAGES = ("rnn-zoo", "tensorflow", "keras", "tensorflow-datasets", "numpy", "scikit-learn",
+             "statsmodels", "aeon")
+
+
+def _check_recipe(recipe) -> Recipe:
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"`recipe` must be an rnn_zoo.recipe.Recipe, got "
+                        f"{type(recipe).__name__}.")
+    return recipe
+
+
+def load_splits(recipe: Recipe, *, data_dir=None, manual_dir=None) -> dict[str, Any]:
+    """role -> `(x, y)` raw examples of the recipe's data (y None for a language model), plus
+    `"classes"` (the label names, when the target is a class label)."""
+    import tensorflow_datasets as tfds
+
+    from rnn_zoo import datasets
+
+    data = _check_recipe(recipe).data
+    found: dict[str, Any] = {}
+    for role, split in data.splits.items():
+        ds, info = datasets.load(data.dataset, split=split, data_dir=data_dir,
+                                 manual_dir=manual_dir, with_info=True)
+        names = _label_names(info, data) if data.y is not None else None
+        xs, ys = [], []
+        for example in tfds.as_numpy(ds):
+            xs.append(_raw(example[data.x]))
+            if data.y is not None:
+                value = _raw(example[data.y])
+                ys.append(names[value] if names is not None else value)
+        found[role] = (xs, ys if data.y is not None else None)
+        if names is not None:
+            found["classes"] = list(names)
+    return found
+
+
+def _label_names(info, data) -> list[str] | None:
+    feature = info.features[data.y]
+    if data.labels == "names" and hasattr(feature, "names") and feature.names:
+        return list(feature.names)
+    return None
+
+
+def _raw(value):
+    """A TFDS NumPy value -> what a task takes: str for text, int for a scalar label, arrays."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def command(recipe: str, *, profile: str, out_dir, epochs=None, data_dir=None,
+            manual_dir=None) -> str:
+    """The shell command that reruns this recipe with these arguments."""
+    args = ["rnn-zoo", "train", recipe, "--profile", profile, "--out", str(out_dir)]
+    for flag, value in (("--epochs", epochs), ("--data-dir", data_dir),
+                        ("--manual-dir", manual_dir)):
+        if value is not None:
+            args += [flag, str(value)]
+    return shlex.join(args)
+
+
+def versions() -> dict[str, str]:
+    """Python and the installed versions of the packages a result depends on."""
+    found = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None = None,
+          data_dir=None, manual_dir=None, verbose: int = 1, strategy: str = "default",
+          mixed_precision: bool = False, overwrite: bool = False) -> dict:
+    """Trains `recipe`'s task with `profile`, scores it next to its baselines, writes the run.
+
+    The run folder is held for all of it (`rnn_zoo.training.run_folder`): locked, refused if
+    it holds a finished run or another recipe's, profile's or settings' backup (unless
+    `overwrite`), resumed if it holds this run's backup.
+
+    Returns:
+        The `metrics.json` written, as plain JSON types.
+    """
+    from rnn_zoo import tasks
+    from rnn_zoo.training import STRATEGIES, check_run_folder, run_folder, run_identity
+
+    recipe = _check_recipe(recipe)
+    settings = recipe.settings(profile, epochs=epochs)
+    check_choice("verbose", verbose, (0, 1, 2))
+    check_choice("strategy", strategy, STRATEGIES)
+    check_bool("mixed_precision", mixed_precision)
+    check_bool("overwrite", overwrite)
+    if out_dir is None or not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
+        raise ValueError(f"`out_dir` must be a directory path, got {out_dir!r}.")
+    task = getattr(tasks, recipe.task)(**settings)  # bad settings fail before the data loads
+    out = check_run_folder(out_dir, arg="`out_dir`")
+    identity = run_identity(recipe=recipe.name, profile=profile, config=settings)
+    with run_folder(out, identity=identity, overwrite=overwrite):
+        splits = load_splits(recipe, data_dir=data_dir, manual_dir=manual_dir)
+        x, y = splits["train"]
+        validation = splits.get("validation")
+        task.fit(x, y, validation_data=validation, out_dir=out, verbose=verbose,
+                 strategy=strategy, mixed_precision=mixed_precision)
+        test = _evaluate(task, splits["test"])
+        baselines = {name: baseline(splits["train"], validation, splits["test"])
+                     for name, baseline in recipe.make_baselines().items()}
+        metrics = _metrics(recipe, profile, settings, task, splits, test, baselines,
+                           command=command(recipe.name, profile=profile, out_dir=out_dir,
+                                           epochs=epochs, data_dir=data_dir,
+                                           manual_dir=manual_dir))
+        task.save(out, overwrite=True)
+        _write_json(out / METRICS, metrics)
+    if verbose:
+        print(summary_line(metrics))
+    return json.loads((out / METRICS).read_text())
+
+
+def _evaluate(task, split) -> dict:
+    x, y = split
+    return task.evaluate(x) if y is None else task.evaluate(x, y)
+
+
+def _metrics(recipe, profile, settings, task, splits, test, baselines, *, command) -> dict:
+    bar, bars = check_bars(recipe.bars, test, baselines)
+    primary = recipe.bars[0]
+    trivial = baselines[recipe.trivial][primary.metric]
+    score = test[primary.metric]
+    dataset = {"name": recipe.data.dataset,
+               "examples": {role: len(splits[role][0]) for role in ("train", "validation",
+                                                                    "test") if role in splits}}
+    if "classes" in splits:
+        dataset["classes"] = splits["classes"]
+    return {
+        "recipe": recipe.name,
+        "profile": profile,
+        "config": settings,
+        "seed": task.config["seed"],
+        "command": command,
+        "cwd": os.getcwd(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "model": {"task": recipe.task, "settings": task.config,
+                  "params": int(task.backbone.count_params())},
+        "dataset": dataset,
+        "test": test,
+        "baselines": baselines,
+        "bar": bar,
+        "bars": bars,
+        "beats_trivial_baseline": {
+            "baseline": recipe.trivial, "metric": primary.metric,
+            "met": bool(score > trivial if primary.higher_is_better else score < trivial)},
+        "training": task.training,
+        "versions": versions(),
+    }
+
+
+def _write_json(path: Path, obj) -> None:
+    from rnn_zoo.training import write_json_atomic
+
+    write_json_atomic(path, obj)
+
+
+def evaluate(recipe: Recipe, *, out_dir, data_dir=None, manual_dir=None) -> dict:
+    """Re-scores the finished run in `out_dir` on the test split; writes `evaluation.json`
+    (the fresh metrics next to the recorded ones). A preset folder is refused."""
+    from rnn_zoo._folders import check_evaluation_folder
+    from rnn_zoo.presets import read_metrics
+    from rnn_zoo.tasks import load_task
+
+    recipe = _check_recipe(recipe)
+    out = Path(out_dir).expanduser().absolute()
+    check_evaluation_folder(out)
+    if not (out / METRICS).is_file():
+        raise FileNotFoundError(f"{out / METRICS} not found: {out_dir} is not a finished run "
+                                f"directory (train it first with `rnn-zoo train {recipe.name} "
+                                "--out DIR`).")
+    metrics = read_metrics(out / METRICS, label=f"Run {out_dir}")
+    if metrics.get("recipe") != recipe.name:
+        raise ValueError(f"The run directory holds a {metrics.get('recipe')!r} run, not "
+                         f"{recipe.name!r}; evaluate it with `rnn-zoo evaluate "
+                         f"{metrics.get('recipe')} --out DIR`.")
+    task = load_task(out)
+    splits = load_splits(recipe, data_dir=data_dir, manual_dir=manual_dir)
+    evaluation = {
+        "recipe": recipe.name, "profile": metrics["profile"], "out_dir": str(out),
+        "test": _evaluate(task, splits["test"]), "recorded_test": metrics["test"],
+        "baselines": metrics["baselines"],
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    _write_json(out / EVALUATION, evaluation)
+    return evaluation
+
+
+def summary_line(metrics: Mapping) -> str:
+    """One line: the headline metric next to the baselines, then the bar for a `full` run, or
+    for another profile what it was for and where the full result is."""
+    bar = metrics["bar"]
+    metric, recipe, profile = bar["metric"], metrics["recipe"], metrics["profile"]
+    shown = metric if metric.startswith(("validation_", "test_")) else f"test {metric}"
+    parts = [f"{name} {values[metric]:.4f}" for name, values in metrics["baselines"].items()
+             if metric in values]
+    line = (f"{recipe}/{profile}: {shown} {metrics['test'][metric]:.4f} (baselines on the same "
+            f"split: {', '.join(parts)})")
+    if profile == "full":
+        return f"{line}; bar {metric} {bar['rule']}: {'met' if bar['met'] else 'MISSED'}"
+    epochs = metrics.get("training", {}).get("epochs_run")
+    ran = f"{epochs} epoch{'s' if epochs != 1 else ''}" if isinstance(epochs, int) else "a few"
+    return (f"{line}. A {profile!r} run ({ran}) shows the flow; the bar ({metric} "
+            f"{bar['rule']}) is for the full profile: {_full_result(recipe, metric)}")
+
+
+def _full_result(recipe: str, metric: str) -> str:
+    """Where the full profile's result lives: the preset (with its value) or the command."""
+    from rnn_zoo import presets
+
+    command_text = f"`rnn-zoo train {recipe} --profile full`"
+    try:
+        preset = presets.get_preset(recipe)
+        value = float(preset.metrics["test"][metric])
+    except (ValueError, KeyError, TypeError):
+        return f"train it with {command_text}."
+    card = preset.path / presets.CARD
+    shown = os.path.relpath(card) if not os.path.relpath(card).startswith("..") else str(card)
+    return (f"the preset {recipe!r} reached {metric} {value:.4f} ({shown}); reproduce it with "
+            f"{command_text}.")

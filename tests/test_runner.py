@@ -1,0 +1,59 @@
+"""The generic recipe runner: a recipe declared in a few lines trains, reports and re-scores."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rnn_zoo import runner
+from rnn_zoo.recipe import Bar, Data, Recipe
+from rnn_zoo.tasks import load_task
+
+TINY = Recipe(
+    name="tiny_tweets", summary="three-class tweet sentiment, a slice", task="TextClassifier",
+    data=Data(dataset="tweet_sentiment", x="text", y="label",
+              splits={"train": "train[:240]", "validation": "validation[:60]",
+                      "test": "test[:60]"}),
+    profiles={"quick": {"epochs": 2, "units": 8, "embedding_dim": 8}},
+    baselines={"majority_class": "rnn_zoo.baselines:MajorityClass"},
+    bars=(Bar(metric="accuracy", higher_is_better=True, baseline="majority_class"),),
+    trivial="majority_class")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("tfds")
+    out = tmp_path_factory.mktemp("runs") / "tiny"
+    metrics = runner.train(TINY, profile="quick", out_dir=out, data_dir=data_dir, verbose=0)
+    return out, metrics, data_dir
+
+
+def test_writes_metrics_next_to_the_saved_task(run):
+    out, metrics, data_dir = run
+    assert json.loads((out / runner.METRICS).read_text()) == metrics
+    assert metrics["recipe"] == "tiny_tweets" and metrics["profile"] == "quick"
+    assert metrics["dataset"]["classes"] == ["negative", "neutral", "positive"]
+    assert metrics["dataset"]["examples"] == {"train": 240, "validation": 60, "test": 60}
+    assert set(metrics["baselines"]) == {"majority_class"}
+    assert metrics["bar"]["metric"] == "accuracy" and metrics["training"]["epochs_run"] == 2
+    assert metrics["command"].startswith("rnn-zoo train tiny_tweets --profile quick --out ")
+    test = runner.load_splits(TINY, data_dir=data_dir)["test"]
+    assert load_task(out).evaluate(*test)["accuracy"] == metrics["test"]["accuracy"]
+
+
+def test_evaluate_rescores_the_run(run):
+    out, metrics, data_dir = run
+    evaluation = runner.evaluate(TINY, out_dir=out, data_dir=data_dir)
+    assert evaluation["test"] == metrics["test"] == evaluation["recorded_test"]
+
+
+def test_a_finished_run_is_not_trained_over(run):
+    out, _, _ = run
+    with pytest.raises(ValueError, match="overwrite"):
+        runner.train(TINY, profile="quick", out_dir=out, verbose=0)
+
+
+def test_unknown_profile_is_one_line():
+    with pytest.raises(ValueError, match="Unknown profile 'ful'"):
+        runner.train(TINY, profile="ful", out_dir="unused")
