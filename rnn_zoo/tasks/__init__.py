@@ -3,6 +3,8 @@
 | lecture topology | task |
 |---|---|
 | many-to-one: sentiment analysis | `TextClassifier` |
+| many-to-many (synced): next character / next word | `LanguageModel` |
+| many-to-many (synced): tagging | `SequenceTagger` |
 
 Every task offers `fit`, `evaluate`, `predict`, `save`, `load`/`from_preset` and `export`
 (see `rnn_zoo.tasks.task.Task`). Imported lazily: `import rnn_zoo.tasks` loads neither Keras
@@ -20,11 +22,14 @@ from typing import TYPE_CHECKING, Any
 # Task class -> its module (one task per file).
 TASK_MODULES = {
     "TextClassifier": "rnn_zoo.tasks.text_classifier",
+    "LanguageModel": "rnn_zoo.tasks.language_model",
+    "SequenceTagger": "rnn_zoo.tasks.sequence_tagger",
 }
 _EXPORTS = {**TASK_MODULES, "Task": "rnn_zoo.tasks.task", "TaskConfig": "rnn_zoo.tasks.task",
             "load_task": "rnn_zoo.tasks.task"}
 
-__all__ = ["Task", "TaskConfig", "TextClassifier", "load_task"]  # = sorted(_EXPORTS)
+__all__ = ["LanguageModel", "SequenceTagger", "Task", "TaskConfig", "TextClassifier",
+           "load_task"]  # = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
@@ -40,5 +45,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from rnn_zoo.tasks.language_model import LanguageModel
+    from rnn_zoo.tasks.sequence_tagger import SequenceTagger
     from rnn_zoo.tasks.task import Task, TaskConfig, load_task
     from rnn_zoo.tasks.text_classifier import TextClassifier

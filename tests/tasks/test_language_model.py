@@ -1,0 +1,149 @@
+"""LanguageModel: raw text in, next tokens, generated text and perplexity out."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rnn_zoo.tasks import LanguageModel
+from tests.tasks.harness import TaskCase, check_task, one_line
+
+# One long string with a fixed cycle: the next character is determined by the one before.
+TEXT = "abcd" * 150
+SENTENCES = ["a man in a red shirt .", "a dog in a red car .", "the man on a blue bike ."] * 8
+
+
+def tiny(**kwargs):
+    return LanguageModel(**{"units": 32, "num_layers": 1, "embedding_dim": 16, "seq_len": 16,
+                            "batch_size": 8, "learning_rate": 1e-2, "epochs": 2, **kwargs})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    case = TaskCase(
+        make=lambda: tiny(epochs=6), x=TEXT, y=None,
+        x_new=["ab", "", "ünïcödé 😀", "abcd" * 2000],
+        bad_x=[("ab", "`x` must be a list of prompts"), ([], "`x` is empty"),
+               (["ab", 3], "`x[1]` must be a str")],
+        outputs=lambda task, x: task.predict_proba(x))
+    return check_task(case, tmp_path_factory.mktemp("language_model"))
+
+
+@pytest.fixture(scope="module")
+def words():
+    return tiny(level="word", epochs=2).fit(SENTENCES, verbose=0)
+
+
+def test_learns_the_cycle(trained):
+    assert trained.next_tokens("abcab", top_k=1)[0][0] == "c"
+    assert trained.predict(["a", "abcabc"]) == ["b", "d"]
+    assert trained.generate("bc", length=8, top_k=1) == "bcdabcdabc"
+    scores = trained.evaluate(TEXT[:200])
+    # Uniform over the 4 letters is log(4) = 1.39 nats; the cycle is learnt far below it.
+    assert scores["loss"] < 1.0 and scores["accuracy"] > 0.9, scores
+    assert scores["perplexity"] == pytest.approx(math.exp(scores["loss"]))
+    assert scores["tokens"] == 200  # the boundary and 199 characters: every next token once
+
+
+def test_vocabulary_and_special_tokens(trained):
+    assert trained.vocabulary[:3] == ["", "[UNK]", "<s>"]
+    assert sorted(trained.vocabulary[3:]) == ["a", "b", "c", "d"]
+    probabilities = trained.predict_proba(["ab"])[0]
+    assert probabilities.shape == (7,) and probabilities.sum() == pytest.approx(1.0)
+    listed = trained.next_tokens("ab", top_k=4)
+    assert [t for t, _ in listed] != [] and all(t in "abcd" for t, _ in listed)
+    assert [p for _, p in listed] == sorted((p for _, p in listed), reverse=True)
+
+
+def test_generation_is_seeded_and_sampled(trained):
+    first = trained.generate("a", length=40, temperature=1.5, seed=3)
+    assert first == trained.generate("a", length=40, temperature=1.5, seed=3)
+    assert first.startswith("a") and len(first) <= 41 and set(first) <= set("abcd")
+
+
+def test_stream_steps_give_the_model_outputs(trained):
+    from rnn_zoo.decoding import run_steps
+
+    step, states = trained.stream()
+    ids = np.array([[2, 3, 4, 5, 6]], np.int32)  # <s> then four characters
+    outputs, _ = run_steps(step, inputs=ids, states=states)
+    prompt = "".join(trained.vocabulary[i] for i in ids[0, 1:])
+    logits = trained.predict_proba([prompt])[0]
+    np.testing.assert_allclose(np.exp(outputs[0, -1]) / np.exp(outputs[0, -1]).sum(), logits,
+                               rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda lm: lm.generate("ab", length=5, temperature=0), "`temperature` must be a finite"),
+    (lambda lm: lm.generate("ab", length=0), "`length` must be an int in [1, 10000]"),
+    (lambda lm: lm.generate("ab", length=10_001), "`length` must be an int in [1, 10000]"),
+    (lambda lm: lm.generate(3, length=5), "`prompt` must be a str"),
+    (lambda lm: lm.generate("ab", length=5, top_k=99), "`top_k` must be at most"),
+    (lambda lm: lm.next_tokens("ab", top_k=5), "`top_k` must be at most 4"),
+    (lambda lm: lm.next_tokens(["ab"]), "`prompt` must be a str"),
+    (lambda lm: lm.evaluate(TEXT, ["x"]), "`y` must be None"),
+    (lambda lm: lm.evaluate("a"), "`x` has fewer than 2 characters"),
+])
+def test_bad_calls_are_one_line_errors(trained, call, message):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        call(trained)
+    assert message in one_line(excinfo)
+
+
+def test_word_level(words):
+    assert "red" in words.vocabulary and "shirt" in words.vocabulary
+    assert all(" " not in t for t in words.vocabulary)
+    listed = words.next_tokens("A man in a", top_k=3)
+    assert len(listed) == 3 and all(t in words.vocabulary[3:] for t, _ in listed)
+    text = words.generate("A man", length=6, seed=0)
+    assert text.startswith("A man") and len(text.split()) <= 8
+    assert isinstance(words.generate("", length=3, seed=0), str)  # how a text begins
+    assert np.isfinite(words.evaluate(SENTENCES[:3])["perplexity"])
+
+
+def test_validation_is_the_last_part_of_the_text():
+    lm = LanguageModel(level="word")
+    (train, _), (validation, _) = lm._carve(["one two three four", "five six"], None, 0.3, 0)
+    assert train == ["one two three four"] and validation == ["five six"]
+    (train, _), (validation, _) = lm._carve(["aaaa bbbb cccc dddd"], None, 0.25, 0)
+    assert train == ["aaaa bbbb cccc"] and validation == [" dddd"]  # cut between words
+
+
+def test_vocabulary_comes_from_the_training_part_only():
+    lm = tiny(epochs=1, min_count=1).fit(TEXT + "xyz", verbose=0)
+    assert "x" not in lm.vocabulary  # only in the held-out last part
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"level": "byte"}, "`level` must be one of"),
+    ({"seq_len": 0}, "`seq_len` must be an int >= 1"),
+    ({"max_tokens": 3}, "`max_tokens` must be an int >= 4"),
+    ({"cell": "transformer"}, "`cell` must be one of"),
+    ({"colour": "red"}, "unknown argument(s) colour"),
+])
+def test_bad_settings_are_one_line_errors(kwargs, message):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        LanguageModel(**kwargs)
+    assert message in one_line(excinfo)
+
+
+@pytest.mark.parametrize(("x", "message"), [
+    ("a", "`x` has fewer than 2 characters"),
+    (["ab", None], "`x[1]` must be a str"),
+    ("abcdefgh", "no token seen at least min_count=2 times"),
+])
+def test_bad_training_text_is_a_one_line_error(x, message):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        tiny().fit(x, verbose=0)
+    assert message in one_line(excinfo)
+
+
+def test_export_with_the_step_model(trained, tmp_path):
+    result = trained.export(tmp_path / "export", formats=("saved_model", "tflite"))
+    assert result.parity_ok is True
+    stateful = result.manifest["stateful"]
+    assert stateful["parity"]["ok"] is True
+    assert stateful["artifacts"]["tflite"]["builtin_only"] is True
+    assert result.manifest["metadata"]["vocabulary"] == trained.vocabulary
