@@ -3,6 +3,7 @@
 | lecture topology | task |
 |---|---|
 | many-to-one: sentiment analysis | `TextClassifier` |
+| many-to-many: translation | `Seq2Seq` |
 
 Every task offers `fit`, `evaluate`, `predict`, `save`, `load`/`from_preset` and `export`
 (see `rnn_zoo.tasks.task.Task`). Imported lazily: `import rnn_zoo.tasks` loads neither Keras
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 # Task class -> its module (one task per file).
 TASK_MODULES = {
     "TextClassifier": "rnn_zoo.tasks.text_classifier",
+    "Seq2Seq": "rnn_zoo.tasks.seq2seq",
 }
 _EXPORTS = {**TASK_MODULES, "Task": "rnn_zoo.tasks.task", "TaskConfig": "rnn_zoo.tasks.task",
             "load_task": "rnn_zoo.tasks.task"}
 
-__all__ = ["Task", "TaskConfig", "TextClassifier", "load_task"]  # = sorted(_EXPORTS)
+__all__ = ["Seq2Seq", "Task", "TaskConfig", "TextClassifier", "load_task"]  # = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
@@ -40,5 +42,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from rnn_zoo.tasks.seq2seq import Seq2Seq
     from rnn_zoo.tasks.task import Task, TaskConfig, load_task
     from rnn_zoo.tasks.text_classifier import TextClassifier
