@@ -235,9 +235,11 @@ class Seq2Seq(Task):
             "bucket_boundaries": boundaries,
             "tokens_per_batch": expected_tokens_per_batch(target_lengths,
                                                           batch_size=config["batch_size"]),
-            # Outputs may be longer than any training target (a longer source), but a model
-            # that never emits the end token must still stop: twice the longest, capped.
-            "decode_length": min(config["max_target_length"], 2 * max(map(len, targets))),
+            # Output steps (the end token included). Outputs may be longer than any training
+            # target (a longer source), but a model that never emits the end token must still
+            # stop: twice the longest, capped.
+            "decode_length": min(config["max_target_length"],
+                                 2 * max(map(len, targets))) + 1,
         }
 
     def _source_vectorizer(self):
@@ -311,7 +313,7 @@ class Seq2Seq(Task):
         ids = self._source_vectorizer()(x)
         ids = FitLength(max_length=config["max_source_length"], name="fit_length")(ids)
         found = SearchDecoder(backbone, beam_size=self._default_beam(),
-                              max_length=self.state["decode_length"] + 1,
+                              max_length=self.state["decode_length"],
                               length_penalty=config["length_penalty"], name="decode")(ids)
         detokenize = Detokenizer(
             vocabulary=self.state["target_vocabulary"], reserved=RESERVED_TARGET_IDS,
@@ -333,12 +335,12 @@ class Seq2Seq(Task):
         from rnn_zoo.decoding.search_decoder import SearchDecoder
 
         decode = self.model.get_layer("decode")
-        if (beam_size, max_length + 1) == (decode.beam_size, decode.max_length):
+        if (beam_size, max_length) == (decode.beam_size, decode.max_length):
             return self.model
         cache = self.__dict__.setdefault("_decoders", {})
         key = (id(self.model), beam_size, max_length)
         if key not in cache:
-            found = SearchDecoder(decode.backbone, beam_size=beam_size, max_length=max_length + 1,
+            found = SearchDecoder(decode.backbone, beam_size=beam_size, max_length=max_length,
                                   length_penalty=decode.length_penalty, name="decode")(
                 self.model.get_layer("fit_length").output)
             outputs = {"text": self.model.get_layer("detokenize")(found["ids"]),
@@ -355,8 +357,9 @@ class Seq2Seq(Task):
         Args:
             texts: a list of non-empty strings, each at most `max_source_length` tokens.
             beam_size: hypotheses kept, 1 to the target vocabulary size.
-            max_length: most tokens per output, 1 to `max_target_length`; default twice the
-                longest training target.
+            max_length: output steps at most, the end token included (so at most that many
+                tokens), 1 to `max_target_length + 1`; default twice the longest training
+                target, plus the end.
             batch_size: sources decoded at once (default the task's `batch_size`).
 
         Returns:
@@ -379,13 +382,13 @@ class Seq2Seq(Task):
         beam_size = check_beam_width(check_int("beam_size", beam_size),
                                      vocab=len(self.state["target_vocabulary"]),
                                      name="beam_size")
-        cap = self._config["max_target_length"]
+        cap = self._config["max_target_length"] + 1
         if max_length is None:
             max_length = self.state["decode_length"]
         elif isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)) \
                 or not 1 <= max_length <= cap:
-            raise ValueError(f"`max_length` must be an int in [1, {cap}] (max_target_length) "
-                             f"or None, got {max_length!r}.")
+            raise ValueError(f"`max_length` must be an int in [1, {cap}] (max_target_length + 1"
+                             f", the end token included) or None, got {max_length!r}.")
         batch_size = check_int("batch_size", self._config["batch_size"] if batch_size is None
                                else batch_size)
         texts, _ = self._check_xy(texts, None, x_name=name, y_name="y", fitting=False)
