@@ -461,7 +461,9 @@ class Seq2Seq(Task):
         no string splitting); the teacher-forced backbone (`serve_tokens`: .keras, ONNX)."""
         import tensorflow as tf
 
-        from rnn_zoo.exporters.servable import (
+        # Through `exporters.seq2seq` (which imports them from the servable module) so the
+        # classes are the ones `export` checks against, whatever the package is called.
+        from rnn_zoo.exporters.seq2seq import (
             MODEL_OUTPUT,
             Endpoint,
             Servable,
