@@ -5,6 +5,7 @@
 | many-to-one: sentiment analysis | `TextClassifier` |
 | many-to-many (synced): next character / next word | `LanguageModel` |
 | many-to-many (synced): tagging | `SequenceTagger` |
+| many-to-many: translation (encoder-decoder) | `Seq2Seq` |
 
 Every task offers `fit`, `evaluate`, `predict`, `save`, `load`/`from_preset` and `export`
 (see `rnn_zoo.tasks.task.Task`). Imported lazily: `import rnn_zoo.tasks` loads neither Keras
@@ -24,12 +25,20 @@ TASK_MODULES = {
     "TextClassifier": "rnn_zoo.tasks.text_classifier",
     "LanguageModel": "rnn_zoo.tasks.language_model",
     "SequenceTagger": "rnn_zoo.tasks.sequence_tagger",
+    "Seq2Seq": "rnn_zoo.tasks.seq2seq",
 }
 _EXPORTS = {**TASK_MODULES, "Task": "rnn_zoo.tasks.task", "TaskConfig": "rnn_zoo.tasks.task",
             "load_task": "rnn_zoo.tasks.task"}
 
-__all__ = ["LanguageModel", "SequenceTagger", "Task", "TaskConfig", "TextClassifier",
-           "load_task"]  # = sorted(_EXPORTS)
+__all__ = [  # = sorted(_EXPORTS)
+    "LanguageModel",
+    "Seq2Seq",
+    "SequenceTagger",
+    "Task",
+    "TaskConfig",
+    "TextClassifier",
+    "load_task",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -46,6 +55,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from rnn_zoo.tasks.language_model import LanguageModel
+    from rnn_zoo.tasks.seq2seq import Seq2Seq
     from rnn_zoo.tasks.sequence_tagger import SequenceTagger
     from rnn_zoo.tasks.task import Task, TaskConfig, load_task
     from rnn_zoo.tasks.text_classifier import TextClassifier
+
