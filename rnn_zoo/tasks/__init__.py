@@ -3,6 +3,7 @@
 | lecture topology | task |
 |---|---|
 | many-to-one: sentiment analysis | `TextClassifier` |
+| many-to-one: series classification, regression, forecasting | `SeriesClassifier`, `SeriesRegressor`, `Forecaster` |
 
 Every task offers `fit`, `evaluate`, `predict`, `save`, `load`/`from_preset` and `export`
 (see `rnn_zoo.tasks.task.Task`). Imported lazily: `import rnn_zoo.tasks` loads neither Keras
@@ -20,11 +21,15 @@ from typing import TYPE_CHECKING, Any
 # Task class -> its module (one task per file).
 TASK_MODULES = {
     "TextClassifier": "rnn_zoo.tasks.text_classifier",
+    "SeriesClassifier": "rnn_zoo.tasks.series_classifier",
+    "SeriesRegressor": "rnn_zoo.tasks.series_regressor",
+    "Forecaster": "rnn_zoo.tasks.forecaster",
 }
 _EXPORTS = {**TASK_MODULES, "Task": "rnn_zoo.tasks.task", "TaskConfig": "rnn_zoo.tasks.task",
             "load_task": "rnn_zoo.tasks.task"}
 
-__all__ = ["Task", "TaskConfig", "TextClassifier", "load_task"]  # = sorted(_EXPORTS)
+__all__ = ["Forecaster", "SeriesClassifier", "SeriesRegressor", "Task", "TaskConfig",
+           "TextClassifier", "load_task"]  # = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
@@ -40,5 +45,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from rnn_zoo.tasks.forecaster import Forecaster
+    from rnn_zoo.tasks.series_classifier import SeriesClassifier
+    from rnn_zoo.tasks.series_regressor import SeriesRegressor
     from rnn_zoo.tasks.task import Task, TaskConfig, load_task
     from rnn_zoo.tasks.text_classifier import TextClassifier
