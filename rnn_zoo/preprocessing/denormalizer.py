@@ -23,8 +23,9 @@ class Denormalizer(keras.layers.Layer):
 
     Example:
 
-    >>> import numpy as np
-    >>> Denormalizer(mean=[10.0, 0.0], std=[2.0, 1.0])(np.array([[1.0, -1.0]])).tolist()
+    >>> import keras, numpy as np
+    >>> y = Denormalizer(mean=[10.0, 0.0], std=[2.0, 1.0])(np.array([[1.0, -1.0]]))
+    >>> keras.ops.convert_to_numpy(y).tolist()
     [[12.0, -1.0]]
     """
 

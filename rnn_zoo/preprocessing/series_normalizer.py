@@ -49,9 +49,10 @@ class SeriesNormalizer(keras.layers.Layer):
 
     Example:
 
-    >>> import numpy as np
+    >>> import keras, numpy as np
     >>> layer = SeriesNormalizer(mean=[1.0], std=[2.0], mask_channel=True)
-    >>> layer(np.array([[[1.0], [5.0], [np.nan]]], "float32")).tolist()
+    >>> frames = layer(np.array([[[1.0], [5.0], [np.nan]]], "float32"))
+    >>> keras.ops.convert_to_numpy(frames).tolist()
     [[[0.0, 1.0], [2.0, 1.0], [0.0, 0.0]]]
     """
 

@@ -3,7 +3,8 @@
 | lecture topology | task |
 |---|---|
 | many-to-one: sentiment analysis | `TextClassifier` |
-| many-to-one: series classification, regression, forecasting | `SeriesClassifier`, `SeriesRegressor`, `Forecaster` |
+| many-to-one: float series -> a class / values | `SeriesClassifier`, `SeriesRegressor` |
+| many-to-one: a series -> its next values | `Forecaster` |
 
 Every task offers `fit`, `evaluate`, `predict`, `save`, `load`/`from_preset` and `export`
 (see `rnn_zoo.tasks.task.Task`). Imported lazily: `import rnn_zoo.tasks` loads neither Keras

@@ -222,9 +222,10 @@ class SeriesInputs:
         """A step model with the trained weights: `[x_t, *states] -> [y_t, *new_states]`.
 
         `x_t` is one raw step `(batch, F)` float32 (normalised inside; an all-NaN row is
-        padding and leaves the state as it was). `y_t` is what `predict` would give for the
-        series up to step t. Start from `rnn_zoo.decoding.initial_state(step, batch=...)`, or
-        feed a whole array with `rnn_zoo.decoding.run_steps(step, inputs=...)`.
+        padding and leaves the state as it was). `y_t` is what the task gives for the series up
+        to step t: class probabilities (`predict_proba`) or values (`predict`). Start from
+        `rnn_zoo.decoding.initial_state(step, batch=...)`, or feed a whole array with
+        `rnn_zoo.decoding.run_steps(step, inputs=...)`.
 
         Args:
             name: the step model's name (default: the task's, plus `_stream`).
@@ -238,11 +239,11 @@ class SeriesInputs:
         from rnn_zoo.decoding.streaming import step_model
         from rnn_zoo.preprocessing.series_normalizer import SeriesNormalizer
 
-        self._require_model("stream")
         if self._config["bidirectional"]:
             raise ValueError(f"This {type(self).__name__} is bidirectional: it reads each "
                              "series backwards too, so it cannot stream; train it with "
                              "bidirectional=False to use stream().")
+        self._require_model("stream")
         step = step_model(self.backbone)
         x_t = keras.Input((self.state["num_features"],), dtype="float32", name="features")
         states = [keras.Input(tuple(t.shape[1:]), dtype="float32", name=t.name)

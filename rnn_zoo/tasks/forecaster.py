@@ -82,13 +82,14 @@ class Forecaster(Task):
 
     # --- public API (the base's, with the forecaster's argument names) ----------------------
 
-    def fit(self, series, *, validation_data=None, out_dir=None, overwrite: bool = False,
-            verbose: int = 1) -> Forecaster:
+    def fit(self, series, y=None, *, validation_data=None, out_dir=None,
+            overwrite: bool = False, verbose: int = 1) -> Forecaster:
         """Learns the normalisation from `series`, then trains on its windows.
 
         Args:
             series: one series `(T,)` or `(T, C)`, or a list of them; each needs at least
                 `lookback + horizon` steps.
+            y: must be None: the targets are the series' own next values.
             validation_data: held-out series (same form) for early stopping, or None to hold
                 out the last `validation_split` of each series in time.
             out_dir, overwrite, verbose: see `Task.fit`.
@@ -96,6 +97,9 @@ class Forecaster(Task):
         Returns:
             The forecaster itself, trained.
         """
+        if y is not None:
+            raise TypeError("`y` must be None: a Forecaster learns each series' next values "
+                            "from the series itself; pass the series alone.")
         return super().fit(series, None, out_dir=out_dir, overwrite=overwrite,
                            verbose=verbose,
                            validation_data=None if validation_data is None
@@ -110,19 +114,40 @@ class Forecaster(Task):
         out = super().predict(history, batch_size=batch_size)
         return out[0] if _is_series_like(history) else out
 
-    def evaluate(self, history, future, *, batch_size: int | None = None) -> dict[str, Any]:
-        """Scores the forecasts after `history` against the true `future` (`horizon` steps
-        each, in the form `predict` returns): RMSE, MAE and R^2 over every value."""
-        return super().evaluate(history, future, batch_size=batch_size)
+    def evaluate(self, history, future=None, *,
+                 batch_size: int | None = None) -> dict[str, Any]:
+        """Scores forecasts against the truth: RMSE, MAE and R^2 over every value.
+
+        Args:
+            history: one history or a list of them (as for `predict`).
+            future: the true next `horizon` steps of each history (in the form `predict`
+                returns). None: a backtest instead, every window of each history (at least
+                `lookback + horizon` steps) forecast from its `lookback` steps before.
+            batch_size: windows per model call (default: the training batch size).
+        """
+        if future is not None:
+            return super().evaluate(history, future, batch_size=batch_size)
+        from rnn_zoo.data.windows import sliding_windows
+        from rnn_zoo.tasks._metrics import regression_scores
+
+        self._require_model("evaluate")
+        config = self._config
+        series = self._histories(history, "history", training=True)
+        inputs, targets = [], []
+        for s in series:
+            xs, ys = sliding_windows(s, lookback=config["lookback"], horizon=config["horizon"])
+            inputs += list(xs)
+            targets.append(ys)
+        outputs = self._run(inputs, batch_size=check_int(
+            "batch_size", config["batch_size"] if batch_size is None else batch_size))
+        return regression_scores(np.concatenate(targets), outputs)
 
     # --- inputs -----------------------------------------------------------------------------
 
-    def _check_xy(self, x, y, *, x_name, y_name, fitting):
-        config = self._config
-        lookback, horizon = config["lookback"], config["horizon"]
-        training = fitting or x_name.startswith("validation_data")
-        name = {"x": "series" if fitting else "history",
-                "validation_data[0]": "validation_data"}.get(x_name, x_name)
+    def _histories(self, x, name: str, *, training: bool, fitting: bool = False):
+        """Checked series: training ones need `lookback + horizon` steps, histories
+        `lookback`; while `fit` runs, validation series must match the training channels."""
+        lookback, horizon = self._config["lookback"], self._config["horizon"]
         expected = None if fitting else (self._features_in_fit
                                          or self.state.get("num_features"))
         series = check_series_list(
@@ -131,6 +156,14 @@ class Forecaster(Task):
             length_hint=" (lookback + horizon)" if training else " (lookback)")
         if fitting:
             self._features_in_fit = series[0].shape[1]
+        return series
+
+    def _check_xy(self, x, y, *, x_name, y_name, fitting):
+        horizon = self._config["horizon"]
+        name = {"x": "series" if fitting else "history",
+                "validation_data[0]": "validation_data"}.get(x_name, x_name)
+        series = self._histories(x, name, fitting=fitting,
+                                 training=fitting or x_name.startswith("validation_data"))
         if y is None:
             return series, None
         y_name = "future" if y_name == "y" else y_name
