@@ -172,9 +172,8 @@ class Forecaster(Task):
                            or len(y) != len(series)):
             raise ValueError(f"`{y_name}` must hold one future per history ({len(series)}), "
                              f"got {len(y) if hasattr(y, '__len__') else type(y).__name__}.")
-        futures = check_series_list(y_name, y, single=single, min_length=horizon,
-                                    num_features=series[0].shape[1],
-                                    length_hint=" (horizon)")
+        futures = check_series_list(y_name, y, single=single,
+                                    num_features=series[0].shape[1])
         for i, f in enumerate(futures):
             if len(f) != horizon:
                 raise ValueError(f"`{y_name}`{'' if single else f'[{i}]'} has {len(f)} steps; "
