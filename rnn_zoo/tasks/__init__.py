@@ -3,6 +3,9 @@
 | lecture topology | task |
 |---|---|
 | many-to-one: sentiment analysis | `TextClassifier` |
+| many-to-one: series classification | `SeriesClassifier` |
+| many-to-one: series regression | `SeriesRegressor` |
+| many-to-one: forecasting | `Forecaster` |
 | many-to-many (synced): next character / next word | `LanguageModel` |
 | many-to-many (synced): tagging | `SequenceTagger` |
 | many-to-many: translation (encoder-decoder) | `Seq2Seq` |
@@ -23,6 +26,9 @@ from typing import TYPE_CHECKING, Any
 # Task class -> its module (one task per file).
 TASK_MODULES = {
     "TextClassifier": "rnn_zoo.tasks.text_classifier",
+    "SeriesClassifier": "rnn_zoo.tasks.series_classifier",
+    "SeriesRegressor": "rnn_zoo.tasks.series_regressor",
+    "Forecaster": "rnn_zoo.tasks.forecaster",
     "LanguageModel": "rnn_zoo.tasks.language_model",
     "SequenceTagger": "rnn_zoo.tasks.sequence_tagger",
     "Seq2Seq": "rnn_zoo.tasks.seq2seq",
@@ -31,9 +37,12 @@ _EXPORTS = {**TASK_MODULES, "Task": "rnn_zoo.tasks.task", "TaskConfig": "rnn_zoo
             "load_task": "rnn_zoo.tasks.task"}
 
 __all__ = [  # = sorted(_EXPORTS)
+    "Forecaster",
     "LanguageModel",
     "Seq2Seq",
     "SequenceTagger",
+    "SeriesClassifier",
+    "SeriesRegressor",
     "Task",
     "TaskConfig",
     "TextClassifier",
@@ -54,9 +63,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from rnn_zoo.tasks.forecaster import Forecaster
     from rnn_zoo.tasks.language_model import LanguageModel
     from rnn_zoo.tasks.seq2seq import Seq2Seq
     from rnn_zoo.tasks.sequence_tagger import SequenceTagger
+    from rnn_zoo.tasks.series_classifier import SeriesClassifier
+    from rnn_zoo.tasks.series_regressor import SeriesRegressor
     from rnn_zoo.tasks.task import Task, TaskConfig, load_task
     from rnn_zoo.tasks.text_classifier import TextClassifier
 

@@ -1,0 +1,272 @@
+"""What the float-series tasks share: input checks, normalisation, padding, pipelines, streaming.
+
+`SeriesClassifier` and `SeriesRegressor` take a list of variable-length series, each `(T_i, F)`
+or `(T_i,)`; `Forecaster` takes long series and windows them. They all:
+
+- refuse anything but finite float series with one fixed number of features (one-line errors
+  naming the argument and the series);
+- learn a per-feature mean and std over the real steps of the training series, applied by a
+  `SeriesNormalizer` layer inside the saved model (so the model takes raw values);
+- pad a batch on the right with NaN (`pad_series`), which the normaliser turns into all-zero
+  frames next to a real-step indicator feature that is 1 on every real step: padding can never
+  collide with a real value, and the backbone's `Masking(mask_value=0.0)` masks exactly the
+  padding (right padding keeps the cuDNN kernel eligible);
+- build a `rnn_zoo.topologies.many_to_one` backbone over the normalised features.
+
+Only NumPy and stdlib at module level: Keras and TensorFlow are imported where they are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from rnn_zoo._validation import check_bool, check_choice, check_int, check_rate
+
+__all__ = ["RECURRENT_DEFAULTS", "SeriesInputs", "check_recurrent_config", "check_series_list",
+           "feature_statistics", "pad_series"]
+
+# The recurrent settings the series tasks share (each task sets its own defaults).
+RECURRENT_DEFAULTS = {
+    "cell": "lstm",
+    "units": 64,
+    "num_layers": 2,
+    "bidirectional": True,
+    "dropout": 0.3,
+    "pooling": "mean",
+}
+
+
+def check_recurrent_config(config: Mapping[str, Any]) -> None:
+    """One-line errors naming the bad recurrent setting."""
+    check_int("units", config["units"])
+    check_int("num_layers", config["num_layers"])
+    check_choice("cell", config["cell"], ("lstm", "gru", "simple_rnn"))
+    check_choice("pooling", config["pooling"], ("last", "mean", "max"))
+    check_rate("dropout", config["dropout"])
+    check_bool("bidirectional", config["bidirectional"])
+
+
+def _is_series_like(value) -> bool:
+    """One series given alone: a NumPy array of rank 1 or 2, or a flat list of numbers."""
+    if isinstance(value, np.ndarray):
+        return value.ndim in (1, 2) and value.dtype != object
+    return isinstance(value, (list, tuple)) and len(value) > 0 and all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+        for v in value)
+
+
+def check_series(name: str, value, *, min_length: int = 1, num_features: int | None = None,
+                 length_hint: str = "") -> np.ndarray:
+    """One finite float series `(T,)` or `(T, F)` -> a float32 `(T, F)` array."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        array = None
+    if array is None or array.dtype == object or not (
+            np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        got = type(value).__name__ if array is None else f"{type(value).__name__} of " \
+            f"{array.dtype}"
+        raise TypeError(f"`{name}` must be a float array of shape (T, F) or (T,), got {got}.")
+    if array.ndim not in (1, 2):
+        raise ValueError(f"`{name}` must be a float array of shape (T, F) or (T,), got shape "
+                         f"{array.shape}.")
+    if len(array) < min_length:
+        what = "no steps" if len(array) == 0 else f"{len(array)} steps"
+        raise ValueError(f"`{name}` has {what}; it needs at least {min_length}{length_hint}.")
+    array = array.astype(np.float32).reshape(len(array), -1)
+    if array.shape[1] == 0:
+        raise ValueError(f"`{name}` has no features (shape {array.shape}).")
+    if num_features is not None and array.shape[1] != num_features:
+        raise ValueError(f"`{name}` has {array.shape[1]} features per step; the series the "
+                         f"task was trained on have {num_features}.")
+    if not np.isfinite(array).all():
+        raise ValueError(f"`{name}` has NaN or infinite values; give finite floats (NaN is the "
+                         "padding the model masks).")
+    return array
+
+
+def check_series_list(name: str, value, *, min_length: int = 1,
+                      num_features: int | None = None, length_hint: str = "",
+                      single: bool = False) -> list[np.ndarray]:
+    """A list of series (or, with `single`, also one series alone) -> float32 `(T_i, F)` arrays.
+
+    Every series has the same number of features `F` (`num_features` when given).
+    """
+    from rnn_zoo.tasks.task import check_sequence
+
+    if single and _is_series_like(value):
+        return [check_series(name, value, min_length=min_length, num_features=num_features,
+                             length_hint=length_hint)]
+    items = check_sequence(name, value, what="float series")
+    out = []
+    for i, item in enumerate(items):
+        array = check_series(f"{name}[{i}]", item, min_length=min_length,
+                             num_features=num_features, length_hint=length_hint)
+        if out and array.shape[1] != out[0].shape[1]:
+            raise ValueError(f"`{name}[{i}]` has {array.shape[1]} features per step, "
+                             f"`{name}[0]` has {out[0].shape[1]}; every series needs the same.")
+        out.append(array)
+    return out
+
+
+def feature_statistics(series: Sequence[np.ndarray]) -> tuple[list[float], list[float]]:
+    """Per-feature mean and std over every step of `series`; a constant feature gets std 1."""
+    frames = np.concatenate(series).astype(np.float64)
+    mean, std = frames.mean(axis=0), frames.std(axis=0)
+    std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+    return mean.tolist(), std.tolist()
+
+
+def pad_series(series: Sequence[np.ndarray]) -> np.ndarray:
+    """Series `(T_i, F)` -> one `(len, max T_i, F)` float32 batch, right-padded with NaN."""
+    longest = max(len(s) for s in series)
+    batch = np.full((len(series), longest, series[0].shape[1]), np.nan, np.float32)
+    for i, s in enumerate(series):
+        batch[i, :len(s)] = s
+    return batch
+
+
+class SeriesInputs:
+    """Mixin (before `Task`) for tasks whose `x` is a list of variable-length float series.
+
+    It keeps in `self.state`: `num_features`, the per-feature `mean` and `std`, and the
+    training split's `bucket_boundaries`. The subclass supplies the targets' side and
+    `_stream_head` (what `stream()` puts after the backbone's step: probabilities, units).
+    """
+
+    _x_features_in_fit: int | None = None
+
+    def _check_x(self, x, name: str, *, fitting: bool) -> list[np.ndarray]:
+        # While `fit` runs, validation series must match the training ones, not an older model.
+        expected = None if fitting else (self._x_features_in_fit
+                                         or self.state.get("num_features"))
+        series = check_series_list(name, x, num_features=expected)
+        if fitting:
+            self._x_features_in_fit = series[0].shape[1]
+        return series
+
+    def _adapt_x(self, x: list[np.ndarray]) -> None:
+        from rnn_zoo.data.bucketing import quantile_boundaries
+
+        self._x_features_in_fit = None
+        mean, std = feature_statistics(x)
+        lengths = np.asarray([len(s) for s in x], np.int64)
+        self.state.update({
+            "num_features": int(x[0].shape[1]), "mean": mean, "std": std,
+            "bucket_boundaries": quantile_boundaries(
+                lengths, num_buckets=self._config["num_buckets"]),
+        })
+
+    def _frames(self, x: list[np.ndarray]) -> list[np.ndarray]:
+        """What the backbone reads: standardised features plus the real-step indicator (the
+        arithmetic of `SeriesNormalizer`, in NumPy)."""
+        mean = np.asarray(self.state["mean"], np.float32)
+        std = np.asarray(self.state["std"], np.float32)
+        return [np.concatenate([(s - mean) / std, np.ones((len(s), 1), np.float32)], axis=1)
+                for s in x]
+
+    def _series_dataset(self, x, targets: np.ndarray, *, training: bool):
+        """Batches of `(frames, targets)`: bucketed by length and shuffled (seeded) for
+        training, right-padded with zeros (masked: the indicator is 0 there)."""
+        import tensorflow as tf
+
+        from rnn_zoo.data.pipeline import finish
+
+        config = self._config
+        frames = self._frames(x)
+        width = frames[0].shape[1]
+
+        def examples():
+            yield from zip(frames, targets, strict=True)
+
+        ds = tf.data.Dataset.from_generator(examples, output_signature=(
+            tf.TensorSpec((None, width), tf.float32),
+            tf.TensorSpec(targets.shape[1:], tf.as_dtype(targets.dtype))))
+        ds = ds.apply(tf.data.experimental.assert_cardinality(len(frames)))
+        return finish(ds, batch_size=config["batch_size"],
+                      shuffle_buffer=len(frames) if training else None, seed=config["seed"],
+                      boundaries=self.state["bucket_boundaries"] if training else None)
+
+    def _recurrent_backbone(self, **head):
+        """The `many_to_one` backbone over the normalised features (+ indicator), masked."""
+        from rnn_zoo.topologies import many_to_one
+
+        config = self._config
+        return many_to_one(
+            input_dim=self.state["num_features"] + 1, mask_value=0.0, cell=config["cell"],
+            units=config["units"], num_layers=config["num_layers"],
+            bidirectional=config["bidirectional"], dropout=config["dropout"],
+            pooling=config["pooling"], name="backbone", **head)
+
+    def _normalizer(self):
+        from rnn_zoo.preprocessing.series_normalizer import SeriesNormalizer
+
+        return SeriesNormalizer(mean=self.state["mean"], std=self.state["std"],
+                                mask_channel=True, name="normalize")
+
+    def _raw_input(self):
+        """The raw-series input `(batch, time, F)` (NaN padding) and its normalised frames."""
+        import keras
+
+        series = keras.Input((None, self.state["num_features"]), dtype="float32",
+                             name="series")
+        return series, self._normalizer()(series)
+
+    def _batch(self, x):
+        return pad_series(x)
+
+    def stream(self, *, name: str | None = None):
+        """A step model with the trained weights: `[x_t, *states] -> [y_t, *new_states]`.
+
+        `x_t` is one raw step `(batch, F)` float32 (normalised inside; an all-NaN row is
+        padding and leaves the state as it was). `y_t` is what the task gives for the series up
+        to step t: class probabilities (`predict_proba`) or values (`predict`). Start from
+        `rnn_zoo.decoding.initial_state(step, batch=...)`, or feed a whole array with
+        `rnn_zoo.decoding.run_steps(step, inputs=...)`.
+
+        Args:
+            name: the step model's name (default: the task's, plus `_stream`).
+
+        Raises:
+            ValueError: the task is untrained or bidirectional (a bidirectional stack reads
+                each series backwards too, so it cannot follow a growing series).
+        """
+        import keras
+
+        from rnn_zoo.decoding.streaming import step_model
+        from rnn_zoo.preprocessing.series_normalizer import SeriesNormalizer
+
+        if self._config["bidirectional"]:
+            raise ValueError(f"This {type(self).__name__} is bidirectional: it reads each "
+                             "series backwards too, so it cannot stream; train it with "
+                             "bidirectional=False to use stream().")
+        self._require_model("stream")
+        step = step_model(self.backbone)
+        x_t = keras.Input((self.state["num_features"],), dtype="float32", name="features")
+        states = [keras.Input(tuple(t.shape[1:]), dtype="float32", name=t.name)
+                  for t in step.inputs[1:]]
+        normalize = SeriesNormalizer.from_config(self.model.get_layer("normalize").get_config())
+        y, *new = step([normalize(x_t), *states])
+        return keras.Model([x_t, *states], [self._stream_head(y), *new],
+                           name=name or f"{self.model.name}_stream")
+
+    def _stream_head(self, y):
+        raise NotImplementedError
+
+    def servable(self):
+        """The raw-series model, parity-checked on a NaN-padded batch and each row alone."""
+        from rnn_zoo.exporters.servable import keras_servable
+
+        self._require_model("export")
+        rng = np.random.default_rng(0)
+        series = [rng.normal(size=(n, self.state["num_features"])).astype(np.float32)
+                  * np.asarray(self.state["std"], np.float32)
+                  + np.asarray(self.state["mean"], np.float32) for n in (6, 4, 1)]
+        examples = [{"series": pad_series(series)},
+                    *({"series": s[None]} for s in series)]
+        return keras_servable(self.model, name=type(self).__name__.lower(), examples=examples,
+                              metadata={"task": type(self).__name__, "state": self.state,
+                                        "padding": "NaN steps, on the right"})

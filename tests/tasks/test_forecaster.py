@@ -1,0 +1,140 @@
+"""Forecaster: one long series (or several) in, the next `horizon` values out; validation is
+the end of each series in time; normalisation and its inverse inside the model."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import numpy as np
+import pytest
+
+from rnn_zoo.tasks import Forecaster
+from tests.tasks.harness import TaskCase, check_task, one_line
+
+LOOKBACK, HORIZON = 16, 3
+
+
+def wave(steps, seed=0):
+    """A noisy sine far from zero, in its own units."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(steps)
+    return 50.0 + 10.0 * np.sin(0.25 * t) + rng.normal(scale=0.3, size=steps)
+
+
+SERIES = wave(800)
+TRAIN = SERIES[:600]
+
+
+def tiny(**kwargs):
+    return Forecaster(**{"lookback": LOOKBACK, "horizon": HORIZON, "units": 16,
+                         "dropout": 0.0, "epochs": 15, "learning_rate": 1e-2, **kwargs})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    case = TaskCase(
+        make=tiny, x=TRAIN, y=None,
+        # Exactly `lookback` steps, a long history (only its end is read), and a third one.
+        x_new=[TRAIN[:100], TRAIN[:LOOKBACK], wave(5000, seed=3), TRAIN],
+        bad_x=[("text", "`history` must be a list of float series"),
+               ([], "`history` is empty"),
+               ([TRAIN[:10]], "`history[0]` has 10 steps; it needs at least 16 (lookback)"),
+               ([np.full(20, np.nan)], "`history[0]` has NaN or infinite values"),
+               ([np.zeros((20, 2))], "`history[0]` has 2 features per step")],
+        outputs=lambda task, x: task.predict(x))
+    return check_task(case, tmp_path_factory.mktemp("forecaster"))
+
+
+def future_cases(start, stop):
+    return ([SERIES[:t] for t in range(start, stop, 5)],
+            [SERIES[t:t + HORIZON] for t in range(start, stop, 5)])
+
+
+def test_beats_persistence_after_the_training_period(trained):
+    history, future = future_cases(600, 800 - HORIZON)
+    scores = trained.evaluate(history, future)
+    last = np.stack([np.repeat(h[-1], HORIZON) for h in history])
+    persistence = float(np.sqrt(np.mean((last - np.stack(future)) ** 2)))
+    assert scores["rmse"] < 0.7 * persistence, (scores, persistence)
+    assert trained.predict(history).shape == (len(history), HORIZON)
+    assert trained.predict(history[0]).shape == (HORIZON,)
+
+
+def test_backtest_without_future(trained):
+    scores = trained.evaluate(SERIES[600:])
+    assert scores["examples"] == 200 - LOOKBACK - HORIZON + 1 and scores["r2"] > 0.5, scores
+
+
+def test_predict_reads_the_last_lookback_steps(trained):
+    np.testing.assert_allclose(trained.predict(TRAIN), trained.predict(TRAIN[-LOOKBACK:]),
+                               rtol=1e-6)
+
+
+def test_validation_is_the_end_of_each_series_in_time():
+    task = tiny()
+    ramp = [np.arange(100, dtype=np.float32)[:, None], np.arange(60, dtype=np.float32)[:, None]]
+    (train, _), (validation, _) = task._carve(ramp, None, 0.2, 0)
+    for whole, part, held in zip(ramp, train, validation, strict=True):
+        cut = len(part)
+        np.testing.assert_array_equal(part, whole[:cut])
+        # Its windows' targets start at `cut`: after every training target.
+        np.testing.assert_array_equal(held, whole[cut - LOOKBACK:])
+        assert len(whole) - cut == round(0.2 * len(whole))
+
+
+def test_normalisation_is_learnt_on_the_training_part(trained):
+    cut = len(TRAIN) - round(0.1 * len(TRAIN))
+    np.testing.assert_allclose(trained.state["mean"], [TRAIN[:cut].mean()], rtol=1e-5)
+    np.testing.assert_allclose(trained.state["std"], [TRAIN[:cut].std()], rtol=1e-4)
+
+
+def test_multivariate_and_several_series():
+    both = np.stack([SERIES, 100.0 - 2.0 * SERIES], axis=1)
+    task = tiny(epochs=1, horizon=2).fit([both[:400], both[400:]], verbose=0)
+    assert task.predict(both[:50]).shape == (2, 2)
+    assert task.predict([both[:50], both[:70]]).shape == (2, 2, 2)
+    scores = task.evaluate([both[:50], both[:70]], [both[50:52], both[70:72]])
+    assert scores["examples"] == 2 and np.isfinite(scores["rmse"])
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: tiny().fit(TRAIN, TRAIN), "`y` must be None"),
+    (lambda: tiny().fit(TRAIN[:10]), "`series` has 10 steps; it needs at least 19 "
+                                     "(lookback + horizon)"),
+    (lambda: tiny().fit(TRAIN[:20]), "`series` is too short to hold out its last 0.1"),
+    (lambda: tiny().fit([TRAIN, np.zeros((40, 2))]), "`series[1]` has 2 features per step, "
+                                                     "`series[0]` has 1"),
+    (lambda: tiny().fit(TRAIN, validation_data=TRAIN[:5]),
+     "`validation_data` has 5 steps; it needs at least 19"),
+    (lambda: Forecaster(lookback=0), "`lookback` must be an int >= 1"),
+    (lambda: Forecaster(horizon=1.5), "`horizon` must be an int >= 1"),
+])
+def test_bad_calls_are_one_line_errors(call, message):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        call()
+    assert message in one_line(excinfo)
+
+
+def test_bad_futures_are_one_line_errors(trained):
+    with pytest.raises(ValueError) as excinfo:
+        trained.evaluate(TRAIN, TRAIN[:2])
+    assert "`future` has 2 steps; a future is horizon = 3 steps" in one_line(excinfo)
+    with pytest.raises(ValueError) as excinfo:
+        trained.evaluate([TRAIN, TRAIN], [TRAIN[:3]])
+    assert "`future` must hold one future per history (2)" in one_line(excinfo)
+
+
+def test_docstring_examples():
+    found = doctest.DocTestFinder().find(importlib.import_module("rnn_zoo.tasks.forecaster"))
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in found:
+        runner.run(test)
+    assert runner.summarize(verbose=False).attempted > 0
+    assert runner.summarize(verbose=False).failed == 0
+
+
+def test_export_parity_in_a_fresh_process(trained, tmp_path):
+    result = trained.export(tmp_path / "export", formats=("saved_model", "tflite"))
+    assert sorted(result.artifacts) == ["saved_model", "tflite"]
+    assert result.parity_ok is True, result.manifest["parity"]
