@@ -35,10 +35,10 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 # The choices of `--strategy` and `--formats`, written out so the parser is built without
 # importing TensorFlow; tests/test_cli.py checks they equal rnn_zoo.training.STRATEGIES and
-# rnn_zoo.export.FORMATS.
+# rnn_zoo.exporters.FORMATS.
 STRATEGIES = ("default", "mirrored", "multi_worker")
 FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
-MAX_TFLITE_BATCH_SIZE = 1024  # = rnn_zoo.export.api.MAX_TFLITE_BATCH_SIZE
+MAX_TFLITE_BATCH_SIZE = 1024  # = rnn_zoo.exporters.api.MAX_TFLITE_BATCH_SIZE
 # TensorFlow's C++ log level when the user asked for nothing: fatal errors only.
 _QUIET_TF_LEVEL = "3"
 
@@ -355,9 +355,9 @@ def _evaluate(args) -> int:
 
 def _export(args) -> int:
     from rnn_zoo._folders import FolderBusyError
-    from rnn_zoo.export import ExportError, ParityError
-    from rnn_zoo.export.api import check_directory
-    from rnn_zoo.export.presets import export_preset
+    from rnn_zoo.exporters import ExportError, ParityError
+    from rnn_zoo.exporters.api import check_directory
+    from rnn_zoo.exporters.presets import export_preset
 
     source = args.source
     if source.endswith(".keras") or os.sep in source or os.path.exists(source):

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import hashlib
 import json
 import os
 import re
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_zoo._atomic import write_text_atomic
+from rnn_zoo._hashing import sha256_of
 
 ENV_VAR = "RNN_ZOO_PRESETS_DIR"
 CHECKSUMS = "checksums.sha256"
@@ -290,14 +290,6 @@ def _unsafe_layers(path: Path, label: str) -> set[str]:
 
 
 # --- checksums -----------------------------------------------------------------------------
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_checksums(folder: str | os.PathLike) -> Path:

@@ -2,7 +2,7 @@
 
 `servable_for(preset, model)` picks how a preset is served: its recipe module's
 `export_servable(model, preset)` hook when it defines one, else the built-in text servables
-(`rnn_zoo.export.text`) for the text presets, else the plain Keras model. Recipes with a decoding
+(`rnn_zoo.exporters.text`) for the text presets, else the plain Keras model. Recipes with a decoding
 loop (the encoder-decoders) add an `export_servable` hook; nothing here changes.
 """
 
@@ -13,12 +13,13 @@ import os
 from pathlib import Path
 
 from rnn_zoo import presets as _presets
-from rnn_zoo.export.api import ExportResult, check_directory, export
-from rnn_zoo.export.servable import Servable, keras_servable
+from rnn_zoo.exporters.api import check_directory, export
+from rnn_zoo.exporters.result import ExportResult
+from rnn_zoo.exporters.servable import Servable, keras_servable
 
 
 def _char_lm(model, preset) -> Servable:
-    from rnn_zoo.export.text import char_lm_servable
+    from rnn_zoo.exporters.text import char_lm_servable
 
     # The text endpoint reads at most the context the model was trained on (the last chars).
     context = int(preset.metrics.get("config", {}).get("seq_len", 100))
@@ -29,7 +30,7 @@ def _char_lm(model, preset) -> Servable:
 
 
 def _tweets(model, preset) -> Servable:
-    from rnn_zoo.export.text import tweet_sentiment_servable
+    from rnn_zoo.exporters.text import tweet_sentiment_servable
 
     return tweet_sentiment_servable(
         model, _presets.read_vocabulary(preset), name=preset.name,
@@ -122,10 +123,10 @@ def export_preset(preset_or_path, directory, *, formats=None,
 
     Example:
 
-    >>> from rnn_zoo.export.presets import export_preset
+    >>> from rnn_zoo.exporters.presets import export_preset
     >>> result = export_preset("breast_cancer", "/tmp/bc", formats=("tflite",))  # doctest: +SKIP
 
-    `stateful=True` adds the step model with explicit state (see `rnn_zoo.export.export`).
+    `stateful=True` adds the step model with explicit state (see `rnn_zoo.exporters.export`).
     """
     check_directory(directory, overwrite=overwrite)  # refused before a model is loaded
     servable = load_servable(preset_or_path, presets_dir=presets_dir)

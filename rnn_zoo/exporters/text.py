@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from rnn_zoo.export.servable import MODEL_OUTPUT, Endpoint, Servable, call_model
+from rnn_zoo.exporters.servable import MODEL_OUTPUT, Endpoint, Servable, call_model
 
 OOV_ID = 1
 TOKENS_ENDPOINT = "serve_tokens"
