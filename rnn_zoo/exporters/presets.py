@@ -16,6 +16,7 @@ from rnn_zoo import presets as _presets
 from rnn_zoo.exporters.api import check_directory, export
 from rnn_zoo.exporters.result import ExportResult
 from rnn_zoo.exporters.servable import Servable, keras_servable
+from rnn_zoo.preprocessing import tweet_tokenizer
 
 
 def _char_lm(model, preset) -> Servable:
@@ -32,10 +33,13 @@ def _char_lm(model, preset) -> Servable:
 def _tweets(model, preset) -> Servable:
     from rnn_zoo.exporters.text import tweet_sentiment_servable
 
+    preprocessing = preset.metrics["preprocessing"]
     return tweet_sentiment_servable(
         model, _presets.read_vocabulary(preset), name=preset.name,
         classes=preset.metrics["dataset"]["classes"],
-        max_length=int(preset.metrics["preprocessing"]["max_length"]),
+        max_length=int(preprocessing["max_length"]),
+        tokenize=tweet_tokenizer.tokenizer_named(
+            preprocessing.get("tokenizer", tweet_tokenizer.NAME)),
         metadata=_metadata(preset))
 
 
@@ -49,7 +53,11 @@ def _metadata(preset) -> dict:
     preprocessing = preset.metrics.get("preprocessing")
     if preprocessing:
         # The inputs the artifacts take are the model's: apply this preprocessing first.
-        found["preprocessing"] = preprocessing
+        found["preprocessing"] = dict(preprocessing)
+        if preprocessing.get("tokenizer") in tweet_tokenizer.LEGACY_NAMES:
+            # The published tweet preset names the recipe's former copy; the library's is the
+            # same function, and a deployment has no recipes to import.
+            found["preprocessing"]["tokenizer"] = tweet_tokenizer.NAME
     classes = preset.metrics.get("dataset", {}).get("classes")
     if classes:
         found["classes"] = classes
