@@ -364,10 +364,9 @@ def read_vocabulary(preset: Preset) -> list[str]:
 
 def predictor_for(preset: Preset) -> Callable[..., str]:
     """The `predict(model, preset, inputs, **options) -> str` hook of the preset's recipe."""
-    from recipes import RECIPES, get_recipe
+    from rnn_zoo.recipe_finder import find_recipe
 
-    hook = getattr(get_recipe(preset.recipe), "predict", None) if preset.recipe in RECIPES \
-        else None
+    hook = getattr(find_recipe(preset.recipe), "predict", None)
     if hook is None:
         raise ValueError(
             f"Preset {preset.name!r} (recipe {preset.recipe!r}) has no predict hook for raw "

@@ -69,10 +69,9 @@ def _metadata(preset) -> dict:
 def servable_for(preset: _presets.Preset, model) -> Servable:
     """How `preset` is served: the recipe's `export_servable` hook, a built-in text servable,
     or the plain Keras model (its inputs are the model's, preprocessed as `metadata` says)."""
-    from recipes import RECIPES, get_recipe
+    from rnn_zoo.recipe_finder import find_recipe
 
-    hook = getattr(get_recipe(preset.recipe), "export_servable", None) \
-        if preset.recipe in RECIPES else None
+    hook = getattr(find_recipe(preset.recipe), "export_servable", None)
     if hook is not None:
         return hook(model, preset)
     if preset.recipe in BUILTIN_SERVABLES:
