@@ -71,8 +71,8 @@ def _runners(result, servable, x) -> dict:
 
 
 def measure(name: str, *, rounds: int, work: Path) -> dict:
-    from rnn_zoo.export import export
-    from rnn_zoo.export.presets import load_servable
+    from rnn_zoo.exporters import export
+    from rnn_zoo.exporters.presets import load_servable
 
     servable = load_servable(name)
     result = export(servable, work / name)

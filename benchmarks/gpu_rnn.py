@@ -18,19 +18,17 @@ the Keras wheels):
 
     KERAS_BACKEND=jax python -m benchmarks.gpu_rnn --out gpu_rnn.json
 
-On a CPU, `--shapes tiny` is the smoke test. This module must not import TensorFlow: it loads
-the zoo's builders without running `rnn_zoo/__init__.py` (see `load_builders`).
+On a CPU, `--shapes tiny` is the smoke test. This module must not import TensorFlow: it imports
+`rnn_zoo`, whose builders load under `KERAS_BACKEND=jax` without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import os
 import sys
 import time
-import types
 from collections.abc import Sequence
 
 import numpy as np
@@ -60,26 +58,6 @@ SHAPES = {
 }
 
 
-def load_builders() -> types.ModuleType:
-    """Imports `rnn_zoo.topologies` without executing `rnn_zoo/__init__.py`.
-
-    The package's `__init__` also imports modules that need TensorFlow (export, presets), which
-    the GPU machine does not have; the builders need only Keras. An empty package module takes
-    the place of `rnn_zoo` so that `rnn_zoo.topologies` and its imports load from the checkout.
-    """
-    if "rnn_zoo" not in sys.modules:
-        spec = importlib.util.find_spec("rnn_zoo")
-        if spec is None or not spec.submodule_search_locations:
-            raise ImportError("The `rnn_zoo` package is not importable; run from the checkout.")
-        package = types.ModuleType("rnn_zoo")
-        package.__path__ = list(spec.submodule_search_locations)
-        package.__spec__ = spec
-        sys.modules["rnn_zoo"] = package
-    import rnn_zoo.topologies
-
-    return rnn_zoo.topologies
-
-
 def training_flops_per_token(cell: str, shape: Shape) -> float:
     """Matrix-multiply FLOPs per token of one training step (forward + backward = 3x forward):
     the gates' input and recurrent projections and the output head."""
@@ -105,16 +83,17 @@ def keras_step(cell: str, shape: Shape, *, inputs: str, dtype: str, seed: int):
     import jax.experimental.rnn as jax_rnn
     import keras
 
-    topologies = load_builders()
+    import rnn_zoo  # lazy: the builders import without TensorFlow (tests/test_architecture.py)
+
     keras.config.set_dtype_policy(dtype)
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     if inputs == "tokens":
-        model = topologies.many_to_many(vocab_size=shape.classes, embedding_dim=shape.features,
+        model = rnn_zoo.many_to_many(vocab_size=shape.classes, embedding_dim=shape.features,
                                         cell=cell, units=shape.units, num_classes=shape.classes)
         x = rng.integers(1, shape.classes, size=(shape.batch, shape.time)).astype("int32")
     else:
-        model = topologies.many_to_many(input_dim=shape.features, cell=cell, units=shape.units,
+        model = rnn_zoo.many_to_many(input_dim=shape.features, cell=cell, units=shape.units,
                                         num_classes=shape.classes)
         x = rng.normal(size=(shape.batch, shape.time, shape.features)).astype("float32")
     y = rng.integers(0, shape.classes, size=(shape.batch, shape.time)).astype("int32")

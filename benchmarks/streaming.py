@@ -14,7 +14,7 @@ side by side in one process, interleaved round after round with the order rotate
   predict char_lm_shakespeare` now runs); the prompt read once.
 - `generate_16_streams`: the same loop sampling 16 texts side by side (a batch of 16
   prompts); its rate counts the characters of all 16, an aggregate throughput, not a stream's.
-- `tflite_step`: the builtin-ops TFLite step (`rnn_zoo.export.stateful.export_stateful`) in
+- `tflite_step`: the builtin-ops TFLite step (`rnn_zoo.exporters.stateful.export_stateful`) in
   the LiteRT interpreter, driven from Python like `keras_step`.
 - `numpy_step`: the same LSTM step written in NumPy (embedding row, one `[x, h] @ [W; U] + b`
   product per layer, the gates, the head), driven the same way: the arithmetic floor.
@@ -153,7 +153,7 @@ def build(quick: bool, workdir: Path) -> dict:
     from ai_edge_litert.interpreter import Interpreter
 
     from rnn_zoo.decoding import generate, initial_state, step_model
-    from rnn_zoo.export.stateful import export_stateful
+    from rnn_zoo.exporters.stateful import export_stateful
 
     if quick:
         vocabulary = ["", "[UNK]", *"abcdefghijklmnopqrstuvwxyz :"]
@@ -262,7 +262,7 @@ def series_cases(workdir: Path, *, steps: int) -> tuple[dict, dict]:
     from ai_edge_litert.interpreter import Interpreter
 
     from rnn_zoo.decoding import initial_state, step_model
-    from rnn_zoo.export.stateful import export_stateful
+    from rnn_zoo.exporters.stateful import export_stateful
     from rnn_zoo.presets import get_preset
 
     model = rnn_zoo.load_pretrained(SERIES_PRESET, compile=False)

@@ -2,7 +2,7 @@
 
     nice -n 10 python -m benchmarks.streaming_int8 --out benchmarks/results/streaming_int8.json
 
-`rnn_zoo.export.stateful.export_stateful(..., representative=...)` writes the float32 step and
+`rnn_zoo.exporters.stateful.export_stateful(..., representative=...)` writes the float32 step and
 the full-integer step (int8 weights and activations, calibrated on the states met while
 stepping `--calibration-chunks` chunks of 100 characters spread over the *train* split). Both
 are then scored on the validation split with the recipe's protocol (chunks of 101 characters,
@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     from ai_edge_litert.interpreter import Interpreter
 
-    from rnn_zoo.export.stateful import export_stateful
+    from rnn_zoo.exporters.stateful import export_stateful
 
     machine = _common.machine(_common.command_line(MODULE, argv))
     if args.quick:

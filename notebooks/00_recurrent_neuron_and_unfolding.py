@@ -338,7 +338,7 @@ print("LSTM: h_T == c_T:", np.allclose(h_last, c_last))
 # At inference nothing needs recomputing: a trained layer can read one step at a time and
 # carry $h_t$ between calls, exactly as in section 1. `rnn_zoo.decoding.step_model` rebuilds a
 # trained model from its cells as `[x_t, h_{t-1}] -> [y_t, h_t]` (the same weights), and
-# `rnn_zoo.export.stateful.export_stateful` writes that step as a TFLite file with the state
+# `rnn_zoo.exporters.stateful.export_stateful` writes that step as a TFLite file with the state
 # as an explicit input and output, builtin ops only, so a phone's stock interpreter runs it.
 # We take the committed `sunspots_forecast` preset (a GRU that reads the years so far and
 # forecasts the next one), feed it the years one at a time through the TFLite step, and compare
@@ -350,7 +350,7 @@ import tempfile  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
 
 from rnn_zoo.decoding import initial_state, step_model  # noqa: E402
-from rnn_zoo.export.stateful import export_stateful  # noqa: E402
+from rnn_zoo.exporters.stateful import export_stateful  # noqa: E402
 
 forecaster = rnn_zoo.load_pretrained("sunspots_forecast", compile=False)
 facts = rnn_zoo.presets.get_preset("sunspots_forecast").metrics["preprocessing"]

@@ -40,8 +40,8 @@ from ai_edge_litert.interpreter import Interpreter
 
 import rnn_zoo
 from recipes import g2p_cmudict, sunspots_forecast
-from rnn_zoo.export import check_parity, load_result
-from rnn_zoo.export.presets import load_servable
+from rnn_zoo.exporters import check_parity, load_result
+from rnn_zoo.exporters.presets import load_servable
 from rnn_zoo.presets import get_preset
 
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"

@@ -9,7 +9,6 @@ runs/bc`, or through the CLI, `rnn-zoo train breast_cancer --profile quick --out
 
 from __future__ import annotations
 
-import ast
 import difflib
 import importlib
 import importlib.util
@@ -56,55 +55,15 @@ def get_recipe(name: str) -> ModuleType:
 
 
 def describe_recipe(name: str) -> dict[str, Any]:
-    """What `rnn-zoo list` shows of a recipe, read from its source without importing it.
+    """What `rnn-zoo list` shows of a recipe, read from its source without importing it
+    (`rnn_zoo.recipe_finder.describe_source`): `{"summary", "model", "bars"}`."""
+    from rnn_zoo.recipe_finder import describe_source
 
-    Importing a recipe starts TensorFlow (seconds); its declarations are literals, so the
-    summary (docstring's first line), the `full` profile's model and the bars are read from
-    the module's syntax tree instead. Returns `{"summary", "model", "bars"}`, where each bar is
-    `{"metric", "higher_is_better", "value" or "baseline"}`; what cannot be read is None.
-    """
     spec = importlib.util.find_spec(_module_name(name))
-    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
-    doc = ast.get_docstring(tree) or ""
-    summary = doc.strip().splitlines()[0] if doc.strip() else ""
-    summary = summary.split(":", 1)[1].strip() if summary.startswith(f"{name}:") else summary
-    assigned = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-                for target in node.targets if isinstance(target, ast.Name)}
-    bar_nodes = assigned.get("BAR")
-    bar_nodes = bar_nodes.elts if isinstance(bar_nodes, (ast.Tuple, ast.List)) else [bar_nodes]
-    bars = [_keywords(node) for node in bar_nodes if isinstance(node, ast.Call)]
-    return {"summary": summary, "model": _full_model(tree, assigned.get("PROFILES")),
-            "bars": bars or None}
+    return describe_source(Path(spec.origin).read_text(encoding="utf-8"), name=name)
 
 
 def _module_name(name: str) -> str:
     if not isinstance(name, str) or name not in RECIPES:
         get_recipe(name)  # raises the one-line error with close matches
     return RECIPES[name]
-
-
-def _keywords(call: ast.Call) -> dict[str, Any]:
-    found = {}
-    for keyword in call.keywords:
-        try:
-            found[keyword.arg] = ast.literal_eval(keyword.value)
-        except ValueError:
-            found[keyword.arg] = None
-    return found
-
-
-def _full_model(tree: ast.Module, profiles) -> str | None:
-    if isinstance(profiles, ast.Dict):
-        for key, value in zip(profiles.keys, profiles.values, strict=True):
-            if isinstance(key, ast.Constant) and key.value == "full" and isinstance(
-                    value, ast.Call):
-                model = _keywords(value).get("model")
-                if model:
-                    return model
-    for node in ast.walk(tree):  # the Config dataclass's default
-        if isinstance(node, ast.ClassDef) and node.name == "Config":
-            for item in node.body:
-                if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-                        and item.target.id == "model" and isinstance(item.value, ast.Constant)):
-                    return item.value.value
-    return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
 import importlib.metadata
 import json
 import os
@@ -17,13 +16,13 @@ import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import keras
 
 from rnn_zoo._folders import check_evaluation_folder
-from rnn_zoo._validation import check_bool, check_choice, check_optional_int
+from rnn_zoo._validation import check_bool, check_choice
 from rnn_zoo.presets import load_model_safely, read_metrics
+from rnn_zoo.recipe_finder import resolve_profile as resolve_profile  # the recipes call it here
 from rnn_zoo.training import (
     STRATEGIES,
     FitResult,
@@ -42,21 +41,6 @@ EVALUATION = "evaluation.json"
 
 _PACKAGES = ("rnn-zoo", "tensorflow", "keras", "tensorflow-datasets", "numpy", "scikit-learn",
              "statsmodels", "aeon")
-
-
-def resolve_profile(profiles: Mapping[str, Any], profile: str, epochs: int | None):
-    """The profile's config, with `epochs` replaced when given (>= 1)."""
-    if not isinstance(profile, str) or profile not in profiles:
-        close = difflib.get_close_matches(str(profile), list(profiles), n=1, cutoff=0.5)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown profile {profile!r}.{hint} Available: {', '.join(profiles)}."
-        )
-    config = profiles[profile]
-    epochs = check_optional_int("epochs", epochs)
-    if epochs is not None:
-        config = dataclasses.replace(config, epochs=epochs)
-    return config
 
 
 def check_run_args(*, out_dir, verbose, strategy, mixed_precision) -> Path:

@@ -325,8 +325,8 @@ def score_preset(model, preset) -> dict:
 def export_servable(model, preset):
     """How `rnn-zoo export g2p_cmudict` serves the preset: the beam-search `Translator` with
     its decoding loop (SavedModel: word in, phonemes out; TFLite: code points in, phoneme
-    tokens out; see `rnn_zoo.export.seq2seq`)."""
-    from rnn_zoo.export.seq2seq import translator_servable
+    tokens out; see `rnn_zoo.exporters.seq2seq`)."""
+    from rnn_zoo.exporters.seq2seq import translator_servable
 
     prep = preset.metrics["preprocessing"]
     return translator_servable(

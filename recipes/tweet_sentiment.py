@@ -4,13 +4,14 @@ Data: `tweet_sentiment` (rnn_zoo.datasets; 37,213 de-duplicated tweets from the 
 its own hashed 80/10/10 train / validation / test split). Labels follow the dataset's
 `ClassLabel` order, `CLASS_NAMES`.
 
-Tokenization (`tokenize`, plain Python, the same at training and inference): HTML entities
-unescaped, lower-cased, URLs -> `<url>`, digit runs -> `<num>`, letters repeated 3+ times cut to
-3 ("sooooo" -> "sooo"); tokens are words (with inner apostrophes), @handles, emoticons (":)",
-":-(", ":d", "<3", ...), runs of `!`/`?` (cut to 3) and single punctuation marks, so "#tag" gives
-"#" and "tag". @handles seen fewer than `min_count` times in train become `<user>`; other rare
-words map to OOV (id 1). The vocabulary (train tokens with count >= `min_count`) is stored in
-`metrics.json` (`dataset.vocabulary`) and `out_dir/vocabulary.txt` (one JSON string a line), so
+Tokenization (`tokenize`, i.e. `rnn_zoo.preprocessing.tweet_tokenizer.tokenize`, plain Python,
+the same at training and inference): HTML entities unescaped, lower-cased, URLs -> `<url>`,
+digit runs -> `<num>`, letters repeated 3+ times cut to 3 ("sooooo" -> "sooo"); tokens are words
+(with inner apostrophes), @handles, emoticons (":)", ":-(", ":d", "<3", ...), runs of `!`/`?`
+(cut to 3) and single punctuation marks, so "#tag" gives "#" and "tag". @handles seen fewer
+than `min_count` times in train become `<user>`; other rare words map to OOV (id 1). The
+vocabulary (train tokens with count >= `min_count`) is stored in `metrics.json`
+(`dataset.vocabulary`) and `out_dir/vocabulary.txt` (one JSON string a line), so
 `classify(out_dir, texts)` scores raw strings with the trained model.
 
 Model: `many_to_one_bilstm` from the registry (bidirectional LSTM stack, dropout, masked max
@@ -31,9 +32,7 @@ Bar (`full`): test accuracy AND macro-F1 above both TF-IDF + LR and VADER.
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -51,6 +50,7 @@ from rnn_zoo.data import (
     vocabulary_of,
     word_vectorizer,
 )
+from rnn_zoo.preprocessing import tweet_tokenizer
 
 NAME = "tweet_sentiment"
 DATASET = "tweet_sentiment"
@@ -105,24 +105,9 @@ BAR = (
 
 # --- tokenization ------------------------------------------------------------------------------
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_REPEAT = re.compile(r"([a-z])\1{3,}")
-_EMOTICON = r"[:;=][-o'^]?[)(\]\[dp/\\|*3]|<3|\^_?\^|[)(\]\[][-o'^]?[:;=]"
-_TOKEN = re.compile(rf"<url>|{_EMOTICON}|@\w+|\w+(?:'\w+)*|[!?]+|[^\w\s]")
-
-
-def tokenize(text: str) -> list[str]:
-    """The tokens of one raw tweet (see the module docstring)."""
-    text = _URL.sub(" <url> ", html.unescape(text).lower())
-    text = _REPEAT.sub(r"\1\1\1", text)
-    tokens = []
-    for token in _TOKEN.findall(text):
-        if token.isdigit():
-            token = "<num>"
-        elif token[0] in "!?" and len(token) > 3:
-            token = token[:3]
-        tokens.append(token)
-    return tokens
+# `tokenize` is the library's (`rnn_zoo.preprocessing.tweet_tokenizer`): the exported SavedModel
+# runs its `tf.strings` twin, so training and serving share one definition.
+tokenize = tweet_tokenizer.tokenize
 
 
 def _known_tokens(token_lists, min_count: int) -> set[str]:
@@ -421,7 +406,7 @@ def run(*, profile: str = "quick", out_dir, epochs: int | None = None, data_dir=
                  "vocabulary": vocabulary},
         verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
         callbacks=callbacks, overwrite=overwrite,
-        preprocessing={"tokenizer": "recipes.tweet_sentiment.tokenize",
+        preprocessing={"tokenizer": tweet_tokenizer.NAME,
                        "vocabulary_file": VOCABULARY, "vocabulary_size": len(vocabulary),
                        "bucket_boundaries": boundaries, "max_length": config.max_length},
     )

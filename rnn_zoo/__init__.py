@@ -25,7 +25,8 @@ _EXPORTS = {
     "ModelSpec": "rnn_zoo.registry",
     "check_inputs": "rnn_zoo.inputs",
     "encoder_decoder": "rnn_zoo.topologies",
-    "export": None,  # the package, callable as export(model, directory, formats=...)
+    "export": "rnn_zoo.exporters.api",  # the function; the package is `rnn_zoo.exporters`
+    "exporters": None,
     "get_model": "rnn_zoo.registry",
     "get_spec": "rnn_zoo.registry",
     "list_models": "rnn_zoo.registry",
@@ -44,6 +45,7 @@ __all__ = [  # = sorted(_EXPORTS); written out for linters (tests/test_package.p
     "check_inputs",
     "encoder_decoder",
     "export",
+    "exporters",
     "get_model",
     "get_spec",
     "list_models",
@@ -74,7 +76,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed
-    from rnn_zoo import export, losses
+    from rnn_zoo import exporters, losses
+    from rnn_zoo.exporters.api import export
     from rnn_zoo.inputs import check_inputs
     from rnn_zoo.layers.recurrent import CuDNNIneligibleWarning
     from rnn_zoo.presets import list_presets, load_pretrained

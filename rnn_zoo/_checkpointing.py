@@ -40,7 +40,7 @@ from rnn_zoo._atomic import (
     fsync_dir,
     write_text_atomic,
 )
-from rnn_zoo.presets import sha256_of
+from rnn_zoo._hashing import sha256_of
 
 FORMAT = 1
 STATE = "state.weights.h5"

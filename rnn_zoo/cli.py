@@ -7,6 +7,8 @@
     rnn-zoo export breast_cancer --formats tflite --out DIR   deployable artifacts, parity-checked
 
 Also `python -m rnn_zoo ...`, and each recipe directly: `python -m recipes.breast_cancer ...`.
+Recipes are found by `rnn_zoo.recipe_finder` ($RNN_ZOO_RECIPES, the checkout's `recipes/`,
+`./recipes`, or the `rnn_zoo.recipes` entry-point group), never imported as an installed package.
 Errors are one line on stderr and exit status 2; an interrupted `train` resumes when the same
 command is run again (the run directory keeps a backup until training ends).
 
@@ -35,10 +37,10 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 # The choices of `--strategy` and `--formats`, written out so the parser is built without
 # importing TensorFlow; tests/test_cli.py checks they equal rnn_zoo.training.STRATEGIES and
-# rnn_zoo.export.FORMATS.
+# rnn_zoo.exporters.FORMATS.
 STRATEGIES = ("default", "mirrored", "multi_worker")
 FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
-MAX_TFLITE_BATCH_SIZE = 1024  # = rnn_zoo.export.api.MAX_TFLITE_BATCH_SIZE
+MAX_TFLITE_BATCH_SIZE = 1024  # = rnn_zoo.exporters.api.MAX_TFLITE_BATCH_SIZE
 # TensorFlow's C++ log level when the user asked for nothing: fatal errors only.
 _QUIET_TF_LEVEL = "3"
 
@@ -217,23 +219,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _list(args) -> int:
     # Reads the registry, the recipes' declarations and the presets' metadata: no TensorFlow.
-    from recipes import ONLINE_RECIPES, RECIPES, describe_recipe
-    from rnn_zoo import registry
+    from rnn_zoo import recipe_finder, registry
 
     names = registry.list_models(args.models)
     print(f"Models ({len(names)}):")
     width = max((len(n) for n in names), default=0)
     for name in names:
         print(f"  {name:<{width}}  {registry.get_spec(name).description}")
-    print(f"\nRecipes ({len(RECIPES)}):")
-    width = max(len(n) for n in RECIPES)
-    for name in RECIPES:
-        info = describe_recipe(name)
+    recipes = recipe_finder.list_recipes(online=True)
+    print(f"\nRecipes ({len(recipes)}):")
+    if not recipes:
+        print(f"  none found (set ${recipe_finder.ENV_VAR} to a recipes folder)")
+    width = max((len(n) for n in recipes), default=0)
+    for name in recipes:
+        info = recipe_finder.describe_recipe(name)
         rules = " and ".join(
             f"{bar['metric']} {'>=' if bar.get('higher_is_better') else '<'} "
             + (f"baseline {bar['baseline']}" if bar.get("baseline") else repr(bar.get("value")))
             for bar in info["bars"] or ())
-        online = " (downloads)" if name in ONLINE_RECIPES else ""
+        online = " (downloads)" if info["online"] else ""
         print(f"  {name:<{width}}  {info['summary']} Model {info['model']}; full bar: "
               f"{rules or 'none declared'}{online}")
     _list_presets()
@@ -299,14 +303,12 @@ def _check_input_dir(flag: str, folder) -> None:
 def _train(args) -> int:
     import errno
 
-    from recipes import get_recipe
-    from recipes._common import resolve_profile
-    from rnn_zoo import training
+    from rnn_zoo import recipe_finder, training
     from rnn_zoo._folders import FolderBusyError
 
-    module = get_recipe(args.recipe)
+    module = recipe_finder.get_recipe(args.recipe)
     # The recipe resolves it again; resolving here fails before TensorFlow starts work.
-    config = resolve_profile(module.PROFILES, args.profile, args.epochs)
+    config = recipe_finder.resolve_profile(module.PROFILES, args.profile, args.epochs)
     out = args.out or _path(os.path.join("runs", args.recipe, args.profile))
     _check_input_dir("--data-dir", args.data_dir)
     _check_input_dir("--manual-dir", args.manual_dir)
@@ -334,9 +336,9 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from recipes import get_recipe
     from rnn_zoo._folders import FolderBusyError, check_evaluation_folder, folder_lock
     from rnn_zoo.presets import METRICS
+    from rnn_zoo.recipe_finder import get_recipe
 
     check_evaluation_folder(args.out, argument="`--out`")  # before the data and model load
     module = get_recipe(args.recipe)
@@ -355,9 +357,9 @@ def _evaluate(args) -> int:
 
 def _export(args) -> int:
     from rnn_zoo._folders import FolderBusyError
-    from rnn_zoo.export import ExportError, ParityError
-    from rnn_zoo.export.api import check_directory
-    from rnn_zoo.export.presets import export_preset
+    from rnn_zoo.exporters import ExportError, ParityError
+    from rnn_zoo.exporters.api import check_directory
+    from rnn_zoo.exporters.presets import export_preset
 
     source = args.source
     if source.endswith(".keras") or os.sep in source or os.path.exists(source):

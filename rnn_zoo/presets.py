@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import hashlib
 import json
 import os
 import re
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_zoo._atomic import write_text_atomic
+from rnn_zoo._hashing import sha256_of
 
 ENV_VAR = "RNN_ZOO_PRESETS_DIR"
 CHECKSUMS = "checksums.sha256"
@@ -312,14 +312,6 @@ def _unsafe_layers(path: Path, label: str) -> set[str]:
 # --- checksums -----------------------------------------------------------------------------
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_checksums(folder: str | os.PathLike) -> Path:
     """Writes `folder/checksums.sha256` for every other file in `folder` (sorted by name)."""
     folder = Path(folder)
@@ -392,10 +384,9 @@ def read_vocabulary(preset: Preset) -> list[str]:
 
 def predictor_for(preset: Preset) -> Callable[..., str]:
     """The `predict(model, preset, inputs, **options) -> str` hook of the preset's recipe."""
-    from recipes import RECIPES, get_recipe
+    from rnn_zoo.recipe_finder import find_recipe
 
-    hook = getattr(get_recipe(preset.recipe), "predict", None) if preset.recipe in RECIPES \
-        else None
+    hook = getattr(find_recipe(preset.recipe), "predict", None)
     if hook is None:
         raise ValueError(
             f"Preset {preset.name!r} (recipe {preset.recipe!r}) has no predict hook for raw "

@@ -11,7 +11,7 @@ For each preset (default: all in saved_models/):
    at a time at the artifact's static batch size, like on a device).
 3. Into `saved_models/<preset>/` go: `model_int8.tflite` (every preset), `model.tflite` (when
    under 1 MiB), `export.json` (those artifacts: ops, shapes, parity) and `parity_cases.npz`
-   (so `rnn_zoo.export.check_parity(rnn_zoo.export.load_result(folder))` re-checks them).
+   (so `rnn_zoo.exporters.check_parity(rnn_zoo.exporters.load_result(folder))` re-checks them).
 4. `metrics.json` gets an `"export"` entry (sizes and parity of all formats, the int8 delta,
    this command); the model card and `checksums.sha256` are regenerated
    (`scripts/publish_preset.py`), then the README's results table (`scripts/results_table.py`).
@@ -141,7 +141,7 @@ def _char_lm(module, preset):
 def _g2p(module, preset):
     """Beam-search WER (stress removed) on the 12,000 test words: Keras through the recipe's
     `score_preset`, TFLite through the artifact's `codepoints` signature, one word per call."""
-    from rnn_zoo.export.seq2seq import codepoints_of
+    from rnn_zoo.exporters.seq2seq import codepoints_of
 
     length = int(preset.metrics["preprocessing"].get("max_source_length",
                                                      module.MAX_SOURCE_LENGTH))
@@ -186,8 +186,8 @@ def measure(preset, result, keras_model) -> dict | None:
 def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
     import keras
 
-    from rnn_zoo.export import export
-    from rnn_zoo.export.presets import load_servable
+    from rnn_zoo.exporters import export
+    from rnn_zoo.exporters.presets import load_servable
 
     preset = presets.get_preset(name, presets_dir=presets_dir)
     servable = load_servable(name, presets_dir=presets_dir)
@@ -214,7 +214,7 @@ def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
 def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict | None
             ) -> None:
     """Replaces the preset's shipped export files and its metrics' `"export"` entry."""
-    from rnn_zoo.export import load_result
+    from rnn_zoo.exporters import load_result
 
     for stale in COMMITTED_FILES:
         (folder / stale).unlink(missing_ok=True)

@@ -235,7 +235,7 @@ def _export_lines(name: str, export: Mapping) -> list[str]:
                     f"(int8 TFLite): delta {int8['delta']:+.2g}."]
     out += ["", "`export.json` lists the committed artifacts' ops and input shapes; "
                 "`parity_cases.npz` holds the inputs and Keras outputs they are checked against "
-                "(`rnn_zoo.export.check_parity(rnn_zoo.export.load_result(FOLDER))`).", ""]
+                "(`rnn_zoo.exporters.check_parity(rnn_zoo.exporters.load_result(FOLDER))`).", ""]
     return out
 
 

@@ -159,8 +159,8 @@ def test_public_names():
 
 
 def test_parser_choices_match_the_library():
-    from rnn_zoo.export import FORMATS
-    from rnn_zoo.export.api import MAX_TFLITE_BATCH_SIZE
+    from rnn_zoo.exporters import FORMATS
+    from rnn_zoo.exporters.api import MAX_TFLITE_BATCH_SIZE
     from rnn_zoo.training import STRATEGIES
 
     assert cli.STRATEGIES == STRATEGIES

@@ -11,8 +11,8 @@ import pytest
 
 import rnn_zoo
 from rnn_zoo import presets
-from rnn_zoo.export import check_parity, export, load_result
-from rnn_zoo.export.presets import load_servable
+from rnn_zoo.exporters import check_parity, export, load_result
+from rnn_zoo.exporters.presets import load_servable
 from tests.harness import build_tiny
 
 REPO = Path(__file__).resolve().parents[2]

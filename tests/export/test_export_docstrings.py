@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-MODULES = ["rnn_zoo.export", "rnn_zoo.export.api", "rnn_zoo.export.servable"]
+MODULES = ["rnn_zoo.exporters", "rnn_zoo.exporters.api", "rnn_zoo.exporters.servable"]
 
 
 @pytest.mark.parametrize("module_name", MODULES)

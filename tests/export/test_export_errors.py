@@ -13,7 +13,7 @@ import tensorflow as tf
 
 import rnn_zoo
 from rnn_zoo import cli
-from rnn_zoo.export import (
+from rnn_zoo.exporters import (
     Endpoint,
     ParityError,
     Servable,
@@ -22,7 +22,7 @@ from rnn_zoo.export import (
     keras_servable,
     load_result,
 )
-from rnn_zoo.export._standalone_runner import digest
+from rnn_zoo.exporters._standalone_runner import digest
 from tests.harness import build_tiny
 
 
@@ -191,5 +191,5 @@ def test_cli_exports_a_keras_file(tiny, tmp_path, capsys):
     assert "model.tflite" in capsys.readouterr().out
     result = load_result(tmp_path / "o")
     assert result.manifest["name"] == "tiny" and list(result.artifacts) == ["tflite"]
-    assert rnn_zoo.export.load_result is load_result  # the package is also the function
+    assert rnn_zoo.exporters.load_result is load_result  # the package is also the function
     assert callable(rnn_zoo.export)

@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 
 from rnn_zoo import cli
-from rnn_zoo.export import check_parity, export, load_result
-from rnn_zoo.export import formats as _formats
-from rnn_zoo.export._standalone_runner import digest
+from rnn_zoo.exporters import check_parity, export, load_result
+from rnn_zoo.exporters import formats as _formats
+from rnn_zoo.exporters._standalone_runner import digest
 from tests.harness import build_tiny
 
 REPO = Path(__file__).resolve().parents[2]
@@ -321,8 +321,8 @@ def test_a_failed_export_leaves_no_debris_and_the_old_export(old_export, monkeyp
 
 
 def test_a_failed_parity_check_keeps_the_old_export(old_export, monkeypatch, capsys):
-    from rnn_zoo.export import ParityError
-    from rnn_zoo.export import parity as _parity
+    from rnn_zoo.exporters import ParityError
+    from rnn_zoo.exporters import parity as _parity
 
     before = _snapshot(old_export)
 
@@ -343,7 +343,7 @@ def test_a_failed_parity_check_keeps_the_old_export(old_export, monkeypatch, cap
 
 
 def test_any_tflite_batch_size_passes_parity(tmp_path):
-    from rnn_zoo.export.presets import export_preset
+    from rnn_zoo.exporters.presets import export_preset
 
     results = [export_preset("breast_cancer", tmp_path / f"b{n}", formats=("tflite",),
                              tflite_batch_size=n, check=False) for n in (2, 4)]
@@ -354,7 +354,7 @@ def test_any_tflite_batch_size_passes_parity(tmp_path):
 
 
 def test_tflite_batch_size_has_a_documented_cap(tiny, tmp_path, capsys):
-    from rnn_zoo.export.api import MAX_TFLITE_BATCH_SIZE
+    from rnn_zoo.exporters.api import MAX_TFLITE_BATCH_SIZE
 
     assert str(MAX_TFLITE_BATCH_SIZE) in export.__doc__
     with pytest.raises(ValueError, match=f"`tflite_batch_size` must be .*<= "
@@ -391,7 +391,7 @@ def test_export_presets_script_still_refreshes_a_preset(tmp_path, monkeypatch):
     shutil.copytree(PRESET, root / "breast_cancer")
     created = load_result(root / "breast_cancer").manifest["created"]
     monkeypatch.setattr(export_presets, "measure", lambda *a: None)  # no test-split scoring
-    from rnn_zoo.export import api
+    from rnn_zoo.exporters import api
 
     monkeypatch.setattr(api, "DEFAULT_FORMATS", ("tflite", "tflite_int8"))  # the fast ones
     record = export_presets.export_one("breast_cancer", presets_dir=root, work=tmp_path / "w")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rnn_zoo.export import KNOWN_LIMITATIONS
-from rnn_zoo.export.parity import RUNNER
+from rnn_zoo.exporters import KNOWN_LIMITATIONS
+from rnn_zoo.exporters.parity import RUNNER
 
 LIMITED = "many_to_one_lstm"
 

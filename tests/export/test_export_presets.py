@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rnn_zoo import presets
-from rnn_zoo.export import ATOL, RTOL
+from rnn_zoo.exporters import ATOL, RTOL
 from tests.export.conftest import COMMITTED, PRESETS, committed_exports, script
 
 export_presets = script("export_presets")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import rnn_zoo
-from rnn_zoo.export import ATOL, DEFAULT_FORMATS, RTOL
-from rnn_zoo.export.parity import CASES
+from rnn_zoo.exporters import ATOL, DEFAULT_FORMATS, RTOL
+from rnn_zoo.exporters.parity import CASES
 
 MODELS = rnn_zoo.list_models()
 FLOAT32 = ("keras", "saved_model", "tflite", "onnx")

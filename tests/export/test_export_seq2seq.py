@@ -15,8 +15,8 @@ import pytest
 
 from rnn_zoo import encoder_decoder
 from rnn_zoo.decoding import Translator
-from rnn_zoo.export import export
-from rnn_zoo.export.seq2seq import CODEPOINTS_ENDPOINT, codepoints_of, translator_servable
+from rnn_zoo.exporters import export
+from rnn_zoo.exporters.seq2seq import CODEPOINTS_ENDPOINT, codepoints_of, translator_servable
 
 SOURCE_VOCAB = ["", "[UNK]", *"abcdefghijklmnopqrstuvwxyz'-."]
 TARGET_VOCAB = ["", "[UNK]", "<start>", "<end>", "AA", "B", "K", "D", "EH", "Z"]

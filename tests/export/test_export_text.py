@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 
 from recipes import tweet_sentiment as ts
-from rnn_zoo.export.text import TWEET_EXAMPLES, tweet_tokens
+from rnn_zoo.exporters.text import TWEET_EXAMPLES
+from rnn_zoo.preprocessing.tweet_tokenizer import tweet_tokens
 
 EDGE_CASES = [
     *TWEET_EXAMPLES,

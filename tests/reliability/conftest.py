@@ -44,8 +44,8 @@ def exported(tmp_path_factory):
     Each is `tf.saved_model.load`ed; parity is `rnn_zoo.export`'s own test suite's concern."""
     import tensorflow as tf
 
-    from rnn_zoo.export import export
-    from rnn_zoo.export.presets import export_preset
+    from rnn_zoo.exporters import export
+    from rnn_zoo.exporters.presets import export_preset
     from tests.reliability.models import preset
 
     root = tmp_path_factory.mktemp("exports")

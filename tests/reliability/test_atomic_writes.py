@@ -103,7 +103,7 @@ ATOMIC_CALLS = {"atomic_path", "write_text_atomic", "write_bytes_atomic", "copy_
 STAGING = {
     ("rnn_zoo/_checkpointing.py", "_link_or_copy"): "Backup.on_epoch_end renames the folder",
     ("scripts/publish_preset.py", "_write_card_and_checksums"): "publish() renames the folder",
-    ("rnn_zoo/export/_standalone_runner.py", "main"): "its report goes to the parity check's "
+    ("rnn_zoo/exporters/_standalone_runner.py", "main"): "its report goes to the parity check's "
                                                       "TemporaryDirectory",
 }
 

@@ -539,7 +539,7 @@ def _run_folder(ctx):
 
 def _folder_cases() -> list[Case]:
     """Commands that would write into a folder that is not theirs (issue 15: D1, D3, D5, D12)."""
-    from rnn_zoo.export import export
+    from rnn_zoo.exporters import export
 
     return [
         _fails("cli-export-into-a-preset-folder",

@@ -338,7 +338,7 @@ def _garbage_cases() -> list[Case]:
 
 
 def _char_lm_endpoint(text_length: int, **kwargs):
-    from rnn_zoo.export.text import char_lm_servable
+    from rnn_zoo.exporters.text import char_lm_servable
 
     model = build_tiny("many_to_many_lstm")[2]  # 11 token ids
     vocabulary = ["", "[UNK]", *"abcdefghi"]

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from rnn_zoo.export import stateful
-from rnn_zoo.export.stateful import export_stateful
+from rnn_zoo.exporters import stateful
+from rnn_zoo.exporters.stateful import export_stateful
 from tests.harness import build_tiny
 
 VOCABULARY = ["", "[UNK]", *"abcdefghi"]  # the tiny variants' 11 ids

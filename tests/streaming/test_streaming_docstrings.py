@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module_name", ["rnn_zoo.decoding.streaming", "rnn_zoo.export.stateful"])
+@pytest.mark.parametrize("module_name",
+                         ["rnn_zoo.decoding.streaming", "rnn_zoo.exporters.stateful"])
 def test_docstring_examples(module_name):
     module = importlib.import_module(module_name)
     found = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from rnn_zoo._validation import check_int
-from rnn_zoo.export.servable import (
+from rnn_zoo.exporters.servable import (
     MODEL_OUTPUT,
     Endpoint,
     Servable,

@@ -7,14 +7,15 @@ the token ids, because the stock TFLite interpreter has no string/regex ops; the
 ships beside them (`vocabulary.txt`).
 
 - `char_lm_shakespeare`: characters -> ids (the preset's vocabulary, OOV id 1), as
-  `recipes.char_lm_shakespeare.sample` does; returns `logits` and `next_character` (the most
+  the char_lm_shakespeare recipe's `sample` does; returns `logits` and `next_character` (the most
   likely character after the text, padding and OOV excluded). Only the last `max_length`
   characters of each text are read (default 100, the recipe's training context: what
   `rnn-zoo predict` conditions on too), so a long text costs no more than that; `logits`
   cover those characters.
-- `tweet_sentiment`: `recipes.tweet_sentiment.tokenize` rewritten with `tf.strings` (RE2),
+- `tweet_sentiment`: `rnn_zoo.preprocessing.tweet_tokenizer` in its `tf.strings` version (RE2),
   unknown @handles -> `<user>`, word ids, the first `max_length` tokens; returns `logits` and
-  `label`. `tests/export/test_text.py` checks it token for token against the Python tokenizer.
+  `label`. `tests/export/test_export_text.py` checks it token for token against the Python
+  tokenizer.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from rnn_zoo.export.servable import MODEL_OUTPUT, Endpoint, Servable, call_model
+from rnn_zoo.exporters.servable import MODEL_OUTPUT, Endpoint, Servable, call_model
+from rnn_zoo.preprocessing.tweet_tokenizer import tokenize as tweet_tokenize
+from rnn_zoo.preprocessing.tweet_tokenizer import tweet_tokens
 
 OOV_ID = 1
 TOKENS_ENDPOINT = "serve_tokens"
@@ -169,50 +172,6 @@ def char_lm_servable(model, vocabulary: list[str], *, name: str,
 
 # --- tweets ------------------------------------------------------------------------------------
 
-# RE2 has no Unicode-aware \w/\s and no back-references; these classes follow Python's `re` on
-# str (\w = letters, digits, underscore; \s = Unicode whitespace).
-_W = r"\p{L}\p{N}_"
-_SPACE = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]+"
-_EMOTICON = r"[:;=][-o'^]?[)(\]\[dp/\\|*3]|<3|\^_?\^|[)(\]\[][-o'^]?[:;=]"
-_TOKEN = rf"<url>|{_EMOTICON}|@[{_W}]+|[{_W}]+(?:'[{_W}]+)*|[!?]+|[^{_W}\s]"
-# html.unescape for the entities tweets carry (the check against the recipe counts the rest).
-_ENTITIES = (
-    (r"&(?:quot|QUOT);?|&#0*34;|&#[xX]0*22;", '"'),
-    (r"&(?:apos);|&#0*39;|&#[xX]0*27;", "'"),
-    (r"&(?:lt|LT);?|&#0*60;|&#[xX]0*3[cC];", "<"),
-    (r"&(?:gt|GT);?|&#0*62;|&#[xX]0*3[eE];", ">"),
-    (r"&nbsp;?|&#0*160;|&#[xX]0*[aA]0;", "\u00a0"),
-    # Last, so that "&amp;lt;" becomes "&lt;" exactly as html.unescape leaves it.
-    (r"&(?:amp|AMP);?|&#0*38;|&#[xX]0*26;", "&"),
-)
-_DIGITS = r"[\p{Nd}\x{b2}\x{b3}\x{b9}\x{2070}\x{2074}-\x{2079}\x{2080}-\x{2089}]+"
-
-
-def tweet_tokens(texts: tf.Tensor) -> tf.RaggedTensor:
-    """`recipes.tweet_sentiment.tokenize` in TensorFlow ops: a batch of tweets -> tokens.
-
-    HTML entities unescaped (the common ones), lower-cased, URLs -> `<url>`, letters repeated
-    4+ times cut to 3, tokens found with the recipe's pattern, digit runs -> `<num>`, runs of
-    `!`/`?` cut to 3.
-    """
-    text = texts
-    for pattern, replacement in _ENTITIES:
-        text = tf.strings.regex_replace(text, pattern, replacement.replace("\\", "\\\\"))
-    text = tf.strings.lower(text, encoding="utf-8")
-    # One space for any Unicode whitespace: RE2's \s and \S are ASCII-only.
-    text = tf.strings.regex_replace(text, _SPACE, " ")
-    text = tf.strings.regex_replace(text, r"https?://\S+|www\.\S+", " <url> ")
-    for letter in "abcdefghijklmnopqrstuvwxyz":
-        text = tf.strings.regex_replace(text, letter + "{4,}", letter * 3)
-    # Every non-space character belongs to some match, so spacing out the matches and
-    # splitting on spaces yields exactly re.findall's tokens.
-    tokens = tf.strings.split(tf.strings.regex_replace(text, _TOKEN, r" \0 "))
-    tokens = tf.ragged.map_flat_values(
-        lambda t: tf.where(tf.strings.regex_full_match(t, _DIGITS), "<num>", t), tokens)
-    return tf.ragged.map_flat_values(
-        lambda t: tf.strings.regex_replace(t, r"^([!?]{3})[!?]+$", r"\1"), tokens)
-
-
 TWEET_EXAMPLES = (
     "I love this!!!!! soooooo happy :) #blessed",
     "@someone_unknown_xyz this is the worst day ever :-( http://t.co/abc",
@@ -227,11 +186,11 @@ def tweet_sentiment_servable(model, vocabulary: list[str], *, name: str, classes
                              metadata=None) -> Servable:
     """A tweet classifier that takes raw tweets: `{"text"}` -> `{"logits", "label"}`.
 
-    `tokenize` is the recipe's Python tokenizer, used by the parity reference (default:
-    `recipes.tweet_sentiment.tokenize`), so the check compares the in-graph tokenizer with it.
+    `tokenize` is the Python tokenizer the parity reference uses (default:
+    `rnn_zoo.preprocessing.tweet_tokenizer.tokenize`, the one the recipe trains with), so the
+    check compares the in-graph tokenizer with it.
     """
-    if tokenize is None:
-        from recipes.tweet_sentiment import tokenize
+    tokenize = tweet_tokenize if tokenize is None else tokenize
     vocabulary, classes = list(vocabulary), list(classes)
     table = lookup_table(vocabulary)
     known = set(vocabulary)

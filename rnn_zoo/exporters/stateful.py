@@ -37,7 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from rnn_zoo.decoding.streaming import generation_loop, step_model
-from rnn_zoo.export.tflite import convert, quiet_tf_logger
+from rnn_zoo.exporters.tflite import convert, quiet_tf_logger
 
 __all__ = ["export_stateful"]
 
@@ -165,7 +165,7 @@ def _write_int8(path: Path, *, model, step, batch: int, representative) -> dict:
         conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         flatbuffer = conv.convert()
     path.write_bytes(flatbuffer)
-    from rnn_zoo.export.tflite import op_names
+    from rnn_zoo.exporters.tflite import op_names
 
     return {"path": path.name, "signatures": ["step"], "batch": batch,
             "ops": op_names(flatbuffer), "quantization": "full integer: int8 weights and "
@@ -267,7 +267,7 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
     Example:
 
     >>> from rnn_zoo import many_to_many
-    >>> from rnn_zoo.export.stateful import export_stateful
+    >>> from rnn_zoo.exporters.stateful import export_stateful
     >>> model = many_to_many(vocab_size=12, num_classes=12, cell="gru", units=4)
     >>> found = export_stateful(model, "/tmp/stream_gru")                   # doctest: +SKIP
     >>> found["parity"]["ok"], found["artifacts"]["tflite"]["builtin_only"]  # doctest: +SKIP

@@ -3,7 +3,7 @@
     python -I _stateful_runner.py DIRECTORY
 
 DIRECTORY holds `stateful.json` and `stateful_cases.npz` (written by
-`rnn_zoo.export.stateful.export_stateful`). For every artifact (SavedModel `step` signature,
+`rnn_zoo.exporters.stateful.export_stateful`). For every artifact (SavedModel `step` signature,
 TFLite `step` signature in the LiteRT interpreter, ONNX Runtime) each case row is fed step by
 step from zero states, carrying the new states; then the states are reset to zeros and the row
 is fed again. Both passes are compared with the whole-sequence Keras outputs. The SavedModel

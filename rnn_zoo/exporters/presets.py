@@ -2,7 +2,7 @@
 
 `servable_for(preset, model)` picks how a preset is served: its recipe module's
 `export_servable(model, preset)` hook when it defines one, else the built-in text servables
-(`rnn_zoo.export.text`) for the text presets, else the plain Keras model. Recipes with a decoding
+(`rnn_zoo.exporters.text`) for the text presets, else the plain Keras model. Recipes with a decoding
 loop (the encoder-decoders) add an `export_servable` hook; nothing here changes.
 """
 
@@ -13,12 +13,14 @@ import os
 from pathlib import Path
 
 from rnn_zoo import presets as _presets
-from rnn_zoo.export.api import ExportResult, check_directory, export
-from rnn_zoo.export.servable import Servable, keras_servable
+from rnn_zoo.exporters.api import check_directory, export
+from rnn_zoo.exporters.result import ExportResult
+from rnn_zoo.exporters.servable import Servable, keras_servable
+from rnn_zoo.preprocessing import tweet_tokenizer
 
 
 def _char_lm(model, preset) -> Servable:
-    from rnn_zoo.export.text import char_lm_servable
+    from rnn_zoo.exporters.text import char_lm_servable
 
     # The text endpoint reads at most the context the model was trained on (the last chars).
     context = int(preset.metrics.get("config", {}).get("seq_len", 100))
@@ -29,12 +31,15 @@ def _char_lm(model, preset) -> Servable:
 
 
 def _tweets(model, preset) -> Servable:
-    from rnn_zoo.export.text import tweet_sentiment_servable
+    from rnn_zoo.exporters.text import tweet_sentiment_servable
 
+    preprocessing = preset.metrics["preprocessing"]
     return tweet_sentiment_servable(
         model, _presets.read_vocabulary(preset), name=preset.name,
         classes=preset.metrics["dataset"]["classes"],
-        max_length=int(preset.metrics["preprocessing"]["max_length"]),
+        max_length=int(preprocessing["max_length"]),
+        tokenize=tweet_tokenizer.tokenizer_named(
+            preprocessing.get("tokenizer", tweet_tokenizer.NAME)),
         metadata=_metadata(preset))
 
 
@@ -48,7 +53,11 @@ def _metadata(preset) -> dict:
     preprocessing = preset.metrics.get("preprocessing")
     if preprocessing:
         # The inputs the artifacts take are the model's: apply this preprocessing first.
-        found["preprocessing"] = preprocessing
+        found["preprocessing"] = dict(preprocessing)
+        if preprocessing.get("tokenizer") in tweet_tokenizer.LEGACY_NAMES:
+            # The published tweet preset names the recipe's former copy; the library's is the
+            # same function, and a deployment has no recipes to import.
+            found["preprocessing"]["tokenizer"] = tweet_tokenizer.NAME
     classes = preset.metrics.get("dataset", {}).get("classes")
     if classes:
         found["classes"] = classes
@@ -60,10 +69,9 @@ def _metadata(preset) -> dict:
 def servable_for(preset: _presets.Preset, model) -> Servable:
     """How `preset` is served: the recipe's `export_servable` hook, a built-in text servable,
     or the plain Keras model (its inputs are the model's, preprocessed as `metadata` says)."""
-    from recipes import RECIPES, get_recipe
+    from rnn_zoo.recipe_finder import find_recipe
 
-    hook = getattr(get_recipe(preset.recipe), "export_servable", None) \
-        if preset.recipe in RECIPES else None
+    hook = getattr(find_recipe(preset.recipe), "export_servable", None)
     if hook is not None:
         return hook(model, preset)
     if preset.recipe in BUILTIN_SERVABLES:
@@ -122,10 +130,10 @@ def export_preset(preset_or_path, directory, *, formats=None,
 
     Example:
 
-    >>> from rnn_zoo.export.presets import export_preset
+    >>> from rnn_zoo.exporters.presets import export_preset
     >>> result = export_preset("breast_cancer", "/tmp/bc", formats=("tflite",))  # doctest: +SKIP
 
-    `stateful=True` adds the step model with explicit state (see `rnn_zoo.export.export`).
+    `stateful=True` adds the step model with explicit state (see `rnn_zoo.exporters.export`).
     """
     check_directory(directory, overwrite=overwrite)  # refused before a model is loaded
     servable = load_servable(preset_or_path, presets_dir=presets_dir)

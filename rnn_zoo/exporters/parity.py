@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnn_zoo.export import _standalone_runner
+from rnn_zoo.exporters import _standalone_runner
+from rnn_zoo.exporters.result import ExportResult
 
 RUNNER = Path(_standalone_runner.__file__).resolve()
 CASES = "parity_cases.npz"
@@ -184,8 +185,6 @@ def check_parity(results, *, atol: float = ATOL, rtol: float = RTOL,
         One result dict per artifact: `ok`, `max_abs_diff`, `error`, `rnn_zoo_loaded`, the
         runtime used and the per-case details.
     """
-    from rnn_zoo.export.api import ExportResult
-
     results = [results] if isinstance(results, ExportResult) else list(results)
     for result in results:
         if not isinstance(result, ExportResult):

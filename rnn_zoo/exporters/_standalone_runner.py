@@ -57,7 +57,9 @@ class _Blocker(importlib.abc.MetaPathFinder):
 _BLOCKER = _Blocker()
 
 
-# --- helpers shared with rnn_zoo.export (imported from there; this file stays standalone) ------
+# --- helpers ----------------------------------------------------------------------------------
+# `digest` repeats rnn_zoo._hashing.digest on purpose: this file runs where rnn_zoo cannot be
+# imported (the import hook above refuses it), so it keeps its own copy; the two must agree.
 
 
 def digest(path) -> tuple[str, int]:

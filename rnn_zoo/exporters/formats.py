@@ -16,8 +16,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from rnn_zoo.export import tflite
-from rnn_zoo.export.servable import Endpoint, Servable
+from rnn_zoo.exporters import tflite
+from rnn_zoo.exporters.servable import Endpoint, Servable
 
 FILES = {
     "keras": "model.keras",

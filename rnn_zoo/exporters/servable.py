@@ -57,7 +57,7 @@ class Endpoint:
 
 @dataclasses.dataclass(frozen=True)
 class Servable:
-    """Everything `rnn_zoo.export.export` needs to write and check one deployable model.
+    """Everything `rnn_zoo.exporters.export` needs to write and check one deployable model.
 
     Attributes:
         name: recorded in the manifest.
@@ -156,7 +156,7 @@ def keras_servable(model: keras.Model, *, name: str | None = None, examples=None
     Example:
 
     >>> from rnn_zoo import get_model
-    >>> from rnn_zoo.export import keras_servable
+    >>> from rnn_zoo.exporters import keras_servable
     >>> servable = keras_servable(get_model("many_to_one_gru", vocab_size=50, units=4))
     >>> servable.formats
     ('keras', 'saved_model', 'tflite', 'tflite_int8', 'onnx')

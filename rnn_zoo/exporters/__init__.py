@@ -10,25 +10,16 @@ True
 Beyond a plain Keras model, `export` takes a `Servable`: named serving functions (`Endpoint`s)
 of a dict of tensors, the objects that hold their state, the parity inputs, and the reference
 that computes the expected outputs. That is the extension point for models whose serving
-function is more than `model(inputs)`: in-graph text preprocessing (`rnn_zoo.export.text`), a
-decoding loop. Presets get theirs from `rnn_zoo.export.presets.servable_for`.
+function is more than `model(inputs)`: in-graph text preprocessing (`rnn_zoo.exporters.text`), a
+decoding loop. Presets get theirs from `rnn_zoo.exporters.presets.servable_for`.
 """
 
-import sys
-import types
-
-from rnn_zoo.export.api import (
-    DEFAULT_FORMATS,
-    FORMATS,
-    MANIFEST,
-    ExportResult,
-    export,
-    load_result,
-)
-from rnn_zoo.export.formats import ExportError
-from rnn_zoo.export.limitations import KNOWN_LIMITATIONS
-from rnn_zoo.export.parity import ATOL, RTOL, ParityError, check_parity
-from rnn_zoo.export.servable import Endpoint, Servable, example_inputs, keras_servable
+from rnn_zoo.exporters.api import DEFAULT_FORMATS, FORMATS, export
+from rnn_zoo.exporters.formats import ExportError
+from rnn_zoo.exporters.limitations import KNOWN_LIMITATIONS
+from rnn_zoo.exporters.parity import ATOL, RTOL, ParityError, check_parity
+from rnn_zoo.exporters.result import MANIFEST, ExportResult, load_result
+from rnn_zoo.exporters.servable import Endpoint, Servable, example_inputs, keras_servable
 
 __all__ = [
     "ATOL",
@@ -49,14 +40,3 @@ __all__ = [
     "load_result",
 ]
 
-
-class _CallableModule(types.ModuleType):
-    """`rnn_zoo.export` is this package and also callable as the `export` function, so both
-    `rnn_zoo.export(model, directory)` and `rnn_zoo.export.check_parity(...)` work (binding the
-    function to the package's name would hide the package)."""
-
-    def __call__(self, *args, **kwargs):
-        return export(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

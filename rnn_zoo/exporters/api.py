@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import importlib.metadata
-import json
 import logging
 import os
 import re
@@ -18,15 +16,15 @@ from typing import Any
 
 import keras
 
-from rnn_zoo._atomic import fsync_dir, write_text_atomic
+from rnn_zoo._atomic import fsync_dir
 from rnn_zoo._folders import FINISHED, folder_lock, kind_of, write_manifest
+from rnn_zoo._hashing import digest
 from rnn_zoo._validation import check_bool, check_int
-from rnn_zoo.export import formats as _formats
-from rnn_zoo.export import parity as _parity
-from rnn_zoo.export._standalone_runner import digest
-from rnn_zoo.export.servable import Servable, keras_servable
+from rnn_zoo.exporters import formats as _formats
+from rnn_zoo.exporters import parity as _parity
+from rnn_zoo.exporters.result import ExportResult
+from rnn_zoo.exporters.servable import Servable, keras_servable
 
-MANIFEST = "export.json"
 # Progress lines (which format is being written); the CLI prints them, a library user opts in.
 _log = logging.getLogger(__name__)
 DEFAULT_FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
@@ -35,36 +33,6 @@ FORMATS = _formats.FORMATS
 # batch) instead, and the parity check pads every case up to a whole batch.
 MAX_TFLITE_BATCH_SIZE = 1024
 _VERSIONED = ("tensorflow", "keras", "numpy", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert")
-
-
-@dataclasses.dataclass
-class ExportResult:
-    """The outcome of one `export` call: where it wrote, and its manifest (`export.json`)."""
-
-    directory: Path
-    manifest: dict[str, Any]
-
-    @property
-    def artifacts(self) -> dict[str, dict]:
-        """`{format: record}` of the written artifacts."""
-        return {a["format"]: a for a in self.manifest["artifacts"]}
-
-    def path(self, fmt: str) -> Path:
-        """Where the artifact of format `fmt` is."""
-        if fmt not in self.artifacts:
-            raise KeyError(f"No {fmt!r} artifact in {self.directory} (has "
-                           f"{', '.join(self.artifacts)}).")
-        return self.directory / self.artifacts[fmt]["path"]
-
-    @property
-    def parity_ok(self) -> bool | None:
-        """True/False once checked (`check_parity`), None before."""
-        parity = self.manifest.get("parity")
-        return None if parity is None else bool(parity["ok"])
-
-    def write_manifest(self) -> Path:
-        return write_text_atomic(self.directory / MANIFEST,
-                                 json.dumps(self.manifest, indent=2) + "\n")
 
 
 def _check_formats(formats, servable: Servable) -> tuple[str, ...]:
@@ -247,9 +215,9 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
 
     Args:
         model: a functional `keras.Model`, or a `Servable` (a model with in-graph
-            preprocessing, a decoding loop: see `rnn_zoo.export.Servable`).
+            preprocessing, a decoding loop: see `rnn_zoo.exporters.Servable`).
         directory: output folder: new, empty, or an earlier export (replaced whole).
-        formats: names from `rnn_zoo.export.FORMATS`; None (default): every format the model
+        formats: names from `rnn_zoo.exporters.FORMATS`; None (default): every format the model
             offers, i.e. `DEFAULT_FORMATS` for a Keras model.
         tflite_batch_size: the static batch size of the TFLite artifacts, 1 to
             `MAX_TFLITE_BATCH_SIZE` (1024). Any size works: a caller (and the parity check)
@@ -266,7 +234,7 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
     chosen formats that can carry it (`saved_model`: a `step` signature, and `generate`, text
     in and text out, when `stateful_vocabulary` is given; `tflite`: builtin ops only, batch
     `tflite_batch_size`; `onnx`), checked step by step in a fresh process
-    (`rnn_zoo.export.stateful.export_stateful`); `export.json` records it under
+    (`rnn_zoo.exporters.stateful.export_stateful`); `export.json` records it under
     `"stateful"`. A model that cannot stream (bidirectional) raises ValueError.
 
     Returns:
@@ -293,7 +261,7 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
     elif isinstance(model, Servable):
         servable = model
     else:
-        raise TypeError(f"`model` must be a keras.Model or an rnn_zoo.export.Servable, got "
+        raise TypeError(f"`model` must be a keras.Model or an rnn_zoo.exporters.Servable, got "
                         f"{type(model).__name__}.")
     chosen = _check_formats(formats, servable)
     tflite_batch_size = check_int("tflite_batch_size", tflite_batch_size)
@@ -350,7 +318,7 @@ def _stateful_formats(chosen: Sequence[str], servable: Servable) -> tuple[str, .
 def _write_stateful(result: ExportResult, servable: Servable, formats: Sequence[str], *,
                     vocabulary, batch: int, check: bool) -> None:
     """The step model into `stateful/` of the staged export, recorded in its export.json."""
-    from rnn_zoo.export.stateful import StatefulExportError, export_stateful
+    from rnn_zoo.exporters.stateful import StatefulExportError, export_stateful
 
     _log.info("Writing the step model with explicit state (%s/: %s)", STATEFUL,
               ", ".join(formats))
@@ -407,17 +375,3 @@ def _write(servable: Servable, stage: Path, chosen: Sequence[str], *, tflite_bat
     write_manifest(directory, kind="export", name=servable.name, status=FINISHED,
                    formats=[a["format"] for a in artifacts], created=manifest["created"])
     return result
-
-
-def load_result(directory) -> ExportResult:
-    """The `ExportResult` of an earlier export, read back from `directory/export.json`."""
-    path = Path(directory) / MANIFEST
-    if not path.is_file():
-        raise ValueError(f"{path} not found: {directory} is not an rnn_zoo export directory.")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path} is not valid JSON ({e}).") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("artifacts"), list):
-        raise ValueError(f"{path} has no 'artifacts' list; it is not an export manifest.")
-    return ExportResult(directory=Path(directory), manifest=manifest)

@@ -1,0 +1,29 @@
+"""`rnn_zoo.preprocessing`: the tweet tokenizer's recorded names, and the published preset's
+legacy name mapped to the library's tokenizer (saved_models/ is checksummed: not edited)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnn_zoo import presets
+from rnn_zoo.preprocessing import tweet_tokenizer
+
+
+def test_recorded_names_resolve_to_the_library_tokenizer():
+    assert tweet_tokenizer.tokenizer_named(tweet_tokenizer.NAME) is tweet_tokenizer.tokenize
+    for legacy in tweet_tokenizer.LEGACY_NAMES:
+        assert tweet_tokenizer.tokenizer_named(legacy) is tweet_tokenizer.tokenize
+    with pytest.raises(ValueError, match="`tokenizer` 'str.split' is not a known tokenizer"):
+        tweet_tokenizer.tokenizer_named("str.split")
+
+
+def test_the_tweet_preset_is_served_with_the_library_tokenizer():
+    from rnn_zoo.exporters.presets import _metadata
+
+    preset = presets.get_preset("tweet_sentiment")
+    recorded = preset.metrics["preprocessing"]["tokenizer"]
+    assert recorded in tweet_tokenizer.LEGACY_NAMES | {tweet_tokenizer.NAME}
+    # What an export records for a deployment names the library's function ...
+    assert _metadata(preset)["preprocessing"]["tokenizer"] == tweet_tokenizer.NAME
+    # ... and the preset's own metrics are left as published.
+    assert preset.metrics["preprocessing"]["tokenizer"] == recorded
