@@ -2,6 +2,8 @@
 
 | lecture topology | task |
 |---|---|
+| one-to-one: binary classification | `TabularClassifier` |
+| one-to-many: image captioning | `SequenceCaptioner` |
 | many-to-one: sentiment analysis | `TextClassifier` |
 
 Every task offers `fit`, `evaluate`, `predict`, `save`, `load`/`from_preset` and `export`
@@ -19,12 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 # Task class -> its module (one task per file).
 TASK_MODULES = {
+    "SequenceCaptioner": "rnn_zoo.tasks.sequence_captioner",
+    "TabularClassifier": "rnn_zoo.tasks.tabular_classifier",
     "TextClassifier": "rnn_zoo.tasks.text_classifier",
 }
 _EXPORTS = {**TASK_MODULES, "Task": "rnn_zoo.tasks.task", "TaskConfig": "rnn_zoo.tasks.task",
             "load_task": "rnn_zoo.tasks.task"}
 
-__all__ = ["Task", "TaskConfig", "TextClassifier", "load_task"]  # = sorted(_EXPORTS)
+__all__ = ["SequenceCaptioner", "TabularClassifier", "Task", "TaskConfig", "TextClassifier",
+           "load_task"]  # = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
@@ -40,5 +45,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from rnn_zoo.tasks.sequence_captioner import SequenceCaptioner
+    from rnn_zoo.tasks.tabular_classifier import TabularClassifier
     from rnn_zoo.tasks.task import Task, TaskConfig, load_task
     from rnn_zoo.tasks.text_classifier import TextClassifier
