@@ -58,7 +58,7 @@ def check_float_array(name: str, value, *, ranks: Sequence[int], what: str) -> n
 
 def _stack(name: str, value) -> np.ndarray:
     """A list of examples -> one array, naming the first example of another shape."""
-    if hasattr(value, "__array__") and not isinstance(value, (list, tuple)):
+    if hasattr(value, "__array__") and not isinstance(value, (list, tuple, np.ndarray)):
         try:
             return np.asarray(value)
         except (TypeError, ValueError) as e:

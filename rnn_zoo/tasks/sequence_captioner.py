@@ -114,7 +114,7 @@ class SequenceCaptioner(Task):
                              f"`{x_name}`; give one target per example.")
         form = self.state.get("form") if not fitting else None
         targets = _check_targets(y_name, list(y), form=form)
-        if fitting and not any(targets):
+        if fitting and not any(self._tokens(t) for t in targets):
             raise ValueError(f"`{y_name}` holds only empty targets; a captioner needs tokens "
                              "to learn.")
         return x, targets
@@ -131,7 +131,7 @@ class SequenceCaptioner(Task):
         tokens = [self._tokens(t) for t in y]
         counts = Counter(token for row in tokens for token in row)
         vocabulary = sorted(counts, key=lambda t: (-counts[t], t))
-        longest = max(len(row) for row in tokens)
+        longest = max(1, max(len(row) for row in tokens))  # a carved split may be all empty
         max_length = self._config["max_length"] or longest
         # For the loss's normalizer: the mean target length of the training split (+ <end>).
         self._target_lengths = [min(len(row), max_length) + 1 for row in tokens]

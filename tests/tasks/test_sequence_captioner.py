@@ -121,6 +121,12 @@ def test_bad_targets_are_one_line_errors(y, message):
     assert message in one_line(excinfo)
 
 
+def test_blank_strings_have_no_words():
+    with pytest.raises(ValueError) as excinfo:
+        tiny(level="word").fit(X, [" ", "\t"] * 32, verbose=0)
+    assert "only empty targets" in one_line(excinfo)
+
+
 def test_evaluate_wants_the_trained_form(trained):
     with pytest.raises(TypeError) as excinfo:
         trained.evaluate(X[:1], [["a", "b"]])
