@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import doctest
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -146,3 +149,10 @@ def test_export_saved_model_and_tflite_pass_parity(trained, tmp_path):
     result = trained.export(tmp_path / "export", formats=["saved_model", "tflite"])
     assert result.parity_ok is True
     assert result.manifest["metadata"]["vocabulary"] == trained.vocabulary
+
+
+def test_imports_without_tensorflow():
+    code = ("import sys, rnn_zoo.tasks.sequence_captioner; "
+            "sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, timeout=120).returncode == 0
