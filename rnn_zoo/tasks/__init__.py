@@ -2,6 +2,8 @@
 
 | lecture topology | task |
 |---|---|
+| one-to-one: binary classification | `TabularClassifier` |
+| one-to-many: image captioning | `SequenceCaptioner` |
 | many-to-one: sentiment analysis | `TextClassifier` |
 | many-to-one: series classification | `SeriesClassifier` |
 | many-to-one: series regression | `SeriesRegressor` |
@@ -25,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 # Task class -> its module (one task per file).
 TASK_MODULES = {
+    "TabularClassifier": "rnn_zoo.tasks.tabular_classifier",
+    "SequenceCaptioner": "rnn_zoo.tasks.sequence_captioner",
     "TextClassifier": "rnn_zoo.tasks.text_classifier",
     "SeriesClassifier": "rnn_zoo.tasks.series_classifier",
     "SeriesRegressor": "rnn_zoo.tasks.series_regressor",
@@ -40,9 +44,11 @@ __all__ = [  # = sorted(_EXPORTS)
     "Forecaster",
     "LanguageModel",
     "Seq2Seq",
+    "SequenceCaptioner",
     "SequenceTagger",
     "SeriesClassifier",
     "SeriesRegressor",
+    "TabularClassifier",
     "Task",
     "TaskConfig",
     "TextClassifier",
@@ -66,9 +72,11 @@ if TYPE_CHECKING:
     from rnn_zoo.tasks.forecaster import Forecaster
     from rnn_zoo.tasks.language_model import LanguageModel
     from rnn_zoo.tasks.seq2seq import Seq2Seq
+    from rnn_zoo.tasks.sequence_captioner import SequenceCaptioner
     from rnn_zoo.tasks.sequence_tagger import SequenceTagger
     from rnn_zoo.tasks.series_classifier import SeriesClassifier
     from rnn_zoo.tasks.series_regressor import SeriesRegressor
+    from rnn_zoo.tasks.tabular_classifier import TabularClassifier
     from rnn_zoo.tasks.task import Task, TaskConfig, load_task
     from rnn_zoo.tasks.text_classifier import TextClassifier
 
