@@ -29,6 +29,8 @@ from rnn_zoo._atomic import write_text_atomic
 MANIFEST = "rnn_zoo_folder.json"
 KINDS = ("run", "export", "preset")
 RUNNING, FINISHED = "running", "finished"
+# What `Task.save` writes beside `model.keras`: the task class, its settings and learnt state.
+TASK_FILE = "task.json"
 
 __all__ = ["FINISHED", "KINDS", "MANIFEST", "RUNNING", "FolderBusyError",
            "check_evaluation_folder", "folder_lock", "kind_of", "read_manifest",

@@ -27,26 +27,32 @@ import difflib
 import json
 import os
 import re
-import warnings
-import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rnn_zoo._atomic import write_text_atomic
 from rnn_zoo._hashing import sha256_of
+from rnn_zoo._preset_folders import (  # noqa: F401  (the public names of presets, too)
+    CARD,
+    CHECKSUMS,
+    ENV_VAR,
+    HISTORY,
+    METRICS,
+    MODEL,
+    REQUIRED,
+    checksums_text,
+    list_presets,
+    presets_dir,
+    verify_checksums,
+    write_checksums,
+)
+from rnn_zoo._preset_folders import is_path as _is_path
+from rnn_zoo._preset_folders import presets_dir_of as _root
+from rnn_zoo.saving import UNSAFE_LAYERS, load_model_safely  # noqa: F401
 
-ENV_VAR = "RNN_ZOO_PRESETS_DIR"
-CHECKSUMS = "checksums.sha256"
-MODEL = "model.keras"
-METRICS = "metrics.json"
-HISTORY = "history.csv"
 VOCABULARY = "vocabulary.txt"
-CARD = "README.md"
-REQUIRED = (MODEL, METRICS, HISTORY, CARD)
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 # Layers whose config can carry Python code; a preset containing one is refused before loading.
-UNSAFE_LAYERS = frozenset({"Lambda", "TFOpLambda"})
 
 __all__ = [
     "CHECKSUMS",
@@ -153,34 +159,6 @@ class Preset:
         return self.path / MODEL
 
 
-def presets_dir(presets_dir: str | os.PathLike | None = None) -> Path:
-    """The presets directory: the argument, else `$RNN_ZOO_PRESETS_DIR`, else `saved_models/`
-    next to the `rnn_zoo` package (the checkout's root)."""
-    if presets_dir is not None:
-        if not isinstance(presets_dir, (str, os.PathLike)) or presets_dir == "":
-            raise TypeError(f"`presets_dir` must be a directory path (str or os.PathLike), got "
-                            f"{presets_dir!r}.")
-        return Path(os.path.abspath(os.path.expanduser(presets_dir)))
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(os.path.abspath(os.path.expanduser(env)))
-    import rnn_zoo
-
-    return Path(rnn_zoo.__file__).resolve().parents[1] / "saved_models"
-
-
-def list_presets(presets_dir: str | os.PathLike | None = None) -> list[str]:
-    """Names of the presets (sub-folders of the presets directory), sorted.
-
-    Hidden folders (a publish in progress builds `.<name>.tmp-*`) are not presets.
-    """
-    root = _root(presets_dir)
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir()
-                  if p.is_dir() and not p.name.startswith((".", "_")))
-
-
 def get_preset(name: str | os.PathLike, *,
                presets_dir: str | os.PathLike | None = None) -> Preset:
     """The preset called `name`, or the preset folder at the path `name` (relative to the
@@ -231,139 +209,6 @@ def load_pretrained(name: str | os.PathLike, *, compile: bool = True,
                              label=f"Preset {preset.name!r}")
 
 
-def task_folder(name_or_path: str | os.PathLike, *,
-                presets_dir: str | os.PathLike | None = None) -> Path:
-    """The folder of a saved task: a preset (name or folder; checksums verified) or a folder
-    written by `Task.save` (no checksums). Raises a one-line ValueError otherwise."""
-    from rnn_zoo.tasks.task import TASK_FILE
-
-    if isinstance(name_or_path, (str, os.PathLike)) and (
-            isinstance(name_or_path, os.PathLike) or _is_path(name_or_path)):
-        folder = Path(os.path.abspath(os.path.expanduser(os.fspath(name_or_path))))
-        if (folder / TASK_FILE).is_file() and not (folder / CHECKSUMS).is_file():
-            return folder
-    preset = get_preset(name_or_path, presets_dir=presets_dir)
-    verify_checksums(preset.path, label=f"Preset {preset.name!r}")
-    if not (preset.path / TASK_FILE).is_file():
-        raise ValueError(f"Preset {preset.name!r} has no {TASK_FILE} (it predates the task "
-                         f"format); load its Keras model with "
-                         f"rnn_zoo.load_pretrained({preset.name!r}).")
-    return preset.path
-
-
-def load_model_safely(path: str | os.PathLike, *, compile: bool = True,
-                      label: str | None = None):
-    """`keras.saving.load_model(path, safe_mode=True)`, refusing `Lambda` layers up front.
-
-    The `.keras` file's `config.json` is read as JSON (never unpickled) and scanned first;
-    Keras' safe mode then refuses any remaining code-carrying config while loading.
-    """
-    path = Path(path)
-    label = label or str(path)
-    unsafe = _unsafe_layers(path, label)
-    if unsafe:
-        raise ValueError(
-            f"{label}: {path.name} contains a {' / '.join(sorted(unsafe))} layer, which can run "
-            "arbitrary Python code when loaded; refusing to load it."
-        )
-    import keras
-
-    # The zoo's registered layers and losses (compiled presets name TokenSumCrossentropy).
-    import rnn_zoo.layers
-    import rnn_zoo.losses  # noqa: F401
-
-    try:
-        with warnings.catch_warnings():
-            # Saved models carry a fresh, unbuilt optimizer (see training.save_for_inference);
-            # Keras warns that its two variables do not match the built optimizer's.
-            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            return keras.saving.load_model(path, compile=compile, safe_mode=True)
-    except Exception as e:  # noqa: BLE001 - any failure to load is reported as one line
-        text = " ".join(str(e).split())
-        if len(text) > 300:
-            text = text[:297] + "..."
-        raise ValueError(f"{label}: refusing to load {path.name} safely: {text}") from None
-
-
-def _unsafe_layers(path: Path, label: str) -> set[str]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json").decode("utf-8"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, OSError):
-        raise ValueError(
-            f"{label}: {path.name} is not a Keras v3 model archive (no readable config.json)."
-        ) from None
-    found: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("class_name") in UNSAFE_LAYERS:
-                found.add(node["class_name"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(config)
-    return found
-
-
-# --- checksums -----------------------------------------------------------------------------
-
-
-def write_checksums(folder: str | os.PathLike) -> Path:
-    """Writes `folder/checksums.sha256` for every other file in `folder` (sorted by name)."""
-    folder = Path(folder)
-    lines = [f"{sha256_of(p)}  {p.name}\n" for p in sorted(folder.iterdir())
-             if p.name != CHECKSUMS]
-    return write_text_atomic(folder / CHECKSUMS, "".join(lines))
-
-
-def checksums_text(folder: Path, names: Sequence[str]) -> str:
-    return "".join(f"{sha256_of(folder / n)}  {n}\n" for n in sorted(names))
-
-
-def verify_checksums(folder: str | os.PathLike, *, label: str | None = None) -> dict[str, str]:
-    """Checks every file in `folder` against `checksums.sha256`; returns {file: sha256}.
-
-    Raises a one-line ValueError naming the first file that is missing, differs, or is present
-    but not listed (and when the list itself is missing or malformed, or a required file is
-    not in it).
-    """
-    folder = Path(folder)
-    label = label or f"Preset at {folder}"
-    listing = folder / CHECKSUMS
-    if not listing.is_file():
-        raise ValueError(f"{label}: {CHECKSUMS} is missing; refusing to load an unverifiable "
-                         "preset.")
-    expected: dict[str, str] = {}
-    for number, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line)
-        if not match or "/" in match[2] or "\\" in match[2] or match[2] in (".", ".."):
-            raise ValueError(f"{label}: {CHECKSUMS} line {number} is not "
-                             f"'<sha256>  <file name>': {line[:80]!r}.")
-        expected[match[2]] = match[1].lower()
-    for name in REQUIRED:
-        if name not in expected:
-            raise ValueError(f"{label}: {name} is not listed in {CHECKSUMS}; refusing to load it.")
-    present = {p.name for p in folder.iterdir()} - {CHECKSUMS}
-    for name in sorted(present - set(expected)):
-        raise ValueError(f"{label}: file {name!r} is not listed in {CHECKSUMS} (an extra, "
-                         "unverified file); refusing to load it.")
-    for name, digest in sorted(expected.items()):
-        path = folder / name
-        if not path.is_file():
-            raise ValueError(f"{label}: file {name!r} is listed in {CHECKSUMS} but missing; "
-                             "refusing to load it.")
-        if sha256_of(path) != digest:
-            raise ValueError(f"{label}: checksum of {name!r} differs from {CHECKSUMS} (the file "
-                             "was altered, truncated or replaced); refusing to load it.")
-    return expected
-
-
 # --- raw-input prediction hooks --------------------------------------------------------------
 # A recipe module may define `predict(model, preset, inputs, **options) -> str`: `inputs` are the
 # CLI's positional strings, `options` the CLI options that were given (prompt, length,
@@ -395,10 +240,3 @@ def predictor_for(preset: Preset) -> Callable[..., str]:
     return hook
 
 
-def _is_path(text: str) -> bool:
-    """A preset argument that names a folder rather than a preset in the presets directory."""
-    return os.sep in text or "/" in text or text in (".", "..") or text.startswith("~")
-
-
-def _root(presets_dir_: str | os.PathLike | None) -> Path:
-    return presets_dir(presets_dir_)

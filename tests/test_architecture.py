@@ -33,20 +33,23 @@ PACKAGE = ROOT / "rnn_zoo"
 
 # The layers, lowest first; a module may import its own layer and any layer before it. A module
 # belongs to the layer of the longest prefix that names it (`rnn_zoo.exporters.presets` sits
-# with `presets`, the rest of `rnn_zoo.exporters` below it). `rnn_zoo.tasks` (Task.export
-# delegates to the exporters) is placed above the exporters it uses and below training.
+# with `presets`, the rest of `rnn_zoo.exporters` below it). A task trains with the driver
+# (`rnn_zoo.training`) and exports with the exporters, so both sit below `rnn_zoo.tasks`; the
+# recipe declarations sit above the tasks they name, and the runner, which reports a run next
+# to its published preset, above the presets.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("rnn_zoo", "rnn_zoo._atomic", "rnn_zoo._hashing", "rnn_zoo._validation",
-                    "rnn_zoo._folders", "rnn_zoo.inputs")),
+                    "rnn_zoo._folders", "rnn_zoo._preset_folders", "rnn_zoo.inputs")),
     ("data", ("rnn_zoo.datasets", "rnn_zoo.data")),
     ("preprocessing", ("rnn_zoo.preprocessing",)),
     ("models", ("rnn_zoo.topologies", "rnn_zoo.layers", "rnn_zoo.decoding", "rnn_zoo.losses",
-                "rnn_zoo.evaluation", "rnn_zoo.registry")),
+                "rnn_zoo.evaluation", "rnn_zoo.registry", "rnn_zoo.saving")),
     ("exporters", ("rnn_zoo.exporters",)),
-    ("tasks", ("rnn_zoo.tasks",)),
-    ("training", ("rnn_zoo.training", "rnn_zoo._checkpointing", "rnn_zoo._distribute",
-                  "rnn_zoo.recipe_finder")),
+    ("training", ("rnn_zoo.training", "rnn_zoo._checkpointing", "rnn_zoo._distribute")),
+    ("tasks", ("rnn_zoo.tasks", "rnn_zoo.baselines")),
+    ("recipes", ("rnn_zoo.recipe", "rnn_zoo.recipe_finder")),
     ("presets", ("rnn_zoo.presets", "rnn_zoo.exporters.presets")),
+    ("runner", ("rnn_zoo.runner",)),
     ("cli", ("rnn_zoo.cli", "rnn_zoo.__main__", "rnn_zoo.demo")),
 )
 RANK = {layer: rank for rank, (layer, _) in enumerate(LAYERS)}

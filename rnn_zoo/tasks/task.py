@@ -34,11 +34,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rnn_zoo._atomic import write_text_atomic
+from rnn_zoo._folders import TASK_FILE
 from rnn_zoo._validation import check_bool, check_choice, check_int, check_rate
 
 __all__ = ["TASK_FILE", "MODEL_FILE", "Task", "TaskConfig", "load_task"]
 
-TASK_FILE = "task.json"
 MODEL_FILE = "model.keras"
 FORMAT_VERSION = 1
 
@@ -205,6 +205,8 @@ class Task:
         check_choice("verbose", verbose, (0, 1, 2))
         check_bool("overwrite", overwrite)
         config = self._config
+        # A refit learns everything anew: nothing of a previous fit constrains its data.
+        self.state, self.model = {}, None
         x, y = self._check_xy(x, y, x_name="x", y_name="y", fitting=True)
         if validation_data is None:
             (x, y), (x_val, y_val) = self._carve(x, y, config["validation_split"],
@@ -216,7 +218,6 @@ class Task:
             x_val, y_val = self._check_xy(*validation_data, x_name="validation_data[0]",
                                           y_name="validation_data[1]", fitting=False)
         set_seed(config["seed"])
-        self.state = {}
         self._adapt(x, y)
         train = self._datasets(x, y, training=True)
         validation = self._datasets(x_val, y_val, training=False)
@@ -277,9 +278,9 @@ class Task:
     @classmethod
     def from_preset(cls, name_or_path, *, presets_dir=None) -> Task:
         """A pretrained task: a preset name (checksums verified) or a task folder's path."""
-        from rnn_zoo import presets
+        from rnn_zoo._preset_folders import find_task_folder
 
-        return cls.load(presets.task_folder(name_or_path, presets_dir=presets_dir))
+        return cls.load(find_task_folder(name_or_path, presets_dir=presets_dir))
 
     def export(self, directory, **kwargs):
         """Exports the raw-input model (`rnn_zoo.export`; same keyword arguments)."""
@@ -355,7 +356,7 @@ def _run_dir(out_dir):
 
 def load_task(path) -> Task:
     """The task saved in folder `path`: `task.json` names its class, `model.keras` its model."""
-    from rnn_zoo.presets import load_model_safely
+    from rnn_zoo.saving import load_model_safely
 
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"`path` must be a task folder's path, got {type(path).__name__}.")

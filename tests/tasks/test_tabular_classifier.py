@@ -12,7 +12,6 @@ import pytest
 
 import rnn_zoo.tasks.tabular_classifier as module
 from rnn_zoo.tasks import TabularClassifier
-from tests.tasks.exporters_link import share_export_modules
 from tests.tasks.harness import TaskCase, check_task, one_line
 
 
@@ -137,7 +136,6 @@ def test_docstring_example():
 
 
 def test_export_saved_model_and_tflite_pass_parity(trained, tmp_path):
-    share_export_modules()
     result = trained.export(tmp_path / "export", formats=["saved_model", "tflite"])
     assert result.parity_ok is True
     assert {"saved_model", "tflite"} <= set(result.artifacts)
