@@ -265,7 +265,8 @@ def _list_presets() -> None:
 
 
 def _predict(args) -> int:
-    from rnn_zoo import presets
+    from rnn_zoo import _preset_folders, presets
+    from rnn_zoo._folders import TASK_FILE
     from rnn_zoo.inputs import check_text
 
     # Bytes that are not UTF-8 arrive as lone surrogates; name the argument before TF sees them.
@@ -273,19 +274,35 @@ def _predict(args) -> int:
         check_text(text, name=f"INPUT {number}")
     if args.prompt is not None:
         check_text(args.prompt, name="--prompt")
-    preset = presets.get_preset(args.preset)
-    hook = presets.predictor_for(preset)
     options = {k: getattr(args, k) for k in ("prompt", "length", "temperature", "seed", "beam")
                if getattr(args, k) is not None}
-    accepted = inspect.signature(hook).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-        unknown = sorted(set(options) - set(accepted))
-        if unknown:
-            raise CliError(f"{PROG} predict: error: preset {args.preset!r} does not take "
-                           f"{', '.join('--' + k for k in unknown)}.")
+    candidate = (Path(args.preset).expanduser() if _preset_folders.is_path(args.preset)
+                 else presets.presets_dir() / args.preset)
+    if (candidate / TASK_FILE).is_file():
+        # A task (a preset, a run, a saved task) answers raw inputs itself; its `answer` names
+        # the options it takes. A preset's checksums are verified first.
+        from rnn_zoo.tasks import load_task
+
+        task = load_task(_preset_folders.find_task_folder(args.preset))
+        _check_options(task.answer, options, args.preset)
+        print(task.answer(list(args.inputs), **options))
+        return 0
+    preset = presets.get_preset(args.preset)
+    hook = presets.predictor_for(preset)
+    _check_options(hook, options, args.preset)
     model = presets.load_pretrained(args.preset)
     print(hook(model, preset, list(args.inputs), **options))
     return 0
+
+
+def _check_options(function, options: dict, preset: str) -> None:
+    accepted = inspect.signature(function).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise CliError(f"{PROG} predict: error: preset {preset!r} does not take "
+                       f"{', '.join('--' + k for k in unknown)}.")
 
 
 def _check_input_dir(flag: str, folder) -> None:
@@ -303,12 +320,14 @@ def _check_input_dir(flag: str, folder) -> None:
 def _train(args) -> int:
     import errno
 
-    from rnn_zoo import recipe_finder, training
+    from rnn_zoo import recipe_finder, runner, training
     from rnn_zoo._folders import FolderBusyError
 
     module = recipe_finder.get_recipe(args.recipe)
+    declared = getattr(module, "RECIPE", None)
     # The recipe resolves it again; resolving here fails before TensorFlow starts work.
-    config = recipe_finder.resolve_profile(module.PROFILES, args.profile, args.epochs)
+    config = (declared.settings(args.profile, epochs=args.epochs) if declared is not None
+              else recipe_finder.resolve_profile(module.PROFILES, args.profile, args.epochs))
     out = args.out or _path(os.path.join("runs", args.recipe, args.profile))
     _check_input_dir("--data-dir", args.data_dir)
     _check_input_dir("--manual-dir", args.manual_dir)
@@ -321,10 +340,11 @@ def _train(args) -> int:
         if args.strategy == "multi_worker":
             # TensorFlow allows this strategy only before its first op: before the data loads.
             training.get_strategy("multi_worker")
-        module.run(profile=args.profile, out_dir=out, epochs=args.epochs,
-                   data_dir=args.data_dir, manual_dir=args.manual_dir, verbose=args.verbose,
-                   strategy=args.strategy, mixed_precision=args.mixed_precision,
-                   overwrite=args.overwrite)
+        run = (module.run if declared is None
+               else lambda **kwargs: runner.train(declared, **kwargs))
+        run(profile=args.profile, out_dir=out, epochs=args.epochs, data_dir=args.data_dir,
+            manual_dir=args.manual_dir, verbose=args.verbose, strategy=args.strategy,
+            mixed_precision=args.mixed_precision, overwrite=args.overwrite)
     except FolderBusyError as e:
         raise CliError(f"{PROG} train: error: {_one_line(e)}") from None
     except OSError as e:  # a full disk: one line naming the run folder (training.run_folder)
@@ -346,8 +366,14 @@ def _evaluate(args) -> int:
     finished = (args.out / METRICS).is_file()
     try:
         with folder_lock(args.out, what="evaluation") if finished else contextlib.nullcontext():
-            evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
-                                         manual_dir=args.manual_dir)
+            if getattr(module, "RECIPE", None) is not None:
+                from rnn_zoo import runner
+
+                evaluation = runner.evaluate(module.RECIPE, out_dir=args.out,
+                                             data_dir=args.data_dir, manual_dir=args.manual_dir)
+            else:
+                evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
+                                             manual_dir=args.manual_dir)
     except FolderBusyError as e:
         raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     print(json.dumps({k: evaluation[k] for k in ("recipe", "test", "recorded_test", "baselines")},

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from rnn_zoo._folders import TASK_FILE
 from rnn_zoo._hashing import sha256_of
 from rnn_zoo._preset_folders import (  # noqa: F401  (the public names of presets, too)
     CARD,
@@ -194,8 +195,12 @@ def get_preset(name: str | os.PathLike, *,
 
 def load_pretrained(name: str | os.PathLike, *, compile: bool = True,
                     presets_dir: str | os.PathLike | None = None):
-    """Verifies and loads the preset `name` (or the preset folder at that path) as a
-    `keras.Model`.
+    """Verifies and loads the preset `name` (or the preset folder at that path).
+
+    A preset in the task form (it holds `task.json`) loads as its task (`rnn_zoo.tasks`),
+    which takes the raw input a user has and returns the answer:
+    `rnn_zoo.load_pretrained("tweet_sentiment").predict(["what a day!"])`. A preset not yet
+    republished in that form loads as its `keras.Model`.
 
     Every file's sha256 is checked against `checksums.sha256` first: a file that differs, is
     missing, or is not listed raises a one-line ValueError naming it. A model config containing
@@ -205,8 +210,17 @@ def load_pretrained(name: str | os.PathLike, *, compile: bool = True,
         raise TypeError(f"`compile` must be True or False, got {compile!r}.")
     preset = get_preset(name, presets_dir=presets_dir)
     verify_checksums(preset.path, label=f"Preset {preset.name!r}")
+    if (preset.path / TASK_FILE).is_file():
+        from rnn_zoo.tasks import load_task
+
+        return load_task(preset.path)
     return load_model_safely(preset.model_path, compile=compile,
                              label=f"Preset {preset.name!r}")
+
+
+def is_task(preset: Preset) -> bool:
+    """Whether the preset is in the task form (raw input in, answer out)."""
+    return (preset.path / TASK_FILE).is_file()
 
 
 # --- raw-input prediction hooks --------------------------------------------------------------

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from rnn_zoo import presets as _presets
+from rnn_zoo._folders import TASK_FILE
 from rnn_zoo.exporters.api import check_directory, export
 from rnn_zoo.exporters.result import ExportResult
 from rnn_zoo.exporters.servable import Servable, keras_servable
@@ -91,6 +92,11 @@ def load_servable(preset_or_path, *, presets_dir=None) -> Servable:
         raise TypeError(f"Expected a preset name or a .keras path, got {preset_or_path!r}.")
     text = str(preset_or_path)
     path = Path(text)
+    if path.is_dir() and (path / TASK_FILE).is_file():
+        # A task folder (a run of a declared recipe, a saved task): served as its task serves.
+        from rnn_zoo.tasks import load_task
+
+        return load_task(path).servable()
     if path.is_dir():
         return _run_servable(path)
     if text.endswith(".keras") or os.sep in text or path.is_file():
@@ -102,8 +108,10 @@ def load_servable(preset_or_path, *, presets_dir=None) -> Servable:
         model = _presets.load_model_safely(path, compile=False, label=f"Model {text!r}")
         return keras_servable(model, name=path.stem)
     preset = _presets.get_preset(text, presets_dir=presets_dir)
-    model = _presets.load_pretrained(text, compile=False, presets_dir=presets_dir)
-    return servable_for(preset, model)
+    loaded = _presets.load_pretrained(text, compile=False, presets_dir=presets_dir)
+    if _presets.is_task(preset):
+        return loaded.servable()
+    return servable_for(preset, loaded)
 
 
 def _run_servable(run: Path) -> Servable:

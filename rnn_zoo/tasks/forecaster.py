@@ -58,6 +58,8 @@ class Forecaster(Task):
     (3,)
     """
 
+    INPUT_KIND = "array"
+
     # The recipe's (sunspots_forecast) choices: a unidirectional GRU reading the window in
     # time order, its last state to the head; little dropout, as one series gives few windows.
     MODEL_DEFAULTS = {

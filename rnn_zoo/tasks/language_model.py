@@ -337,6 +337,27 @@ class LanguageModel(Task):
             return prompt + "".join(words)
         return " ".join(part for part in (prompt, " ".join(words)) if part)
 
+    def answer(self, inputs, *, prompt: str | None = None, length: int | None = None,
+               temperature: float | None = None, seed: int | None = None) -> str:
+        """`rnn-zoo predict`: each INPUT's five most likely next tokens with their
+        probabilities; or, with `--prompt`/`--length` (and no INPUT), text sampled after the
+        prompt (defaults: 300 tokens, temperature 0.8, seed 0)."""
+        if inputs and (prompt is not None or length is not None):
+            raise ValueError("Give INPUT texts (their next tokens) or --prompt/--length "
+                             "(generated text), not both.")
+        if inputs:
+            if temperature is not None or seed is not None:
+                raise ValueError("--temperature and --seed apply to generation (--prompt).")
+            lines = []
+            for text in inputs:
+                ranked = self.next_tokens(text, top_k=5)
+                lines.append(f"{text}\t" + ", ".join(f"{t!r} {p:.3f}" for t, p in ranked))
+            return "\n".join(lines)
+        return self.generate("" if prompt is None else prompt,
+                             length=300 if length is None else length,
+                             temperature=0.8 if temperature is None else temperature,
+                             seed=0 if seed is None else seed)
+
     def stream(self, *, batch: int = 1):
         """`(step, states)`: the one-step model `[token_t, *states] -> [logits_t, *states]`
         sharing the trained weights (`rnn_zoo.decoding.step_model`), and its zero state

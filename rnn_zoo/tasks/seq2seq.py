@@ -455,6 +455,17 @@ class Seq2Seq(Task):
 
     # --- export -----------------------------------------------------------------------------
 
+    def answer(self, inputs, *, beam: int | None = None) -> str:
+        """`rnn-zoo predict`: one `source  output` line per INPUT, with the task's beam (or
+        `--beam N`; 1 is greedy search)."""
+        if not inputs:
+            raise ValueError("Give one or more INPUT texts to translate.")
+        beam = self._default_beam() if beam is None else beam
+        outputs = self.translate(list(inputs), beam_size=beam)
+        width = max(len(text) for text in inputs)
+        return "\n".join(f"{text:<{width}}  {out}"
+                         for text, out in zip(inputs, outputs, strict=True))
+
     def servable(self):
         """Raw strings in and out (SavedModel `serving_default`, the decoding loop inside);
         source ids in, decoded ids and tokens out (`serve_ids`, also TFLite: builtin ops have

@@ -65,6 +65,8 @@ class SequenceCaptioner(Task):
     True
     """
 
+    INPUT_KIND = "array"
+
     MODEL_DEFAULTS = {
         "level": "char",
         "max_length": None,

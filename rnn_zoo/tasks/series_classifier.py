@@ -49,6 +49,8 @@ class SeriesClassifier(SeriesInputs, Task):
     True
     """
 
+    INPUT_KIND = "array"
+
     MODEL_DEFAULTS = {**RECURRENT_DEFAULTS, "num_buckets": 4}
     # Series data sets are small (hundreds of series): more, smaller steps and more patience
     # than the text defaults; the cosine schedule still ends the run at `epochs`.

@@ -47,6 +47,8 @@ class SeriesRegressor(SeriesInputs, Task):
     (1,)
     """
 
+    INPUT_KIND = "array"
+
     MODEL_DEFAULTS = {**RECURRENT_DEFAULTS, "dropout": 0.1, "num_buckets": 4}
     # Series data sets are small: smaller batches, more patience than the text defaults.
     TRAINING_DEFAULTS = {"epochs": 100, "batch_size": 16, "learning_rate": 3e-3,

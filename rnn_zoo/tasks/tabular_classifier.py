@@ -50,6 +50,8 @@ class TabularClassifier(Task):
     (2, 2)
     """
 
+    INPUT_KIND = "array"
+
     MODEL_DEFAULTS = {
         "cell": "gru",
         "units": 64,

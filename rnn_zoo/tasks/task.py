@@ -297,6 +297,32 @@ class Task:
         return keras_servable(self.model, name=type(self).__name__.lower(),
                               metadata={"task": type(self).__name__, "state": self.state})
 
+    #: How `rnn-zoo predict` reads a command-line INPUT: `"text"` as is, `"array"` as JSON
+    #: numbers (a vector, or a series `[[...], ...]`).
+    INPUT_KIND: ClassVar[str] = "text"
+
+    def answer(self, inputs: Sequence[str], **options) -> str:
+        """What `rnn-zoo predict` prints for command-line INPUTs: one `answer<TAB>input` line
+        each. Tasks with options (generation, beam search) override it."""
+        if options:
+            raise ValueError(f"{type(self).__name__} takes no "
+                             f"{', '.join('--' + k for k in sorted(options))} option(s).")
+        if not inputs:
+            raise ValueError(f"{type(self).__name__} needs one or more INPUT arguments.")
+        x = [self._from_text(text, f"INPUT {i}") for i, text in enumerate(inputs, 1)]
+        return "\n".join(f"{_shown(a)}\t{text}"
+                         for a, text in zip(self.predict(x), inputs, strict=True))
+
+    def _from_text(self, text: str, name: str):
+        if self.INPUT_KIND == "text":
+            return text
+        try:
+            value = np.asarray(json.loads(text), dtype=np.float32)
+        except (json.JSONDecodeError, TypeError, ValueError):
+            raise ValueError(f"{name} must be JSON numbers such as [0.5, 1.2] (a series: "
+                             f"[[...], ...]), got {text[:40]!r}.") from None
+        return value
+
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self._config.items()
                              if v != self._defaults().get(k))
@@ -335,6 +361,13 @@ class Task:
     def _batch(self, x):
         """A slice of checked raw inputs -> what `self.model` is called with."""
         return x
+
+
+def _shown(answer) -> str:
+    """An answer on one line: arrays as JSON lists, text as is."""
+    if isinstance(answer, np.ndarray):
+        return json.dumps(np.round(answer.astype(float), 6).tolist())
+    return str(answer)
 
 
 def _take(x, y, index):
