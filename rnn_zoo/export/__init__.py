@@ -27,7 +27,7 @@ from rnn_zoo.export.api import (
 )
 from rnn_zoo.export.formats import ExportError
 from rnn_zoo.export.limitations import KNOWN_LIMITATIONS
-from rnn_zoo.export.parity import ATOL, RTOL, ParityError, check_parity
+from rnn_zoo.export.parity import ATOL, QUANTIZED_RTOL, RTOL, ParityError, check_parity
 from rnn_zoo.export.servable import Endpoint, Servable, example_inputs, keras_servable
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "KNOWN_LIMITATIONS",
     "MANIFEST",
     "ParityError",
+    "QUANTIZED_RTOL",
     "RTOL",
     "Servable",
     "check_parity",
