@@ -262,6 +262,8 @@ def write_tflite_full_int8(job: Job) -> dict:
                             f"(calibrated on {base['calibration_examples']} examples)",
             "full_integer_mode": facts["mode"], "conversion_attempts": facts["attempts"],
             "ops": facts["ops"], "runs_on": facts["runs_on"],
+            "integer_tensors": facts["integer_tensors"],
+            "float32_internal_tensors": facts["float32_internal_tensors"],
             "select_tf_ops": False, "flex_ops": []}
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 
+import numpy as np
 import tensorflow as tf
 
 BUILTIN_ONLY = "builtin ops only; runs in the stock LiteRT interpreter"
@@ -90,6 +91,22 @@ def op_names(flatbuffer: bytes) -> list[str]:
     return sorted(names)
 
 
+def tensor_types(flatbuffer: bytes) -> dict:
+    """How many tensors of the model are integer and how many float32 beyond its float
+    interface: the converter keeps an op without an integer kernel in float (between
+    DEQUANTIZE and QUANTIZE) rather than fail, so "full-integer" is checked, not assumed."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=flatbuffer)
+    interface = {d["index"] for d in interpreter.get_input_details()} | {
+        d["index"] for d in interpreter.get_output_details()}
+    details = interpreter.get_tensor_details()
+    integer = sum(1 for d in details if d["dtype"] in (np.int8, np.int16))
+    floats = sorted(d["name"] for d in details
+                    if d["dtype"] == np.float32 and d["index"] not in interface)
+    return {"integer_tensors": integer, "float32_internal_tensors": len(floats)}
+
+
 @contextlib.contextmanager
 def quiet_tf_logger():
     """Silences TF's Python warnings for a block: saving and converting a model with a lookup
@@ -160,5 +177,6 @@ def convert_full_integer(saved_model_dir: str, *, signature_key: str,
         ops = op_names(flatbuffer)
         flex = [op for op in ops if op.startswith("Flex")]
         return flatbuffer, {"mode": mode, "quantization": description, "attempts": attempts,
-                            "ops": ops, "runs_on": NEEDS_FLEX if flex else BUILTIN_ONLY}
+                            "ops": ops, "runs_on": NEEDS_FLEX if flex else BUILTIN_ONLY,
+                            **tensor_types(flatbuffer)}
     return None, {"mode": None, "quantization": None, "attempts": attempts}
