@@ -42,7 +42,10 @@ from rnn_zoo.training import write_json_atomic  # noqa: E402
 
 COMMAND = "python scripts/export_presets.py"
 FLOAT_COMMIT_LIMIT = 1 << 20  # commit model.tflite too when it is smaller than this
-COMMITTED_FILES = ("export.json", "parity_cases.npz", "model.tflite", "model_int8.tflite")
+COMMITTED_FILES = ("export.json", "parity_cases.npz", "model.tflite", "model_int8.tflite",
+                   "model_full_int8.tflite", "parity_cases_full_int8.npz")
+# Calibration examples of the full-integer artifact, spread evenly over the training split.
+CALIBRATION_EXAMPLES = 256
 
 
 class TFLiteModel:
@@ -59,8 +62,15 @@ class TFLiteModel:
         ((self.name, detail),) = self.runner.get_input_details().items()
         self.dtype = detail["dtype"]
         self.batch = int(detail["shape_signature"][0])
+        # A full-integer artifact has a static sequence length: shorter inputs are right
+        # padded with 0 (every preset's padding value, which its model masks).
+        signature = detail["shape_signature"]
+        self.length = int(signature[1]) if len(signature) > 1 and signature[1] > 0 else None
 
     def _run(self, x: np.ndarray) -> np.ndarray:
+        if self.length is not None and x.ndim > 1 and x.shape[1] < self.length:
+            pad = [(0, 0), (0, self.length - x.shape[1])] + [(0, 0)] * (x.ndim - 2)
+            x = np.pad(x, pad)
         rows = []
         for i in range(0, len(x), self.batch):
             chunk = x[i:i + self.batch].astype(self.dtype)
@@ -73,6 +83,9 @@ class TFLiteModel:
         del verbose, batch_size
         if hasattr(x, "as_numpy_iterator"):  # a tf.data.Dataset of input batches
             return np.concatenate([self._run(np.asarray(b)) for b in x.as_numpy_iterator()])
+        return self._run(np.asarray(x))
+
+    def predict_on_batch(self, x):
         return self._run(np.asarray(x))
 
 
@@ -159,6 +172,110 @@ def _g2p(module, preset):
     return "wer", wer, len(words)
 
 
+# --- calibration data for the full-integer artifact: the training split, padded to one length --
+
+
+def _spread(n: int) -> np.ndarray:
+    return np.unique(np.linspace(0, n - 1, min(n, CALIBRATION_EXAMPLES)).astype(int))
+
+
+def _padded(rows, length: int) -> np.ndarray:
+    out = np.zeros((len(rows), length, *np.shape(rows[0])[1:]), np.float32)
+    for i, row in enumerate(rows):
+        out[i, :len(row)] = row[:length]
+    return out
+
+
+def _train_rows(module, preset) -> np.ndarray:
+    """`CALIBRATION_EXAMPLES` model inputs from the recipe's training split, preprocessed as
+    its scorer does, at one static shape (the longest sequence of any split, so no test
+    example is cut)."""
+    recipe = preset.recipe
+    config = module._common.config_of(module.Config, preset.metrics, module.NAME) \
+        if recipe != "breast_cancer" else None
+    if recipe == "breast_cancer":
+        x = module.load_data()["train"][0]
+    elif recipe == "sunspots_forecast":
+        x = module.windows(module.load_series(), config)["train"][0]
+    elif recipe == "digit_captions":
+        x = module.load_data(config)["train"]["image"]
+    elif recipe == "japanese_vowels":
+        data = module.load_data(config)
+        length = max(len(s) for split in ("train", "validation", "test")
+                     for s in data[split][0])
+        series = data["train"][0]
+        return _padded([series[i] for i in _spread(len(series))], length)
+    elif recipe == "tweet_sentiment":
+        data = module.load_data()
+        vectorizer = module._vectorizer_from(module.read_vocabulary(preset.path))
+        texts = [data["train"][0][i] for i in _spread(len(data["train"][0]))]
+        ds = module._dataset(texts, np.zeros(len(texts), np.int32), vectorizer, config, None,
+                             train=False)
+        length = int(preset.metrics["preprocessing"]["max_length"])
+        return _padded([row for x, _ in ds.as_numpy_iterator() for row in x],
+                       length).astype(np.int32)
+    else:
+        raise KeyError(recipe)
+    return np.asarray(x)[_spread(len(x))]
+
+
+def representative_of(module, preset, keras_model) -> list[dict] | None:
+    """The calibration dicts of the preset (None: no full-integer sequence artifact)."""
+    if preset.recipe not in FULL_INT8_RECIPES:
+        return None
+    rows = _train_rows(module, preset)
+    name = keras_model.inputs[0].name
+    return [{name: rows[i:i + 32]} for i in range(0, len(rows), 32)]
+
+
+# The char LM's device artifact is its step (`export_stateful`, scored by `_char_lm_step`); the
+# G2P decoding loop has no Keras model behind its TFLite endpoint (recorded as not written).
+FULL_INT8_RECIPES = ("breast_cancer", "sunspots_forecast", "japanese_vowels", "digit_captions",
+                     "tweet_sentiment", "g2p_cmudict")
+CHAR_LM_NOTE = ("the sequence model is not exported full-integer: a language model runs on a "
+                "device as its step with explicit state; the full-integer step "
+                "(export_stateful(..., representative=...)) is scored in `full_int8`")
+
+
+def _char_lm_step(preset, keras_model) -> dict:
+    """Validation loss of the float32 and full-integer TFLite steps, one character at a time
+    (the recipe's chunks of 101 characters, state reset per chunk), calibrated on 20 chunks
+    spread over the train split: `benchmarks/streaming_int8.py`'s protocol."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from benchmarks.streaming_int8 import SEQ_LEN, chunks_of, score
+    from recipes.char_lm_shakespeare import load_texts
+    from rnn_zoo.exporters.stateful import export_stateful
+
+    vocabulary = presets.read_vocabulary(preset)
+    index = {ch: i for i, ch in enumerate(vocabulary)}
+    texts = load_texts()
+    ids = {s: np.array([index.get(c, 1) for c in texts[s]], np.int32)
+           for s in ("train", "validation")}
+    train = chunks_of(ids["train"])
+    representative = [train[k][:SEQ_LEN] for k in np.linspace(0, len(train) - 1, 20).astype(int)]
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = export_stateful(keras_model, tmp, formats=("tflite",),
+                                   representative=representative)
+        chunks = chunks_of(ids["validation"])
+        found = {"metric": "validation_loss", "split": "validation", "protocol":
+                 "step by step, chunks of 101 characters, stride 100, state reset per chunk",
+                 "characters": int(len(chunks) * SEQ_LEN)}
+        for fmt, artifact in manifest["artifacts"].items():
+            if artifact.get("written") is False:
+                found[fmt] = None
+                continue
+            path = Path(tmp) / artifact["path"]
+            runner = Interpreter(model_path=str(path)).get_signature_runner("step")
+            found[fmt] = float(score(runner, manifest, chunks)[0])
+            found[f"{fmt}_bytes"] = path.stat().st_size
+        found["record"] = {k: v for k, v in manifest["artifacts"]["tflite_int8"].items()
+                           if k != "path"}
+        found["parity"] = manifest["parity"].get("approximate")
+    found["step_float32"], found["step_full_int8"] = found.pop("tflite"), found.pop("tflite_int8")
+    return found
+
+
 SCORERS = {"breast_cancer": _breast_cancer, "sunspots_forecast": _sunspots,
            "japanese_vowels": _japanese_vowels, "digit_captions": _digit_captions,
            "tweet_sentiment": _tweet_sentiment, "char_lm_shakespeare": _char_lm,
@@ -166,7 +283,7 @@ SCORERS = {"breast_cancer": _breast_cancer, "sunspots_forecast": _sunspots,
 
 
 def measure(preset, result, keras_model) -> dict | None:
-    """The bar's test metric for Keras and the two TFLite files (None: no scorer known)."""
+    """The bar's test metric for Keras and the TFLite files (None: no scorer known)."""
     from recipes import get_recipe
 
     if preset.recipe not in SCORERS:
@@ -180,6 +297,22 @@ def measure(preset, result, keras_model) -> dict | None:
         found[fmt] = float(score(TFLiteModel(result.path(fmt), endpoint)))
     found["delta"] = found["tflite_int8"] - found["keras"]
     found["float32_delta"] = found["tflite"] - found["keras"]
+    full = result.artifacts.get("tflite_full_int8")
+    if full is None:
+        found["tflite_full_int8"] = None
+        found["full_int8"] = {"written": False, "reason": CHAR_LM_NOTE
+                              if preset.recipe == "char_lm_shakespeare" else "not exported"}
+    elif full.get("written") is False:
+        found["tflite_full_int8"] = None
+        found["full_int8"] = {"written": False, "reason": full["reason"]}
+    else:
+        found["tflite_full_int8"] = float(score(TFLiteModel(result.path("tflite_full_int8"),
+                                                            endpoint)))
+        found["full_int8_delta"] = found["tflite_full_int8"] - found["keras"]
+        found["full_int8"] = {"written": True, "quantization": full["quantization"],
+                              "bytes": full["bytes"], "inputs": full["inputs"]}
+    if preset.recipe == "char_lm_shakespeare":
+        found["full_int8"]["step"] = _char_lm_step(preset, keras_model)
     return found
 
 
@@ -194,8 +327,22 @@ def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
     target = work / name
     if target.exists():
         shutil.rmtree(target)
-    result = export(servable, target)  # raises ParityError if an artifact does not match
+    from recipes import get_recipe
+
     keras_model = servable.keras_model
+    representative = None
+    if preset.recipe in FULL_INT8_RECIPES:
+        # Real calibration data where there is a Keras model behind the TFLite endpoint; the
+        # G2P decoding loop gets one dummy example, only for the record of why it cannot.
+        representative = representative_of(get_recipe(preset.recipe), preset, keras_model) \
+            if preset.recipe != "g2p_cmudict" else [
+                {k: np.ones([1 if d is None else d for d in s.shape], s.dtype.as_numpy_dtype)
+                 for k, s in servable.endpoints[servable.model_endpoint].inputs.items()}]
+    formats = None if representative is None else (
+        *servable.formats[:servable.formats.index("tflite_full_int8")], "tflite_full_int8",
+        *servable.formats[servable.formats.index("tflite_full_int8") + 1:])
+    # raises ParityError if an artifact does not match
+    result = export(servable, target, formats=formats, representative=representative)
     # A servable without a Keras model (a decoding loop) needs its own scorer here.
     int8 = measure(preset, result, keras_model) if isinstance(keras_model, keras.Model) \
         else None
@@ -203,6 +350,8 @@ def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
     committed = ["tflite_int8"]
     if result.artifacts["tflite"]["bytes"] < FLOAT_COMMIT_LIMIT:
         committed.insert(0, "tflite")
+    if "tflite_full_int8" in result.artifacts:  # written, or recorded with its reason
+        committed.append("tflite_full_int8")
     folder = preset.path
     # The maintenance path into a preset folder: `rnn-zoo export` refuses preset folders, so
     # the export went to `target` and the files a preset ships are copied in, under its lock.
@@ -219,15 +368,20 @@ def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict
     for stale in COMMITTED_FILES:
         (folder / stale).unlink(missing_ok=True)
     for fmt in committed:
-        copy_atomic(result.path(fmt), folder / result.artifacts[fmt]["path"])
+        if result.artifacts[fmt].get("written") is not False:
+            copy_atomic(result.path(fmt), folder / result.artifacts[fmt]["path"])
     copy_atomic(result.directory / "parity_cases.npz", folder / "parity_cases.npz")
+    full = result.artifacts.get("tflite_full_int8", {})
+    if full.get("parity_cases"):
+        copy_atomic(result.directory / full["parity_cases"], folder / full["parity_cases"])
     manifest = dict(result.manifest)
     manifest["artifacts"] = [result.artifacts[f] for f in committed]
     manifest["parity"] = {**manifest["parity"], "artifacts": {
         f: manifest["parity"]["artifacts"][f] for f in committed}}
     manifest["endpoints"] = {e: manifest["endpoints"][e]
                              for e in {x for f in committed
-                                       for x in result.artifacts[f]["endpoints"]}}
+                                       for x in result.artifacts[f]["endpoints"]}
+                             if e in manifest["endpoints"]}
     write_json_atomic(folder / "export.json", manifest)
     load_result(folder)  # readable back
 
@@ -246,7 +400,8 @@ def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict
         "sizes": {f: a["bytes"] for f, a in result.artifacts.items()},
         "artifacts": {f: {k: result.artifacts[f][k] for k in (
             "path", "bytes", "endpoints", "static_batch_size", "select_tf_ops", "ops", "runs_on",
-            "quantization")} for f in committed},
+            "quantization", "written", "reason") if k in result.artifacts[f]}
+            for f in committed},
         "int8": int8,
     }
     write_json_atomic(folder / presets.METRICS, metrics)
@@ -271,11 +426,15 @@ def main(argv=None) -> int:
         record = export_one(name, presets_dir=root, work=work)
         publish_preset.rewrite_card(root / name)
         int8 = record["int8"]
+        full = None if int8 is None else int8.get("tflite_full_int8")
         delta = ("no scorer" if int8 is None else
                  f"{int8['metric']} keras {int8['keras']:.4f}, tflite {int8['tflite']:.4f}, "
-                 f"int8 {int8['tflite_int8']:.4f} (delta {int8['delta']:+.4f})")
+                 f"int8 {int8['tflite_int8']:.4f} (delta {int8['delta']:+.4f}), full int8 "
+                 + (f"{full:.4f}" if full is not None else
+                    f"not written ({int8['full_int8']['reason'][:80]})"))
         print(f"{name}: parity ok; sizes " + ", ".join(
-            f"{f} {b / 1024:.0f} KiB" for f, b in record["sizes"].items()) + f"; {delta}",
+            f"{f} {b / 1024:.0f} KiB" for f, b in record["sizes"].items() if b is not None)
+            + f"; {delta}",
             flush=True)
     if args.presets_dir is None:
         results_table.main([])

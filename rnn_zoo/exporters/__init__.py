@@ -17,7 +17,7 @@ decoding loop. Presets get theirs from `rnn_zoo.exporters.presets.servable_for`.
 from rnn_zoo.exporters.api import DEFAULT_FORMATS, FORMATS, export
 from rnn_zoo.exporters.formats import ExportError
 from rnn_zoo.exporters.limitations import KNOWN_LIMITATIONS
-from rnn_zoo.exporters.parity import ATOL, RTOL, ParityError, check_parity
+from rnn_zoo.exporters.parity import ATOL, QUANTIZED_RTOL, RTOL, ParityError, check_parity
 from rnn_zoo.exporters.result import MANIFEST, ExportResult, load_result
 from rnn_zoo.exporters.servable import Endpoint, Servable, example_inputs, keras_servable
 
@@ -31,6 +31,7 @@ __all__ = [
     "KNOWN_LIMITATIONS",
     "MANIFEST",
     "ParityError",
+    "QUANTIZED_RTOL",
     "RTOL",
     "Servable",
     "check_parity",

@@ -17,7 +17,8 @@ JOB is a JSON file:
      "artifacts": [{"id": "...", "format": "saved_model" | "tflite" | "tflite_int8" | "onnx" |
                     "keras", "path": "/abs/path", "sha256": "...", "bytes": 123,
                     "endpoints": ["serving_default"], "cases": "/abs/cases.npz",
-                    "mode": "exact" | "approximate", "atol": 1e-5, "rtol": 1e-6,
+                    "mode": "exact" | "approximate" | "quantized", "atol": 1e-5,
+                    "rtol": 1e-6,
                     "needs_rnn_zoo": false}]}
 
 `cases.npz` holds arrays named `{endpoint}/{case}/in/{input}` and `{endpoint}/{case}/out/{output}`.
@@ -89,7 +90,9 @@ def compare(expected: dict, actual: dict, *, mode: str, atol: float, rtol: float
     `|actual - expected| <= atol + rtol * |expected|` everywhere (numpy.allclose's rule); other
     dtypes must be equal. `approximate` mode (int8) only requires matching shapes and finite
     values, and reports the difference and, for class scores, how often the argmax agrees (for
-    ids and strings, how often the values agree).
+    ids and strings, how often the values agree). `quantized` mode (full-integer) requires, per
+    float output, `max |actual - expected| <= atol + rtol * max(1, max |expected|)`, and
+    agreement otherwise as `approximate`.
     """
     if len(expected) == 1 and len(actual) == 1:
         pairs = [(next(iter(expected)), next(iter(expected.values())),
@@ -100,7 +103,7 @@ def compare(expected: dict, actual: dict, *, mode: str, atol: float, rtol: float
             return {"ok": False, "max_abs_diff": None,
                     "problems": [f"outputs {missing} missing (got {sorted(actual)})"]}
         pairs = [(name, expected[name], actual[name]) for name in expected]
-    problems, worst, agreement = [], 0.0, []
+    problems, worst, agreement, scale = [], 0.0, [], 0.0
     for name, want, got in pairs:
         got = np.asarray(got)
         if got.shape != want.shape:
@@ -119,6 +122,13 @@ def compare(expected: dict, actual: dict, *, mode: str, atol: float, rtol: float
             got, want64 = np.where(finite, got, 0.0), np.where(finite, want64, 0.0)
             diff = np.abs(got - want64)
             worst = max(worst, float(diff.max(initial=0.0)))
+            range_ = float(np.abs(want64).max(initial=0.0))
+            scale = max(scale, range_)
+            bound = atol + rtol * max(1.0, range_)
+            if mode == "quantized" and float(diff.max(initial=0.0)) > bound:
+                problems.append(f"output {name!r} differs by up to {float(diff.max()):.3g}, "
+                                f"more than {atol:g} + {rtol:g} * max(1, max |keras|) "
+                                f"({bound:.3g})")
             if mode == "exact" and not np.all(diff <= atol + rtol * np.abs(want64)):
                 excess = float((diff - atol - rtol * np.abs(want64)).max())
                 problems.append(f"output {name!r} differs by up to {float(diff.max()):.3g} "
@@ -130,12 +140,14 @@ def compare(expected: dict, actual: dict, *, mode: str, atol: float, rtol: float
             if want.dtype.kind == "S":
                 got = got.astype(want.dtype)
             wrong = int(np.sum(got != want))
-            if mode == "approximate":
+            if mode in ("approximate", "quantized"):
                 # int8 weights may flip a decision (a decoded token); report how often.
                 agreement.append(1.0 - wrong / max(want.size, 1))
             elif wrong:
                 problems.append(f"output {name!r}: {wrong} of {want.size} values differ")
     result = {"ok": not problems, "max_abs_diff": worst, "problems": problems}
+    if mode == "quantized":
+        result["max_abs_keras"] = scale
     if agreement:
         result["argmax_agreement"] = min(agreement)
     return result
@@ -242,7 +254,7 @@ class _Keras:
 
 
 LOADERS = {"saved_model": _SavedModel, "tflite": _TFLite, "tflite_int8": _TFLite,
-           "onnx": _Onnx, "keras": _Keras}
+           "tflite_full_int8": _TFLite, "onnx": _Onnx, "keras": _Keras}
 
 
 # --- the check ------------------------------------------------------------------------------
@@ -305,6 +317,9 @@ def check(artifact: dict) -> dict:
     result["cases"] = checks
     result["ok"] = bool(checks) and all(c["ok"] for c in checks)
     result["max_abs_diff"] = max((c["max_abs_diff"] or 0.0 for c in checks), default=None)
+    scales = [c["max_abs_keras"] for c in checks if "max_abs_keras" in c]
+    if scales:
+        result["max_abs_keras"] = max(scales)
     agreements = [c["argmax_agreement"] for c in checks if "argmax_agreement" in c]
     if agreements:
         result["argmax_agreement"] = min(agreements)

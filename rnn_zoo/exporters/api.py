@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
 from rnn_zoo._atomic import fsync_dir
 from rnn_zoo._folders import FINISHED, folder_lock, kind_of, write_manifest
@@ -53,6 +54,54 @@ def _check_formats(formats, servable: Servable) -> tuple[str, ...]:
                          f"{', '.join(map(repr, unavailable))}; it offers "
                          f"{', '.join(servable.formats)}.")
     return tuple(dict.fromkeys(formats))
+
+
+def check_representative(representative, servable: Servable) -> list[dict]:
+    """`representative` as a list of input dicts at one static shape; one-line ValueError if not.
+
+    Accepts an iterable of `{input name: array (rows, ...)}` dicts (each a batch of examples of
+    the Keras model's endpoint), or a callable returning one. Every dict needs exactly the
+    endpoint's inputs, of its rank and fixed dimensions, and all dicts the same shape past the
+    batch axis: that shape becomes the full-integer artifact's static shape.
+    """
+    arg = "`representative`"
+    if callable(representative):
+        representative = representative()
+    if isinstance(representative, (str, bytes, Mapping)) or not hasattr(representative,
+                                                                         "__iter__"):
+        raise ValueError(f"{arg} must be an iterable (or a callable returning one) of "
+                         f"{{input name: array}} dicts, got {type(representative).__name__}.")
+    specs = servable.endpoints[servable.model_endpoint].inputs
+    found, shape_of = [], None
+    for index, item in enumerate(representative):
+        if not isinstance(item, Mapping) or set(item) != set(specs):
+            keys = sorted(item) if isinstance(item, Mapping) else type(item).__name__
+            raise ValueError(f"{arg}[{index}] must be a dict with keys {sorted(specs)} (the "
+                             f"model's inputs), got {keys}.")
+        arrays = {}
+        for name, spec in specs.items():
+            array = np.asarray(item[name])
+            want = spec.shape.as_list()
+            fixed = all(w is None or w == d for w, d in zip(want[1:], array.shape[1:],
+                                                            strict=False))
+            if array.ndim != len(want) or not fixed or len(array) == 0:
+                raise ValueError(f"{arg}[{index}][{name!r}] has shape {array.shape}; the "
+                                 f"model takes {tuple(want)} (a batch of at least one row).")
+            if array.dtype.kind not in "biuf" or not np.all(np.isfinite(array)):
+                raise ValueError(f"{arg}[{index}][{name!r}] must hold finite numbers, got "
+                                 f"dtype {array.dtype}.")
+            arrays[name] = array.astype(spec.dtype.as_numpy_dtype)
+        shapes = {name: a.shape[1:] for name, a in arrays.items()}
+        if shape_of is None:
+            shape_of = shapes
+        elif shapes != shape_of:
+            raise ValueError(f"{arg}[{index}] has shapes {shapes} past the batch axis, "
+                             f"{arg}[0] {shape_of}: pad every example to one length (the "
+                             "full-integer artifact has static shapes).")
+        found.append(arrays)
+    if not found:
+        raise ValueError(f"{arg} is empty; pass a few hundred examples from the training split.")
+    return found
 
 
 def check_directory(directory, *, overwrite: bool = False, argument: str = "`directory`",
@@ -96,7 +145,8 @@ def check_directory(directory, *, overwrite: bool = False, argument: str = "`dir
 _STAGE = "export-stage-"
 # What older versions (or a killed writer) left inside an export folder.
 _DEBRIS_INSIDE = re.compile(r"^\.(export-work-|write-test-|(keras|saved_model|tflite|tflite_int8|"
-                            r"onnx)\.|parity_cases\.npz\.tmp|(export|rnn_zoo_folder)\.json\.tmp-)")
+                            r"tflite_full_int8|onnx)\.|parity_cases\.npz\.tmp|"
+                            r"(export|rnn_zoo_folder)\.json\.tmp-)")
 
 
 def _remove_debris(target: Path) -> None:
@@ -183,7 +233,8 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
            tflite_batch_size: int = 1, check: bool = True,
            metadata: Mapping[str, Any] | None = None, overwrite: bool = False,
            stateful: bool = False,
-           stateful_vocabulary: Sequence[str] | None = None) -> ExportResult:
+           stateful_vocabulary: Sequence[str] | None = None,
+           representative=None) -> ExportResult:
     """Writes `model` in deployable formats to `directory` and checks every artifact's parity.
 
     Formats and what they hold:
@@ -197,6 +248,14 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
       `tf.lite.Interpreter`; the batch size is fixed (`tflite_batch_size`), the sequence length
       stays dynamic. The ops each file uses are recorded, and whether `SELECT_TF_OPS` was
       needed (only as a fallback, with the converter's reason).
+    - `tflite_full_int8`: `model_full_int8.tflite`, full-integer (int8 weights and
+      activations; 16x8, int16 activations, where int8 does not convert), calibrated on
+      `representative`; float32 inputs and outputs (quantized inside; token ids stay int32).
+      Its shapes are static (batch `tflite_batch_size`, the sequence length of
+      `representative`): the recurrent layers are unrolled, because TFLite's calibrator
+      crashes on a `WHILE` loop. Where the converter cannot, `export.json` records the
+      artifact with `"written": false` and the converter's reason, and no file. Its parity is
+      checked on rows of `representative` against the looser `parity.QUANTIZED_RTOL`.
     - `onnx`: `model.onnx` through `keras.Model.export(format="onnx")` (tf2onnx), dynamic batch
       and sequence length; run it with onnxruntime.
 
@@ -228,6 +287,12 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
         metadata: extra JSON-serialisable facts for the manifest.
         overwrite: replace `directory` whole even if it holds something that is not an
             export (a run folder, other files). Never a preset folder.
+        representative: with `tflite_full_int8` (required there, refused otherwise): the
+            calibration data, an iterable (or a callable returning one) of `{input name:
+            array (rows, ...)}` dicts of the Keras model's inputs, all padded to one
+            sequence length; a few hundred examples from the training split. With
+            `stateful=True` its rows also calibrate the full-integer step
+            (`stateful/step_int8.tflite`).
 
     Stateful export (`stateful=True`): the step model with explicit state tensors
     (`rnn_zoo.decoding.step_model`) goes to `stateful/` beside the other artifacts, in the
@@ -274,6 +339,15 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
         raise TypeError(f"`metadata` must be a dict or None, got {type(metadata).__name__}.")
     check_bool("overwrite", overwrite)
     check_bool("stateful", stateful)
+    if "tflite_full_int8" in chosen:
+        if representative is None:
+            raise ValueError("`representative` is required by the tflite_full_int8 format (a "
+                             "few hundred {input name: array} examples from the training "
+                             "split).")
+        representative = check_representative(representative, servable)
+    elif representative is not None:
+        raise ValueError("`representative` is only used by the tflite_full_int8 format; add "
+                         "it to `formats` or drop `representative`.")
     stateful_formats = _stateful_formats(chosen, servable) if stateful else ()
     directory = check_directory(directory, overwrite=overwrite)
     target = directory.resolve()
@@ -283,10 +357,11 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
         stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.{_STAGE}", dir=target.parent))
         try:
             result = _write(servable, stage, chosen, tflite_batch_size=tflite_batch_size,
-                            metadata=metadata)
+                            metadata=metadata, representative=representative)
             if stateful:
                 _write_stateful(result, servable, stateful_formats, vocabulary=stateful_vocabulary,
-                                batch=tflite_batch_size, check=check)
+                                batch=tflite_batch_size, check=check,
+                                representative=representative)
             if check:
                 _log.info("Checking %d artifact(s) against Keras in a fresh process",
                           len(result.manifest["artifacts"]))
@@ -302,7 +377,7 @@ def export(model, directory, *, formats: Sequence[str] | None = None,
 STATEFUL = "stateful"
 # Export format -> the stateful writer's format that serves the same runtime.
 _STATEFUL_FORMATS = {"saved_model": "saved_model", "tflite": "tflite", "tflite_int8": "tflite",
-                     "onnx": "onnx"}
+                     "tflite_full_int8": "tflite", "onnx": "onnx"}
 
 
 def _stateful_formats(chosen: Sequence[str], servable: Servable) -> tuple[str, ...]:
@@ -316,8 +391,11 @@ def _stateful_formats(chosen: Sequence[str], servable: Servable) -> tuple[str, .
 
 
 def _write_stateful(result: ExportResult, servable: Servable, formats: Sequence[str], *,
-                    vocabulary, batch: int, check: bool) -> None:
-    """The step model into `stateful/` of the staged export, recorded in its export.json."""
+                    vocabulary, batch: int, check: bool, representative=None) -> None:
+    """The step model into `stateful/` of the staged export, recorded in its export.json.
+
+    With `representative` (the tflite_full_int8 calibration dicts), its rows, one sequence
+    each, also calibrate the full-integer step."""
     from rnn_zoo.exporters.stateful import StatefulExportError, export_stateful
 
     _log.info("Writing the step model with explicit state (%s/: %s)", STATEFUL,
@@ -325,20 +403,27 @@ def _write_stateful(result: ExportResult, servable: Servable, formats: Sequence[
     try:
         record = export_stateful(servable.keras_model, result.directory / STATEFUL,
                                  vocabulary=vocabulary, batch=batch, formats=formats,
-                                 check=check)
+                                 check=check, representative=_sequences(representative))
     except StatefulExportError as e:
         raise _parity.ParityError(f"stateful export: {e}") from None
     result.manifest["stateful"] = {"directory": STATEFUL, **record}
     result.write_manifest()
 
 
+def _sequences(representative) -> list[np.ndarray] | None:
+    """The rows of single-input calibration dicts, one sequence each (the step's feeds)."""
+    if not representative or len(representative[0]) != 1:
+        return None
+    return [row for item in representative for row in next(iter(item.values()))]
+
+
 def _write(servable: Servable, stage: Path, chosen: Sequence[str], *, tflite_batch_size: int,
-           metadata: Mapping[str, Any] | None) -> ExportResult:
+           metadata: Mapping[str, Any] | None, representative=None) -> ExportResult:
     """Writes the artifacts, parity cases and manifests of one export into `stage`."""
     directory = stage
     workdir = Path(tempfile.mkdtemp(prefix=".export-work-", dir=directory))
     job = _formats.Job(servable=servable, directory=directory, workdir=workdir,
-                       tflite_batch_size=tflite_batch_size)
+                       tflite_batch_size=tflite_batch_size, representative=representative)
     try:
         artifacts = []
         for fmt in chosen:
@@ -350,9 +435,14 @@ def _write(servable: Servable, stage: Path, chosen: Sequence[str], *, tflite_bat
                 raise _formats.ExportError(
                     f"{servable.name!r}: {fmt} export failed ({type(e).__name__}: "
                     f"{text[:400]})") from e
+            if record.get("written") is False:  # recorded with its reason, no file
+                _log.info("Not written: %s (%s)", fmt, record["reason"])
+                artifacts.append({**record, "bytes": None, "sha256": None})
+                continue
             sha, size = digest(directory / record["path"])
             artifacts.append({**record, "bytes": size, "sha256": sha})
-        endpoints = sorted({name for a in artifacts for name in a["endpoints"]})
+        endpoints = sorted({name for a in artifacts if a.get("written") is not False
+                            for name in a["endpoints"]})
         outputs = _parity.write_cases(directory / _parity.CASES, servable, endpoints)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -373,5 +463,6 @@ def _write(servable: Servable, stage: Path, chosen: Sequence[str], *, tflite_bat
     result = ExportResult(directory=directory, manifest=manifest)
     result.write_manifest()
     write_manifest(directory, kind="export", name=servable.name, status=FINISHED,
-                   formats=[a["format"] for a in artifacts], created=manifest["created"])
+                   formats=[a["format"] for a in artifacts if a.get("written") is not False],
+                   created=manifest["created"])
     return result

@@ -16,14 +16,17 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from rnn_zoo.exporters import tflite
-from rnn_zoo.exporters.servable import Endpoint, Servable
+from rnn_zoo.exporters.servable import MODEL_OUTPUT, Endpoint, Servable, call_model
 
 FILES = {
     "keras": "model.keras",
     "saved_model": "saved_model",
     "tflite": "model.tflite",
     "tflite_int8": "model_int8.tflite",
+    "tflite_full_int8": "model_full_int8.tflite",
     "onnx": "model.onnx",
 }
 RUNTIMES = {
@@ -31,8 +34,17 @@ RUNTIMES = {
     "saved_model": "tensorflow",
     "tflite": "ai_edge_litert or tf.lite Interpreter",
     "tflite_int8": "ai_edge_litert or tf.lite Interpreter",
+    "tflite_full_int8": "ai_edge_litert or tf.lite Interpreter",
     "onnx": "onnxruntime",
 }
+# The full-integer artifact's own parity cases: rows of the representative dataset at the
+# artifact's static shapes (the shared cases have other sequence lengths).
+FULL_INT8_CASES = "parity_cases_full_int8.npz"
+FULL_INT8_PARITY_ROWS = 8
+# Why the full-integer model is unrolled (reproduced in tests/export/test_export_limitations.py).
+UNROLLED = ("the recurrent layers are unrolled at the representative dataset's static shapes: "
+            "TFLite's calibrator crashes (SIGSEGV in FeedTensor) on the WHILE loop of a "
+            "recurrent layer")
 
 
 class ExportError(RuntimeError):
@@ -47,6 +59,8 @@ class Job:
     directory: Path
     workdir: Path  # scratch space, removed after the export
     tflite_batch_size: int
+    # `tflite_full_int8`: `{input name: array (rows, ...)}` dicts, all at one static shape.
+    representative: list[dict] | None = None
     _tflite_source: Path | None = None
 
     def tflite_source(self) -> Path:
@@ -147,6 +161,112 @@ def write_tflite_int8(job: Job) -> dict:
     return _write_tflite(job, "tflite_int8", quantize=True)
 
 
+def _unrolled(config: dict) -> dict:
+    """A layer config with `unroll=True` wherever a recurrent layer (or a wrapped one) has it."""
+    if "unroll" in config:
+        config = {**config, "unroll": True}
+    for key in ("layer", "backward_layer"):  # Bidirectional and other wrappers
+        inner = config.get(key)
+        if isinstance(inner, dict) and isinstance(inner.get("config"), dict):
+            config = {**config, key: {**inner, "config": _unrolled(inner["config"])}}
+    return config
+
+
+def unrolled_model(model, shapes: dict[str, tuple]):
+    """A copy of `model` with fully static input `shapes` (batch included) and every recurrent
+    layer unrolled, sharing nothing with `model` but its weight values."""
+    import keras
+
+    inputs = [keras.Input(batch_shape=shapes[t.name], dtype=t.dtype, name=t.name)
+              for t in model.inputs]
+    clone = keras.models.clone_model(
+        model, input_tensors=inputs if len(inputs) > 1 else inputs[0],
+        clone_function=lambda layer: layer.__class__.from_config(_unrolled(layer.get_config())))
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def _batches(rows: dict, batch: int) -> list[dict]:
+    """`rows` cut into feeds of exactly `batch` rows (a short last one padded with its last
+    row, as a device pads a short batch)."""
+    n = len(next(iter(rows.values())))
+    feeds = []
+    for start in range(0, n, batch):
+        feed = {k: v[start:start + batch] for k, v in rows.items()}
+        real = len(next(iter(feed.values())))
+        if real < batch:
+            feed = {k: np.concatenate([v, np.repeat(v[-1:], batch - real, axis=0)])
+                    for k, v in feed.items()}
+        feeds.append(feed)
+    return feeds
+
+
+def write_tflite_full_int8(job: Job) -> dict:
+    """The full-integer model of the Keras model's endpoint, or the record of why not.
+
+    The artifact has static shapes (`static_batch_size` and the representative dataset's
+    sequence length; shorter sequences are padded, as masked models expect), int8 weights and
+    activations (16x8 where int8 does not convert) and float32 inputs and outputs (token ids
+    stay int32). A conversion that fails is recorded with `written: false` and the
+    converter's reason; nothing is written and the parity check skips it, saying why.
+    """
+    import tensorflow as tf
+
+    servable, fmt = job.servable, "tflite_full_int8"
+    endpoint = servable.model_endpoint
+    representative = job.representative or []
+    base = {"static_batch_size": job.tflite_batch_size,
+            "calibration_examples": sum(len(next(iter(r.values()))) for r in representative)}
+    if servable.keras_model is None or endpoint not in servable.tflite_endpoints:
+        return {**_record(job, fmt, servable.tflite_endpoints), **base, "written": False,
+                "reason": f"{servable.name!r}: the TFLite endpoint(s) "
+                          f"{', '.join(servable.tflite_endpoints)} are not the Keras model "
+                          "(a decoding loop: a data-dependent WHILE loop cannot be unrolled, "
+                          "and TFLite's calibrator crashes on WHILE loops)"}
+    shapes = {name: (job.tflite_batch_size, *np.shape(array)[1:])
+              for name, array in representative[0].items()}
+    rows = {name: np.concatenate([np.asarray(r[name]) for r in representative])
+            for name in shapes}
+    feeds = _batches(rows, job.tflite_batch_size)
+    model = unrolled_model(servable.keras_model, shapes)
+    specs = {name: tf.TensorSpec(shape, spec.dtype, name=name)
+             for name, spec in servable.endpoints[endpoint].inputs.items()
+             for shape in [shapes[name]]}
+    source = job.workdir / "tflite_full_int8_source"
+    _write_saved_model(servable, source, track=[model], endpoints={
+        endpoint: Endpoint(lambda inputs: {MODEL_OUTPUT: call_model(model, inputs)}, specs)})
+    feeds = [{k: v.astype(specs[k].dtype.as_numpy_dtype) for k, v in f.items()} for f in feeds]
+    flatbuffer, facts = tflite.convert_full_integer(str(source), signature_key=endpoint,
+                                                    feeds=feeds)
+    record = {**_record(job, fmt, [endpoint]), **base, "unrolled": UNROLLED}
+    record["inputs"] = {endpoint: [{"name": name, "dtype": spec.dtype.name,
+                                    "shape": [int(d) for d in spec.shape]}
+                                   for name, spec in specs.items()]}
+    if flatbuffer is None:
+        reasons = "; ".join(f"{mode}: {why}" for mode, why in facts["attempts"].items())
+        return {**record, "written": False, "conversion_attempts": facts["attempts"],
+                "reason": f"no builtin-ops full-integer conversion ({reasons})"}
+    tmp = _temp_path(job, fmt)
+    tmp.write_bytes(flatbuffer)
+    _replace(tmp, job.directory / FILES[fmt])
+    shutil.rmtree(tmp.parent, ignore_errors=True)
+    # Parity: the first rows of the representative dataset, at the artifact's static shapes.
+    cases = {k: v[:FULL_INT8_PARITY_ROWS] for k, v in rows.items()}
+    expected = servable.reference(endpoint, cases)
+    arrays = {**{f"{endpoint}/0/in/{k}": v for k, v in cases.items()},
+              **{f"{endpoint}/0/out/{k}": np.asarray(v) for k, v in expected.items()}}
+    with open(job.directory / FULL_INT8_CASES, "wb") as f:
+        np.savez(f, **arrays)
+    return {**record, "written": True, "parity_cases": FULL_INT8_CASES,
+            "quantization": f"{facts['quantization']}, float32 input/output interface "
+                            f"(calibrated on {base['calibration_examples']} examples)",
+            "full_integer_mode": facts["mode"], "conversion_attempts": facts["attempts"],
+            "ops": facts["ops"], "runs_on": facts["runs_on"],
+            "integer_tensors": facts["integer_tensors"],
+            "float32_internal_tensors": facts["float32_internal_tensors"],
+            "select_tf_ops": False, "flex_ops": []}
+
+
 def write_onnx(job: Job) -> dict:
     try:
         import onnx
@@ -190,6 +310,7 @@ WRITERS: dict[str, Callable[[Job], dict]] = {
     "saved_model": write_saved_model,
     "tflite": write_tflite,
     "tflite_int8": write_tflite_int8,
+    "tflite_full_int8": write_tflite_full_int8,
     "onnx": write_onnx,
 }
 FORMATS = tuple(WRITERS)

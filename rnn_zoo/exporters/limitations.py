@@ -23,4 +23,11 @@ KNOWN_LIMITATIONS = MappingProxyType({
         "size at run time (a RESHAPE inside the loop keeps the converted size); the sequence "
         "length can be resized. Export again with another `tflite_batch_size` instead."
     ),
+    ("*", "tflite_full_int8_while"): (
+        "Full-integer conversion (a representative dataset, TFLITE_BUILTINS_INT8 or 16x8) of a "
+        "recurrent layer's WHILE loop crashes the Python process: TFLite's calibrator dies "
+        "with SIGSEGV in FeedTensor (TF 2.21), for a dynamic or a static sequence length. "
+        "Workaround used by export(): the tflite_full_int8 artifact is converted with the "
+        "recurrent layers unrolled at the representative dataset's static shapes."
+    ),
 })

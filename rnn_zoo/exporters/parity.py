@@ -31,6 +31,13 @@ CASES = "parity_cases.npz"
 # absolute difference is always recorded next to the verdict.
 ATOL = 1e-5
 RTOL = 1e-6
+# A full-integer artifact (`tflite_full_int8`) passes when, for every output,
+# max |artifact - keras| <= QUANTIZED_RTOL * max(1, max |keras|): int8 spreads an output's
+# range over 255 steps and every op (and every recurrent step) rounds, so this is ~25 steps of
+# the output's grid, or 0.1 absolute for outputs below 1 (probabilities, small logits). It
+# catches a broken calibration or a wrong scale, not an accuracy change: that is measured on
+# real data (scripts/export_presets.py). The raw maximum difference is recorded next to it.
+QUANTIZED_RTOL = 0.1
 
 
 class ParityError(RuntimeError):
@@ -80,6 +87,20 @@ def _job_entry(result, artifact: dict, *, atol: float, rtol: float) -> dict:
     # Absolute: the runner starts in a scratch directory, so a path relative to the caller's
     # working directory would name nothing there.
     directory = Path(result.directory).resolve()
+    if artifact["format"] == "tflite_full_int8":
+        return {
+            "id": f"{result.directory}::{artifact['format']}",
+            "format": artifact["format"],
+            "path": str(directory / artifact["path"]),
+            "sha256": artifact["sha256"],
+            "bytes": artifact["bytes"],
+            "endpoints": artifact["endpoints"],
+            "cases": str(directory / artifact["parity_cases"]),
+            "mode": "quantized",
+            "atol": 0.0,
+            "rtol": QUANTIZED_RTOL,
+            "needs_rnn_zoo": False,
+        }
     return {
         "id": f"{result.directory}::{artifact['format']}",
         "format": artifact["format"],
@@ -167,8 +188,12 @@ def check_parity(results, *, atol: float = ATOL, rtol: float = RTOL,
     Every artifact listed in each export's `export.json` is loaded by `_standalone_runner.py`
     in a new `python -I` process that cannot import rnn_zoo, fed the stored parity inputs and
     compared with the stored Keras outputs: float32 artifacts must satisfy
-    `|artifact - keras| <= atol + rtol * |keras|`; int8 artifacts must run and give finite
-    outputs of the right shape (their accuracy cost is measured on real data instead). The
+    `|artifact - keras| <= atol + rtol * |keras|`; dynamic-range int8 artifacts must run and
+    give finite outputs of the right shape (their accuracy cost is measured on real data
+    instead); full-integer artifacts are run on their own cases (rows of the representative
+    dataset at their static shapes) and must satisfy
+    `max |artifact - keras| <= QUANTIZED_RTOL * max(1, max |keras|)` per output. An artifact that
+    export recorded as not written (`"written": false`) is skipped, its reason recorded. The
     verdicts are written into each `export.json` under `"parity"`.
 
     Args:
@@ -190,9 +215,13 @@ def check_parity(results, *, atol: float = ATOL, rtol: float = RTOL,
         if not isinstance(result, ExportResult):
             raise TypeError(f"`results` must hold ExportResult objects, got "
                             f"{type(result).__name__}.")
-    entries, owners = [], []
+    entries, owners, skipped = [], [], {}
     for result in results:
         for artifact in result.manifest["artifacts"]:
+            if artifact.get("written") is False:
+                skipped.setdefault(id(result), {})[artifact["format"]] = {
+                    "ok": True, "skipped": f"not written: {artifact['reason']}", "cases": 0}
+                continue
             entries.append(_job_entry(result, artifact, atol=atol, rtol=rtol))
             owners.append(result)
     found = run_runner(entries, timeout=timeout) if entries else []
@@ -205,8 +234,11 @@ def check_parity(results, *, atol: float = ATOL, rtol: float = RTOL,
             "atol": atol,
             "rtol": rtol,
             "ok": all(f["ok"] for _, f in mine),
-            "artifacts": {e["format"]: _summary(f) for e, f in mine},
+            "artifacts": {**{e["format"]: _summary(f) for e, f in mine},
+                          **skipped.get(id(result), {})},
         }
+        if any(e["mode"] == "quantized" for e, _ in mine):
+            result.manifest["parity"]["quantized_rtol"] = QUANTIZED_RTOL
         if write:
             result.write_manifest()
     failures = [f["error"] for f in found if not f["ok"]]
@@ -217,8 +249,8 @@ def check_parity(results, *, atol: float = ATOL, rtol: float = RTOL,
 
 
 def _summary(found: dict) -> dict:
-    keys = ("ok", "max_abs_diff", "argmax_agreement", "error", "runtime", "rnn_zoo_loaded",
-            "seconds")
+    keys = ("ok", "max_abs_diff", "max_abs_keras", "argmax_agreement", "error", "runtime",
+            "rnn_zoo_loaded", "seconds")
     summary = {k: found[k] for k in keys if k in found and found[k] is not None}
     summary["cases"] = len(found.get("cases", []))
     return summary

@@ -35,6 +35,9 @@ class ExportResult:
         if fmt not in self.artifacts:
             raise KeyError(f"No {fmt!r} artifact in {self.directory} (has "
                            f"{', '.join(self.artifacts)}).")
+        if self.artifacts[fmt].get("written") is False:
+            raise KeyError(f"The {fmt!r} artifact of {self.directory} was not written: "
+                           f"{self.artifacts[fmt]['reason']}")
         return self.directory / self.artifacts[fmt]["path"]
 
     @property

@@ -114,7 +114,7 @@ class Servable:
         """The formats this servable can be written to."""
         found = ["saved_model"]
         if self.tflite_endpoints:
-            found += ["tflite", "tflite_int8"]
+            found += ["tflite", "tflite_int8", "tflite_full_int8"]
         if self.keras_model is not None:
             found = ["keras", *found, "onnx"]
         return tuple(found)
@@ -159,7 +159,7 @@ def keras_servable(model: keras.Model, *, name: str | None = None, examples=None
     >>> from rnn_zoo.exporters import keras_servable
     >>> servable = keras_servable(get_model("many_to_one_gru", vocab_size=50, units=4))
     >>> servable.formats
-    ('keras', 'saved_model', 'tflite', 'tflite_int8', 'onnx')
+    ('keras', 'saved_model', 'tflite', 'tflite_int8', 'tflite_full_int8', 'onnx')
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"`model` must be a keras.Model, got {type(model).__name__}.")

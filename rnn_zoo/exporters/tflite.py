@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 
+import numpy as np
 import tensorflow as tf
 
 BUILTIN_ONLY = "builtin ops only; runs in the stock LiteRT interpreter"
@@ -90,6 +91,22 @@ def op_names(flatbuffer: bytes) -> list[str]:
     return sorted(names)
 
 
+def tensor_types(flatbuffer: bytes) -> dict:
+    """How many tensors of the model are integer and how many float32 beyond its float
+    interface: the converter keeps an op without an integer kernel in float (between
+    DEQUANTIZE and QUANTIZE) rather than fail, so "full-integer" is checked, not assumed."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=flatbuffer)
+    interface = {d["index"] for d in interpreter.get_input_details()} | {
+        d["index"] for d in interpreter.get_output_details()}
+    details = interpreter.get_tensor_details()
+    integer = sum(1 for d in details if d["dtype"] in (np.int8, np.int16))
+    floats = sorted(d["name"] for d in details
+                    if d["dtype"] == np.float32 and d["index"] not in interface)
+    return {"integer_tensors": integer, "float32_internal_tensors": len(floats)}
+
+
 @contextlib.contextmanager
 def quiet_tf_logger():
     """Silences TF's Python warnings for a block: saving and converting a model with a lookup
@@ -102,3 +119,64 @@ def quiet_tf_logger():
         yield
     finally:
         logger.setLevel(level)
+
+
+INT8 = "int8"
+INT16X8 = "16x8"
+# What each full-integer mode is, in the words export.json records.
+FULL_INTEGER_MODES = {
+    INT8: (tf.lite.OpsSet.TFLITE_BUILTINS_INT8,
+           "full-integer int8 weights and activations (TFLITE_BUILTINS_INT8)"),
+    INT16X8: (tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8,
+              "full-integer 16x8: int8 weights, int16 activations "
+              "(EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8)"),
+}
+
+
+def short_reason(error: BaseException, limit: int = 300) -> str:
+    """The converter's error as one shortened line: its first line that says what failed."""
+    lines = [" ".join(line.split()) for line in str(error).splitlines() if line.strip()]
+    # MLIR errors start with a location dump; the line naming the op or the problem is more
+    # useful than the traceback noise around it.
+    useful = [line for line in lines if "error:" in line] or lines or [type(error).__name__]
+    text = useful[0]
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def convert_full_integer(saved_model_dir: str, *, signature_key: str,
+                         feeds) -> tuple[bytes | None, dict]:
+    """Full-integer conversion of one signature: int8 first, then 16x8 if int8 fails.
+
+    Args:
+        saved_model_dir: a SavedModel whose signature has fully static input shapes (the
+            calibrator cannot run a `WHILE` loop: the recurrent layers must be unrolled).
+        signature_key: the signature to convert.
+        feeds: calibration inputs, a list of `{input name: array}` at the signature's shapes.
+
+    Returns:
+        `(flatbuffer or None, facts)`. `facts` has `mode` (`"int8"`, `"16x8"` or None),
+        `quantization` (what the mode stores), `attempts` (`{mode: converter error or None}`)
+        and, for a written model, `ops`, `runs_on`. Inputs and outputs stay float32 (the model
+        quantizes and dequantizes them inside), so it takes the float model's feeds; integer
+        inputs (token ids) stay int32.
+    """
+    attempts: dict[str, str | None] = {}
+    for mode, (ops_set, description) in FULL_INTEGER_MODES.items():
+        conv = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir,
+                                                        signature_keys=[signature_key])
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = lambda: ((signature_key, feed) for feed in feeds)
+        conv.target_spec.supported_ops = [ops_set]
+        try:
+            with quiet_tf_logger():
+                flatbuffer = conv.convert()
+        except Exception as e:  # noqa: BLE001 - ConverterError and friends: record, try the next
+            attempts[mode] = short_reason(e)
+            continue
+        attempts[mode] = None
+        ops = op_names(flatbuffer)
+        flex = [op for op in ops if op.startswith("Flex")]
+        return flatbuffer, {"mode": mode, "quantization": description, "attempts": attempts,
+                            "ops": ops, "runs_on": NEEDS_FLEX if flex else BUILTIN_ONLY,
+                            **tensor_types(flatbuffer)}
+    return None, {"mode": None, "quantization": None, "attempts": attempts}

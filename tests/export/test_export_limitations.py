@@ -46,8 +46,32 @@ def _batch_resize(exports):
         runner(tokens=np.ones((2, 5), np.int32))
 
 
+_WHILE_CALIBRATION = """
+import numpy as np, keras, tensorflow as tf
+inp = keras.Input((6, 3), batch_size=1, name="features")
+model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.LSTM(4)(inp)))
+conv = tf.lite.TFLiteConverter.from_keras_model(model)
+conv.optimizations = [tf.lite.Optimize.DEFAULT]
+conv.representative_dataset = lambda: ([np.ones((1, 6, 3), np.float32)] for _ in range(4))
+conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+conv.convert()
+print("converted")
+"""
+
+
+def _full_int8_while(exports=None):
+    """Calibrating a recurrent WHILE loop kills the process with SIGSEGV (run in a child)."""
+    del exports
+    done = subprocess.run([sys.executable, "-c", _WHILE_CALIBRATION], capture_output=True,
+                          text=True, timeout=300, env={"TF_CPP_MIN_LOG_LEVEL": "3",
+                                                       "KERAS_BACKEND": "tensorflow",
+                                                       "PATH": "/usr/bin:/bin"})
+    assert done.returncode == -11, (done.returncode, done.stdout[-300:], done.stderr[-300:])
+
+
 REPRODUCERS = {("*", "tflite_dynamic_batch"): _dynamic_batch,
-               ("*", "tflite_batch_resize"): _batch_resize}
+               ("*", "tflite_batch_resize"): _batch_resize,
+               ("*", "tflite_full_int8_while"): _full_int8_while}
 
 
 def test_every_known_limitation_has_a_reproducer():
