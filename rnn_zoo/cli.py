@@ -36,8 +36,9 @@ PROG = "rnn-zoo"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 # The choices of `--strategy` and `--formats`, written out so the parser is built without
-# importing TensorFlow; tests/test_cli.py checks they equal rnn_zoo.training.STRATEGIES and
-# rnn_zoo.exporters.FORMATS.
+# importing TensorFlow; tests/test_cli_as_typed.py checks they equal rnn_zoo.training.STRATEGIES
+# and rnn_zoo.exporters.FORMATS less the calibrated ones (their representative dataset is
+# Python data: `rnn_zoo.export(..., representative=...)`).
 STRATEGIES = ("default", "mirrored", "multi_worker")
 FORMATS = ("keras", "saved_model", "tflite", "tflite_int8", "onnx")
 MAX_TFLITE_BATCH_SIZE = 1024  # = rnn_zoo.exporters.api.MAX_TFLITE_BATCH_SIZE

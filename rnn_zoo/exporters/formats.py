@@ -314,4 +314,6 @@ WRITERS: dict[str, Callable[[Job], dict]] = {
     "onnx": write_onnx,
 }
 FORMATS = tuple(WRITERS)
+# Formats that need calibration data from the caller (`export(..., representative=...)`).
+CALIBRATED = ("tflite_full_int8",)
 
