@@ -1,7 +1,7 @@
 """Shared pytest setup: quiet TensorFlow logs and a fixed seed for every test.
 
 Under pytest-xdist (`PYTEST_XDIST_WORKER` is set; `make test` runs `pytest -n 2`), each worker
-and every process it starts uses one CPU thread, and tests that read one expensive session
+and every process it starts uses one CPU thread, and the tests that read one expensive shared
 fixture run on one worker (`--dist loadgroup`); a plain `pytest` is unchanged.
 """
 
@@ -33,36 +33,42 @@ import pytest  # noqa: E402
 
 SEED = 1234
 
-# Session fixtures that cost tens of seconds to build: every test reading one of them runs on the
-# same xdist worker (`--dist loadgroup`), so the fixture is built once, not once per worker.
-# Keyed by (the folder of the conftest that defines it, fixture name) -> group.
-SHARED_SESSION_FIXTURES = {
+# Fixtures that cost seconds to minutes to build (TFDS builds, exports, CLI training runs in a
+# subprocess, a JAX run): under xdist every test reading one of them runs on the same worker
+# (`--dist loadgroup`), so the fixture is built once rather than once per worker. Keyed by
+# (where it is defined: the conftest's folder or the test module, fixture name) -> group.
+SHARED_FIXTURES = {
     ("tests/datasets", "data_dir"): "datasets_build_all",
     ("tests/datasets", "second_data_dir"): "datasets_build_all",
     ("tests/export", "exports"): "export_all",
+    # Its tests also read `exports`: one group.
+    ("tests/export/test_export_seq2seq.py", "exported"): "export_all",
     ("tests/recipes", "recipe_data_dir"): "recipes_tfds",
     ("tests/reliability", "exported"): "reliability_exports",
+    ("tests/streaming/test_stateful_export.py", "lm_export"): "stateful_lm_export",
+    ("tests/test_backends.py", "jax_run"): "backends_jax_run",
+    ("tests/test_cli.py", "trained"): "cli_trained",
+    ("tests/test_cli_as_typed.py", "workdir"): "cli_as_typed_workdir",
+    ("tests/test_distributed.py", "runs"): "distributed_runs",
+    ("tests/test_presets.py", "quick_run"): "presets_quick_run",
 }
 
 
 def pytest_collection_modifyitems(config, items):
-    """Marks each test that reads a `SHARED_SESSION_FIXTURES` fixture with its `xdist_group`."""
+    """Marks each test that reads a `SHARED_FIXTURES` fixture with that fixture's `xdist_group`."""
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
             continue
-        groups = set()
-        for name in item.fixturenames:
-            for fixturedef in info.name2fixturedefs.get(name, ()):
-                if fixturedef.scope == "session":
-                    group = SHARED_SESSION_FIXTURES.get((fixturedef.baseid, name))
-                    if group:
-                        groups.add(group)
-        # xdist reads one group per test; no test here reads fixtures of two groups.
+        groups = {SHARED_FIXTURES[(fixturedef.baseid, name)]
+                  for name in item.fixturenames
+                  for fixturedef in info.name2fixturedefs.get(name, ())
+                  if fixturedef.scope in ("session", "module")
+                  and (fixturedef.baseid, name) in SHARED_FIXTURES}
+        # xdist honours one group per test.
         if len(groups) > 1:
-            raise pytest.UsageError(f"{item.nodeid} reads session fixtures of several xdist "
-                                    f"groups {sorted(groups)}: merge them in "
-                                    "SHARED_SESSION_FIXTURES")
+            raise pytest.UsageError(f"{item.nodeid} reads fixtures of several xdist groups "
+                                    f"{sorted(groups)}: give them one group in SHARED_FIXTURES")
         if groups:
             item.add_marker(pytest.mark.xdist_group(groups.pop()))
 
