@@ -1,8 +1,8 @@
 """Shared pytest setup: quiet TensorFlow logs and a fixed seed for every test.
 
 Under pytest-xdist (`PYTEST_XDIST_WORKER` is set; `make test` runs `pytest -n 2`), each worker
-and every process it starts uses one CPU thread, and the tests that read one expensive shared
-fixture run on one worker (`--dist loadgroup`); a plain `pytest` is unchanged.
+and every process it starts uses one CPU thread, and the tests that share one expensive
+fixture run on one worker (`--dist loadgroup`, `SHARED_GROUPS`); a plain `pytest` is unchanged.
 """
 
 import os
@@ -33,44 +33,43 @@ import pytest  # noqa: E402
 
 SEED = 1234
 
-# Fixtures that cost seconds to minutes to build (TFDS builds, exports, CLI training runs in a
-# subprocess, a JAX run): under xdist every test reading one of them runs on the same worker
-# (`--dist loadgroup`), so the fixture is built once rather than once per worker. Keyed by
-# (where it is defined: the conftest's folder or the test module, fixture name) -> group.
-SHARED_FIXTURES = {
-    ("tests/datasets", "data_dir"): "datasets_build_all",
-    ("tests/datasets", "second_data_dir"): "datasets_build_all",
-    ("tests/export", "exports"): "export_all",
-    # Its tests also read `exports`: one group.
-    ("tests/export/test_export_seq2seq.py", "exported"): "export_all",
-    ("tests/recipes", "recipe_data_dir"): "recipes_tfds",
-    ("tests/reliability", "exported"): "reliability_exports",
-    ("tests/streaming/test_stateful_export.py", "lm_export"): "stateful_lm_export",
-    ("tests/test_backends.py", "jax_run"): "backends_jax_run",
-    ("tests/test_cli.py", "trained"): "cli_trained",
-    ("tests/test_cli_as_typed.py", "workdir"): "cli_as_typed_workdir",
-    ("tests/test_distributed.py", "runs"): "distributed_runs",
-    ("tests/test_presets.py", "quick_run"): "presets_quick_run",
+# Tests that share a fixture costing seconds to minutes (TFDS builds, exports, CLI training runs in
+# a subprocess, a JAX run) or a fixed path (the committed-preset scorers prepare into the default
+# TFDS data dir): under `--dist loadgroup` each group runs on one worker, so the fixture is built
+# once rather than once per worker. Node id prefix -> group.
+SHARED_GROUPS = {
+    "tests/datasets/": "datasets_build_all",  # data_dir, second_data_dir
+    **dict.fromkeys([f"tests/export/test_export_{name}.py" for name in
+                     ("limitations", "presets", "registry", "seq2seq")], "export_all"),
+    **dict.fromkeys([f"tests/recipes/test_{name}.py" for name in
+                     ("recipes", "resume", "tweet_sentiment")], "recipes_tfds"),
+    **{module: module for module in (
+        "tests/streaming/test_stateful_export.py", "tests/test_backends.py", "tests/test_cli.py",
+        "tests/test_cli_as_typed.py", "tests/test_distributed.py", "tests/test_presets.py")},
 }
 
 
-def pytest_collection_modifyitems(config, items):
-    """Marks each test that reads a `SHARED_FIXTURES` fixture with that fixture's `xdist_group`."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        groups = {SHARED_FIXTURES[(fixturedef.baseid, name)]
-                  for name in item.fixturenames
-                  for fixturedef in info.name2fixturedefs.get(name, ())
-                  if fixturedef.scope in ("session", "module")
-                  and (fixturedef.baseid, name) in SHARED_FIXTURES}
-        # xdist honours one group per test.
-        if len(groups) > 1:
-            raise pytest.UsageError(f"{item.nodeid} reads fixtures of several xdist groups "
-                                    f"{sorted(groups)}: give them one group in SHARED_FIXTURES")
-        if groups:
-            item.add_marker(pytest.mark.xdist_group(groups.pop()))
+def group_of(nodeid: str) -> str:
+    """The xdist work unit of a test: its `SHARED_GROUPS` group, else the test alone."""
+    return next((group for prefix, group in SHARED_GROUPS.items()
+                 if nodeid.startswith(prefix)), nodeid)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` by `SHARED_GROUPS`.
+
+    pytest 9.2 derives `Node.nodeid` from `Node._id`, so xdist 3.8's loadgroup, which renames
+    marked items to "nodeid@group", groups nothing; this scheduler groups by node id instead.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return SharedGroupScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)

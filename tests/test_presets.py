@@ -260,10 +260,6 @@ def _score_char_lm(model, preset) -> dict:
 SCORERS = {"char_lm_shakespeare": _score_char_lm}
 
 
-# These score on the default TFDS data dir (~/tensorflow_datasets, or $TFDS_DATA_DIR), preparing
-# what is missing there: under xdist they run on one worker, so two workers never prepare into it
-# at once.
-@pytest.mark.xdist_group("default_tfds_data_dir")
 @pytest.mark.parametrize("name", COMMITTED_PRESETS)
 def test_committed_preset_verifies_and_reproduces_its_metric(name, tmp_path):
     preset = presets.get_preset(name, presets_dir=COMMITTED)
