@@ -31,9 +31,12 @@ demo: $(STAMP)
 tour: $(STAMP)
 	$(PY) -m rnn_zoo.demo
 
+# Two xdist workers (CI has two cores; tests/conftest.py gives each one CPU thread);
+# loadgroup keeps the tests of one expensive session fixture on one worker. A plain
+# `pytest tests/x.py` still runs in one process.
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -52,8 +52,11 @@ def jax_run():
         "JAX_PLATFORMS": "cpu",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "TF_CPP_MIN_LOG_LEVEL": "2",
-        # Cheaper XLA compilation of the tiny train steps (halves the run time on CPU).
-        "XLA_FLAGS": "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true",
+        # Cheaper XLA compilation of the tiny train steps (halves the run time on CPU); kept
+        # after any inherited flags (tests/conftest.py's one-thread flags under xdist).
+        "XLA_FLAGS": " ".join(filter(None, [
+            os.environ.get("XLA_FLAGS"),
+            "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"])),
     }
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT],

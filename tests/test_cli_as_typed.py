@@ -86,59 +86,87 @@ def test_export_from_a_subdirectory_with_dotdot(workdir):
     assert json.loads((workdir / "exports/up/export.json").read_text())["parity"]["ok"]
 
 
+FEATURES = ",".join(["0"] * 30)
+
+
+@pytest.fixture(scope="module")
+def predict_by_name(workdir) -> subprocess.CompletedProcess:
+    """`rnn-zoo predict breast_cancer FEATURES` typed in the user's directory: one process (one
+    TensorFlow start-up) read by the two tests below."""
+    return _type("predict", "breast_cancer", FEATURES, cwd=workdir)
+
+
 @pytest.mark.parametrize("preset", ["breast_cancer", "relative folder"])
-def test_predict_from_another_directory(workdir, preset):
+def test_predict_from_another_directory(workdir, preset, predict_by_name):
     if preset == "relative folder":
         preset = os.path.relpath(REPO / "saved_models" / "breast_cancer", workdir)
-    features = ",".join(["0"] * 30)
-    proc = _type("predict", preset, features, cwd=workdir)
+        proc = _type("predict", preset, FEATURES, cwd=workdir)
+    else:
+        proc = predict_by_name
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "malignant" in proc.stdout or "benign" in proc.stdout
 
 
-def test_no_native_tensorflow_log_lines(workdir):
+def test_no_native_tensorflow_log_lines(workdir, predict_by_name):
     """A command that starts TensorFlow and runs a model prints none of its C++ log lines; the
     top-level `--verbose` brings them back (so the pattern below does match them)."""
-    features = ",".join(["0"] * 30)
-    quiet = _type("predict", "breast_cancer", features, cwd=workdir)
+    quiet = predict_by_name
     assert quiet.returncode == 0, quiet.stderr[-3000:]
     assert not NATIVE_LOG.search(quiet.stdout + quiet.stderr), quiet.stderr[-3000:]
     assert "absl::InitializeLog" not in quiet.stderr
-    loud = _type("--verbose", "predict", "breast_cancer", features, cwd=workdir)
+    loud = _type("--verbose", "predict", "breast_cancer", FEATURES, cwd=workdir)
     assert loud.returncode == 0, loud.stderr[-3000:]
     assert NATIVE_LOG.search(loud.stderr), "TensorFlow printed no log line even with --verbose"
 
 
 def test_a_users_own_log_level_is_kept(workdir):
-    proc = subprocess.run([str(SCRIPT), "predict", "breast_cancer", ",".join(["0"] * 30)],
+    proc = subprocess.run([str(SCRIPT), "predict", "breast_cancer", FEATURES],
                           cwd=workdir, env=_user_env(TF_CPP_MIN_LOG_LEVEL="0"),
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert NATIVE_LOG.search(proc.stderr)
 
 
+# Runs each argv (a JSON list of argvs) in turn in ONE fresh Python, printing after each its exit
+# status and the heavy modules loaded so far: a module once imported stays in sys.modules, so an
+# empty list after argv k means none of argvs 1..k imported one.
 _NO_TF = """
-import sys
+import json, sys
 from rnn_zoo import cli
-try:
-    status = cli.main(sys.argv[1:])
-except SystemExit as exit_:
-    status = exit_.code
-heavy = sorted(m for m in ("tensorflow", "keras", "jax", "tensorflow_datasets") if m in sys.modules)
-print("HEAVY=" + ",".join(heavy))
-sys.exit(status)
+for argv in json.loads(sys.argv[1]):
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit_:
+        status = 0 if exit_.code is None else exit_.code
+    heavy = sorted(m for m in ("tensorflow", "keras", "jax", "tensorflow_datasets")
+                   if m in sys.modules)
+    print("RESULT " + json.dumps({"argv": argv, "status": status, "heavy": heavy}), flush=True)
 """
-
-
-@pytest.mark.parametrize("argv", [
+NO_TF_ARGVS = [
     ["--help"], ["list"], ["list", "--models", "many_to_one_*"],
     *([command, "--help"] for command in ("list", "train", "evaluate", "predict", "export")),
-])
-def test_help_and_list_do_not_import_tensorflow(argv, tmp_path):
-    proc = subprocess.run([sys.executable, "-c", _NO_TF, *argv], cwd=tmp_path, env=_user_env(),
+]
+
+
+@pytest.fixture(scope="module")
+def no_tf_results(tmp_path_factory) -> dict[str, dict]:
+    """{" ".join(argv): {"status", "heavy"}} for every `NO_TF_ARGVS`, all from one process."""
+    proc = subprocess.run([sys.executable, "-c", _NO_TF, json.dumps(NO_TF_ARGVS)],
+                          cwd=tmp_path_factory.mktemp("no_tf"), env=_user_env(),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "HEAVY=\n" in proc.stdout, proc.stdout[-500:]
+    results = [json.loads(line.removeprefix("RESULT ")) for line in proc.stdout.splitlines()
+               if line.startswith("RESULT ")]
+    assert [r["argv"] for r in results] == NO_TF_ARGVS, proc.stdout[-500:]
+    return {" ".join(r["argv"]): r for r in results}
+
+
+@pytest.mark.parametrize("argv", NO_TF_ARGVS)
+def test_help_and_list_do_not_import_tensorflow(argv, no_tf_results):
+    result = no_tf_results[" ".join(argv)]
+    assert result["status"] == 0, result
+    assert result["heavy"] == [], (f"{result['heavy']} imported by `{' '.join(argv)}` or a "
+                                   f"command before it in {NO_TF_ARGVS}")
 
 
 def test_import_rnn_zoo_is_lazy(tmp_path):
