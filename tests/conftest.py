@@ -50,9 +50,10 @@ SHARED_GROUPS = {
 
 
 def group_of(nodeid: str) -> str:
-    """The xdist work unit of a test: its `SHARED_GROUPS` group, else the test alone."""
+    """The xdist work unit of a test: its `SHARED_GROUPS` group, else its module (module-scoped
+    fixtures, such as a task trained once per test module, are then built once)."""
     return next((group for prefix, group in SHARED_GROUPS.items()
-                 if nodeid.startswith(prefix)), nodeid)
+                 if nodeid.startswith(prefix)), nodeid.split("::", 1)[0])
 
 
 def pytest_xdist_make_scheduler(config, log):
