@@ -112,12 +112,13 @@ def versions() -> dict[str, str]:
 
 def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None = None,
           data_dir=None, manual_dir=None, verbose: int = 1, strategy: str = "default",
-          mixed_precision: bool = False, overwrite: bool = False) -> dict:
+          mixed_precision: bool = False, overwrite: bool = False, callbacks=()) -> dict:
     """Trains `recipe`'s task with `profile`, scores it next to its baselines, writes the run.
 
     The run folder is held for all of it (`rnn_zoo.training.run_folder`): locked, refused if
     it holds a finished run or another recipe's, profile's or settings' backup (unless
-    `overwrite`), resumed if it holds this run's backup.
+    `overwrite`), resumed if it holds this run's backup. `callbacks` are extra Keras callbacks
+    for the fit.
 
     Returns:
         The `metrics.json` written, as plain JSON types.
@@ -141,7 +142,7 @@ def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None
         x, y = splits["train"]
         validation = splits.get("validation")
         task.fit(x, y, validation_data=validation, out_dir=out, verbose=verbose,
-                 strategy=strategy, mixed_precision=mixed_precision)
+                 strategy=strategy, mixed_precision=mixed_precision, callbacks=callbacks)
         test = _evaluate(task, splits["test"])
         baselines = {name: baseline(splits["train"], validation, splits["test"])
                      for name, baseline in recipe.make_baselines().items()}

@@ -182,7 +182,8 @@ class Task:
         return self.model.get_layer("backbone")
 
     def fit(self, x, y=None, *, validation_data=None, out_dir=None, overwrite: bool = False,
-            verbose: int = 1, strategy: str = "default", mixed_precision: bool = False) -> Task:
+            verbose: int = 1, strategy: str = "default", mixed_precision: bool = False,
+            callbacks=()) -> Task:
         """Learns the preprocessing from `(x, y)`, then trains with early stopping.
 
         Args:
@@ -195,6 +196,7 @@ class Task:
             verbose: 0 silent, 1 progress bar, 2 one line per epoch.
             strategy: `"default"`, `"mirrored"` or `"multi_worker"` (`rnn_zoo.training`).
             mixed_precision: train under `mixed_float16` (a GPU is needed).
+            callbacks: extra Keras callbacks, run after the driver's own.
 
         Returns:
             The task itself, trained (`task.model` takes raw inputs).
@@ -231,7 +233,7 @@ class Task:
                            monitor=monitor, mode=mode, patience=config["patience"],
                            verbose=verbose, tensorboard=out_dir is not None,
                            overwrite=overwrite, strategy=strategy,
-                           mixed_precision=mixed_precision)
+                           mixed_precision=mixed_precision, callbacks=callbacks)
         self.history = result.history
         self.training = {**result.summary(), "monitor": monitor, "mode": mode}
         self.model = self._assemble(result.model)
