@@ -104,8 +104,11 @@ def execute(notebook, *, fast: bool, out_dir: str | os.PathLike,
 
     if not isinstance(fast, bool):
         raise TypeError(f"`fast` must be a bool, got {fast!r}.")
+    # The notebooks import the checkout's recipes, which the wheel does not install: the kernel
+    # (working in a scratch folder) finds them through the checkout on its path.
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     kernel_env = {**os.environ, **KERNEL_ENV, FAST_ENV: "1" if fast else "0",
-                  OUT_ENV: str(out_dir), **(env or {})}
+                  OUT_ENV: str(out_dir), "PYTHONPATH": path, **(env or {})}
     with _kernel_manager() as manager:
         client = NotebookClient(
             notebook, km=manager, timeout=timeout, record_timing=False, coalesce_streams=True,

@@ -170,7 +170,9 @@ def test_lambda_model_is_refused(copy_of, monkeypatch):
     # Keras' safe mode refuses it on its own too, without the up-front scan.
     with pytest.raises(ValueError, match="Lambda"):
         keras.saving.load_model(path, safe_mode=True)
-    monkeypatch.setattr(presets, "_unsafe_layers", lambda path, label: set())
+    from rnn_zoo import saving
+
+    monkeypatch.setattr(saving, "_unsafe_layers", lambda path, label: set())
     with pytest.raises(ValueError, match="refusing to load model.keras safely.*lambda") as info:
         rnn_zoo.load_pretrained("breast_cancer", presets_dir=copy_of)
     assert "\n" not in str(info.value)

@@ -65,7 +65,7 @@ def test_unavailable_format_for_a_servable(tmp_path):
     servable = Servable(name="plain", endpoints={"serving_default": endpoint}, track=[model],
                         reference=lambda e, x: {"y": keras.ops.convert_to_numpy(model(x["x"]))},
                         examples={"serving_default": [{"x": np.ones((2, 3), np.float32)}]})
-    assert servable.formats == ("saved_model", "tflite", "tflite_int8")
+    assert servable.formats == ("saved_model", "tflite", "tflite_int8", "tflite_full_int8")
     with pytest.raises(ValueError, match="'plain' cannot be exported as 'onnx'; it offers "
                                          "saved_model, tflite, tflite_int8"):
         export(servable, tmp_path, formats=("onnx",))

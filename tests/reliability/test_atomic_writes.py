@@ -103,6 +103,8 @@ ATOMIC_CALLS = {"atomic_path", "write_text_atomic", "write_bytes_atomic", "copy_
 STAGING = {
     ("rnn_zoo/_checkpointing.py", "_link_or_copy"): "Backup.on_epoch_end renames the folder",
     ("scripts/publish_preset.py", "_write_card_and_checksums"): "publish() renames the folder",
+    ("rnn_zoo/tasks/language_model.py", "export"): "delegates to rnn_zoo.export, which stages "
+                                                   "the export and swaps it into place",
     ("rnn_zoo/exporters/_standalone_runner.py", "main"): "its report goes to the parity check's "
                                                       "TemporaryDirectory",
 }
