@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["check_labels", "sorted_classes", "softmax", "stratified_indices"]
+__all__ = ["check_labels", "sorted_classes", "softmax", "stratified_indices", "stratified_split"]
 
 
 def _label(value, name: str):
@@ -66,6 +66,13 @@ def stratified_indices(labels, fraction: float, seed: int) -> tuple[np.ndarray, 
         raise ValueError(f"`x` has {len(keys)} examples: too few to carve a validation split of "
                          f"{fraction}; pass `validation_data`.")
     return rng.permutation(train), rng.permutation(validation)
+
+
+def stratified_split(x: list, y: list, fraction: float, seed: int):
+    """`((x_train, y_train), (x_val, y_val))`: lists split by `stratified_indices`."""
+    train, validation = stratified_indices(y, fraction, seed)
+    return ([x[i] for i in train], [y[i] for i in train]), \
+        ([x[i] for i in validation], [y[i] for i in validation])
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

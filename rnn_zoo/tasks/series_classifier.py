@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from rnn_zoo._validation import check_int
+from rnn_zoo.tasks._classes import _label, softmax, stratified_split
 from rnn_zoo.tasks._series import RECURRENT_DEFAULTS, SeriesInputs, check_recurrent_config
 from rnn_zoo.tasks.task import Task, check_sequence
-from rnn_zoo.tasks.text_classifier import _label, _softmax, _stratified
 
 __all__ = ["SeriesClassifier"]
 
@@ -85,7 +85,7 @@ class SeriesClassifier(SeriesInputs, Task):
         return series, labels
 
     def _carve(self, x, y, fraction, seed):
-        return _stratified(x, y, fraction, seed)
+        return stratified_split(x, y, fraction, seed)
 
     # --- preprocessing and model ------------------------------------------------------------
 
@@ -119,7 +119,7 @@ class SeriesClassifier(SeriesInputs, Task):
 
     def predict_proba(self, x, *, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities `(len(x), classes)`, columns in the order of `classes`."""
-        return _softmax(self._outputs(x, batch_size=batch_size, name="x"))
+        return softmax(self._outputs(x, batch_size=batch_size, name="x"))
 
     @property
     def classes(self) -> list:

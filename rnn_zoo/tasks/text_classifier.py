@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from rnn_zoo._validation import check_choice, check_int, check_rate
+from rnn_zoo.tasks._classes import _label, softmax, stratified_split
 from rnn_zoo.tasks.task import Task, check_sequence
 
 __all__ = ["TextClassifier"]
@@ -102,7 +103,7 @@ class TextClassifier(Task):
         return texts, labels
 
     def _carve(self, x, y, fraction, seed):
-        return _stratified(x, y, fraction, seed)
+        return stratified_split(x, y, fraction, seed)
 
     # --- preprocessing ----------------------------------------------------------------------
 
@@ -188,7 +189,7 @@ class TextClassifier(Task):
     def predict_proba(self, x, *, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities `(len(x), classes)`, columns in the order of `classes`."""
         logits = self._outputs(x, batch_size=batch_size, name="x")
-        return _softmax(logits)
+        return softmax(logits)
 
     @property
     def classes(self) -> list:
@@ -248,38 +249,3 @@ class TextClassifier(Task):
                       "serve_tokens": "token ids (task.json vocabulary; 0 padding, 1 OOV) "
                                       "-> logits",
                       "vocabulary": self.state["vocabulary"]})
-
-
-def _label(value, name: str):
-    """A class label: a str or an int (NumPy scalars become Python ones)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"`{name}` must be a str or int class label, got a bool.")
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, str):
-        return value
-    raise TypeError(f"`{name}` must be a str or int class label, got {type(value).__name__}.")
-
-
-def _stratified(x, y, fraction: float, seed: int):
-    """Train and validation parts with each class split in the same proportion."""
-    rng = np.random.default_rng(seed)
-    labels = np.asarray([str(v) for v in y])
-    train, validation = [], []
-    for label in sorted(set(labels)):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        cut = int(round(len(members) * fraction))
-        cut = min(len(members) - 1, max(1, cut)) if len(members) > 1 else 0
-        validation += members[:cut].tolist()
-        train += members[cut:].tolist()
-    if not validation:
-        raise ValueError(f"`x` has {len(x)} examples: too few to carve a validation split of "
-                         f"{fraction}; pass `validation_data`.")
-    train, validation = rng.permutation(train), rng.permutation(validation)
-    return ([x[i] for i in train], [y[i] for i in train]), \
-        ([x[i] for i in validation], [y[i] for i in validation])
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
