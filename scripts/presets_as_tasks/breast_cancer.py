@@ -115,8 +115,8 @@ backbone alone, exported before the task form: standardised features in, `(x - m
 sqrt(variance)` with `task.state`; `task.export(DIR)` exports the raw-input model."""
 
 
-ARCHITECTURE = """- task: `TabularClassifier` (`task.json`: settings and the learnt state: classes, mean,
-  variance); `model.keras`: `Normalization` -> the backbone
+ARCHITECTURE = """- task: `TabularClassifier` (`task.json`: settings and the learnt state: classes,
+  mean, variance); `model.keras`: `Normalization` -> the backbone
 - backbone (`task.backbone`): `one_to_one` GRU, `units=64`, `num_layers=1`, `dropout=0.3`,
   30 features in, 2 logits out: the registry model `one_to_one_gru` that the command below
   trained, its weights unchanged

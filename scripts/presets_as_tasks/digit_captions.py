@@ -86,7 +86,9 @@ task = SequenceCaptioner.from_preset("digit_captions")  # verifies checksums.sha
 # or: load_task("saved_models/digit_captions")
 images, strings = runner.load_splits(RECIPE)["test"]
 task.predict(np.stack(images[:3]))  # {answers!r} (true: {list(y_test[:3])!r})
-task.evaluate(images, strings)      # exact_match {scores["exact_match"]:.4f}, token_accuracy {scores["token_accuracy"]:.4f}
+scores = task.evaluate(images, strings)
+scores["exact_match"], scores["token_accuracy"]  # ({scores["exact_match"]}, \
+{scores["token_accuracy"]})
 ```
 
 `exact_match` and `token_accuracy` are the recorded `string_accuracy` and `digit_accuracy`
@@ -95,8 +97,8 @@ task.evaluate(images, strings)      # exact_match {scores["exact_match"]:.4f}, t
 `(batch, 3, 10)` digit logits out; `task.export(DIR)` exports the raw-input model."""
 
 
-ARCHITECTURE = """- task: `SequenceCaptioner` with `fixed_length=True` (`task.json`: settings and the
-  learnt state: tokens "0".."9", `max_length` 3, input shape, scaling); `model.keras`:
+ARCHITECTURE = """- task: `SequenceCaptioner` with `fixed_length=True` (`task.json`: settings and
+  the learnt state: tokens "0".."9", `max_length` 3, input shape, scaling); `model.keras`:
   `Normalization` (pixels / 255) -> the backbone
 - backbone (`task.backbone`): `conv_encoder` CNN (`filters=[32, 64]`) -> RepeatVector(3) ->
   GRU (`units=128`, `dropout=0.2`) -> 10 digit logits per step: the registry model
