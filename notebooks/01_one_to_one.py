@@ -29,11 +29,12 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
 import rnn_zoo
-from recipes.breast_cancer import RECIPE
 from rnn_zoo import runner
+from rnn_zoo.recipe_finder import get_recipe
 from rnn_zoo.tasks import TabularClassifier, load_task
 from rnn_zoo.training import read_history
 
+RECIPE = get_recipe("breast_cancer").RECIPE  # recipes/breast_cancer.py
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 OUT = Path(os.environ.get("RNN_ZOO_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="rnn_zoo_"))
 

@@ -30,11 +30,12 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 import rnn_zoo
-from recipes.digit_captions import RECIPE
 from rnn_zoo import runner
+from rnn_zoo.recipe_finder import get_recipe
 from rnn_zoo.tasks import SequenceCaptioner, load_task
 from rnn_zoo.training import read_history
 
+RECIPE = get_recipe("digit_captions").RECIPE  # recipes/digit_captions.py
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 OUT = Path(os.environ.get("RNN_ZOO_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="rnn_zoo_"))
 QUICK = RECIPE.settings("quick")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
+import rnn_zoo.datasets  # noqa: F401  (registers the offline TFDS builders)
 from recipes.breast_cancer import RECIPE
 from rnn_zoo import runner
 from rnn_zoo.tasks import TabularClassifier, load_task

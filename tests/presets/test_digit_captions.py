@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
+import rnn_zoo.datasets  # noqa: F401  (registers the offline TFDS builders)
 from recipes.digit_captions import RECIPE
 from rnn_zoo import runner
 from rnn_zoo.tasks import SequenceCaptioner, load_task

@@ -20,6 +20,16 @@ def quick(recipe_data_dir, tmp_path_factory):
     return out, metrics
 
 
+@pytest.fixture(scope="module")
+def test_split(recipe_data_dir):
+    import dataclasses
+
+    # The test split alone: the recipe's data with train pointed at a sliver of it.
+    data = dataclasses.replace(RECIPE.data, splits={"train": "train[:1]", "test": "test"})
+    return runner.load_splits(dataclasses.replace(RECIPE, data=data),
+                              data_dir=recipe_data_dir)["test"]
+
+
 def test_the_module_is_a_declaration():
     names = {n for n in vars(module) if not n.startswith("__")}
     assert names == {"Bar", "Data", "Recipe", "RECIPE", "_DIGITS"}
@@ -40,10 +50,10 @@ def test_quick_profile_beats_the_trivial_baseline(quick):
     assert metrics["bar"]["rule"] == ">= 0.95"
 
 
-def test_the_run_answers_three_digits_for_a_raw_image(quick, recipe_data_dir):
+def test_the_run_answers_three_digits_for_a_raw_image(quick, test_split):
     out, metrics = quick
     task = load_task(out)
-    x, y = runner.load_splits(RECIPE, data_dir=recipe_data_dir)["test"]
+    x, y = test_split
     assert task.evaluate(x, y) == metrics["test"]
     answers = task.predict(np.stack(x[:8]))  # uint8 pixels, as the dataset holds them
     assert all(len(a) == 3 and a.isdigit() for a in answers)
