@@ -12,6 +12,9 @@ from typing import Any
 
 _EXPORTS = {
     "MajorityClass": "rnn_zoo.baselines.majority_class",
+    "MajoritySequence": "rnn_zoo.baselines.majority_sequence",
+    "PerSliceLogisticRegression": "rnn_zoo.baselines.per_slice_logistic_regression",
+    "TabularLogisticRegression": "rnn_zoo.baselines.tabular_logistic_regression",
 }
 
 __all__ = sorted(_EXPORTS)
