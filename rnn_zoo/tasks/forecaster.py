@@ -95,7 +95,8 @@ class Forecaster(Task):
     # --- public API (the base's, with the forecaster's argument names) ----------------------
 
     def fit(self, series, y=None, *, validation_data=None, out_dir=None,
-            overwrite: bool = False, verbose: int = 1) -> Forecaster:
+            overwrite: bool = False, verbose: int = 1, strategy: str = "default",
+            mixed_precision: bool = False) -> Forecaster:
         """Learns the normalisation from `series`, then trains on its windows.
 
         Args:
@@ -106,7 +107,7 @@ class Forecaster(Task):
                 too) for early stopping, or None to hold out the last `validation_split` of
                 each series in time. With `contiguous`, each continues its training series
                 and needs only `horizon` steps.
-            out_dir, overwrite, verbose: see `Task.fit`.
+            out_dir, overwrite, verbose, strategy, mixed_precision: see `Task.fit`.
 
         Returns:
             The forecaster itself, trained.
@@ -118,7 +119,7 @@ class Forecaster(Task):
                 and validation_data[1] is None:  # `(series, None)`, as for the other tasks
             validation_data = validation_data[0]
         return super().fit(series, None, out_dir=out_dir, overwrite=overwrite,
-                           verbose=verbose,
+                           verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
                            validation_data=None if validation_data is None
                            else (validation_data, None))
 

@@ -3,15 +3,15 @@
     python scripts/presets_as_tasks/sunspots_forecast.py
 
 The preset's GRU was trained by the recipe's former script (the command in its `metrics.json`)
-on windows of 24 standardised years. This builds the `Forecaster` of the recipe's `full`
-profile around it: the train split's mean and std (recorded in `metrics.json`) in a
-`SeriesNormalizer` before the GRU and a `Denormalizer` after it, and, as `contiguous=True`
-keeps, the last 24 years before the test period (1939-1962) as the backtest's context; the
-backbone's weights are copied bit for bit. It writes `task.json` and `model.keras` (24 raw
-yearly values in, next year's sunspot number out), checks that the backbone answers exactly as
-the trained network, re-scores the test split (every year 1963-2008), records that in
-`metrics.json` (`task`) and rewrites `checksums.sha256`. Rerunnable: on a preset already in the
-task form it takes the backbone of the saved task.
+on windows of 24 standardised years. This builds the `Forecaster` of the recipe's `full` profile
+around it: the train split's mean and std (recorded in `metrics.json`) in a `SeriesNormalizer`
+before the GRU and a `Denormalizer` after it, and, as `contiguous=True` keeps, the last 24 years
+before the test period (1939-1962) as the backtest's context; the backbone's weights are copied
+bit for bit. It writes `task.json` and `model.keras` (24 raw yearly values in, next year's
+sunspot number out), checks that the backbone answers exactly as the trained network, re-scores
+the test split (every year 1963-2008), records that in `metrics.json` (`task`), refreshes the
+card's file sizes and rewrites `checksums.sha256`. Rerunnable: on a preset already in the task
+form it takes the backbone of the saved task.
 """
 
 from __future__ import annotations
@@ -47,6 +47,32 @@ def trained_network(folder: Path):
     if (folder / TASK_FILE).is_file():
         return load_task(folder).backbone
     return load_model_safely(folder / "model.keras", compile=False, label="sunspots_forecast")
+
+
+def refresh_card(folder: Path) -> None:
+    """The card's `## Size` section for the files as they are now (the card's own size and
+    that of the checksums to come included), and where it names the loader."""
+    card = folder / "README.md"
+    text = card.read_text(encoding="utf-8").replace(
+        "`rnn_zoo.load_pretrained` refuses the preset", "`Task.from_preset` refuses the preset")
+    head, rest = text.split("## Size\n", 1)
+    tail = rest[rest.index("## Limitations"):]
+    names = sorted({p.name for p in folder.iterdir()} | {"checksums.sha256"})
+    sizes = {n: (folder / n).stat().st_size for n in names
+             if n not in ("README.md", "checksums.sha256")}
+    sizes["checksums.sha256"] = sum(64 + 2 + len(n) + 1 for n in names
+                                    if n != "checksums.sha256")
+    sizes["README.md"] = 0
+    for _ in range(5):  # the card's size is in the card: iterate to the fixed point
+        total = sum(sizes.values())
+        human = f"{total / 1024:.1f} KiB" if total < 1024 ** 2 else f"{total / 1024 ** 2:.2f} MiB"
+        lines = [f"The preset is {total:,} bytes ({human}), all files included:", ""]
+        lines += [f"- `{n}`: {sizes[n]:,} bytes" for n in sorted(sizes)]
+        text = head + "## Size\n\n" + "\n".join(lines) + "\n\n" + tail
+        if len(text.encode("utf-8")) == sizes["README.md"]:
+            break
+        sizes["README.md"] = len(text.encode("utf-8"))
+    write_text_atomic(card, text)
 
 
 def main() -> int:
@@ -91,6 +117,7 @@ def main() -> int:
         "test": {k: test[k] for k in ("rmse", "mae", "r2", "examples")},
     }
     write_text_atomic(PRESET / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    refresh_card(PRESET)
     write_checksums(PRESET)
     reloaded = load_task(PRESET).evaluate(splits["test"][0])
     print(f"{RECIPE.name}: task form written; test RMSE {reloaded['rmse']:.6f} (recorded "
