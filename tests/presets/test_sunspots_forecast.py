@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
+import rnn_zoo.datasets  # noqa: F401  (registers the offline builders)
 from recipes.sunspots_forecast import RECIPE
 from rnn_zoo import runner
 from rnn_zoo._preset_folders import presets_dir, verify_checksums
