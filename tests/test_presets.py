@@ -239,6 +239,9 @@ def test_readme_results_table_is_up_to_date():
 # --- every committed preset ---------------------------------------------------------------
 
 COMMITTED_PRESETS = presets.list_presets(COMMITTED)
+# Presets in the task form (`task.json`) re-score through the task in tests/presets/.
+MODEL_PRESETS = [name for name in COMMITTED_PRESETS
+                 if not (COMMITTED / name / "task.json").is_file()]
 
 
 def _score_char_lm(model, preset) -> dict:
@@ -260,9 +263,7 @@ def _score_char_lm(model, preset) -> dict:
 SCORERS = {"char_lm_shakespeare": _score_char_lm}
 
 
-# Presets in the task form (`task.json`) re-score through the task: tests/presets/test_<name>.py.
-@pytest.mark.parametrize("name", [n for n in COMMITTED_PRESETS
-                                  if not (COMMITTED / n / "task.json").is_file()])
+@pytest.mark.parametrize("name", MODEL_PRESETS)
 def test_committed_preset_verifies_and_reproduces_its_metric(name, tmp_path):
     preset = presets.get_preset(name, presets_dir=COMMITTED)
     presets.verify_checksums(preset.path)

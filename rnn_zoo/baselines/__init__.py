@@ -11,6 +11,8 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "Arima": "rnn_zoo.baselines.arima",
+    "LastValue": "rnn_zoo.baselines.last_value",
     "MajorityClass": "rnn_zoo.baselines.majority_class",
     "MajoritySequence": "rnn_zoo.baselines.majority_sequence",
     "PerSliceLogisticRegression": "rnn_zoo.baselines.per_slice_logistic_regression",

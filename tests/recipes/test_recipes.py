@@ -18,14 +18,12 @@ from rnn_zoo.training import read_history
 METRIC_KEYS = {"recipe", "profile", "config", "seed", "command", "cwd", "created", "model",
                "dataset", "test", "baselines", "bar", "beats_trivial_baseline", "training",
                "versions"}
+# Recipes still written as modules with `run`/`evaluate`; a declared recipe (`RECIPE`) trains
+# through `rnn_zoo.runner` and is tested in tests/recipes/test_<name>.py.
+MODULE_RECIPES = [name for name in list_recipes() if not hasattr(get_recipe(name), "RECIPE")]
 
 
-# Recipes declared as `RECIPE = Recipe(...)` run through `rnn_zoo.runner`; their own test
-# files (tests/recipes/test_<name>.py) cover them.
-OLD_STYLE = [name for name in list_recipes() if not hasattr(get_recipe(name), "RECIPE")]
-
-
-@pytest.fixture(scope="module", params=OLD_STYLE)
+@pytest.fixture(scope="module", params=MODULE_RECIPES)
 def quick_run(request, recipe_data_dir, tmp_path_factory):
     name = request.param
     out = tmp_path_factory.mktemp(name)
@@ -119,7 +117,7 @@ def test_recipe_specific_protocol(quick_run, recipe_data_dir):
             metrics["config"]["batch_size"] * sum(targets) / len(targets))
 
 
-@pytest.mark.parametrize("name", OLD_STYLE)
+@pytest.mark.parametrize("name", MODULE_RECIPES)
 def test_profiles_are_frozen_configs(name):
     profiles = get_recipe(name).PROFILES
     assert set(profiles) == {"quick", "full"}
