@@ -12,6 +12,8 @@ from typing import Any
 
 _EXPORTS = {
     "MajorityClass": "rnn_zoo.baselines.majority_class",
+    "TfidfLogisticRegression": "rnn_zoo.baselines.tfidf_logistic_regression",
+    "Vader": "rnn_zoo.baselines.vader",
 }
 
 __all__ = sorted(_EXPORTS)
