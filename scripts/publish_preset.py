@@ -102,7 +102,8 @@ def _usage_lines(name: str, metrics: Mapping) -> list[str]:
            "`task.evaluate(x, y)` re-scores it. The example's output was computed by "
            f"`{task['republished_by']}`, which wrote the task form.", ""]
     if task.get("weights_from"):
-        out += [f"The weights come from `{task['weights_from']}`.", ""]
+        out += [f"The weights come from `{task['weights_from']}`. {task.get('note', '')}".strip(),
+                ""]
     return out
 
 

@@ -118,10 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     metrics["task"] = {
         "class": "TextClassifier",
         "republished_by": COMMAND,
-        "weights_from": metrics["command"] + " (the recipe's former training code; the "
-                        "weights are unchanged, only the preprocessing moved into the model; "
-                        "`rnn-zoo train tweet_sentiment --profile full` trains the same "
-                        "settings through the runner today, not bit for bit)",
+        "weights_from": metrics["command"],
+        "note": "The recipe's former training code ran that command; the weights are "
+                "unchanged, only the preprocessing moved into the model. `rnn-zoo train "
+                "tweet_sentiment --profile full` trains the same settings through the runner "
+                "today (not bit for bit).",
         "example": {"inputs": list(EXAMPLES), "outputs": answers},
     }
     write_json_atomic(folder / "metrics.json", metrics)
