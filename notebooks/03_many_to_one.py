@@ -20,7 +20,6 @@
 # %%
 import os
 import tempfile
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,8 +31,9 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
 import rnn_zoo
-from recipes import japanese_vowels, sunspots_forecast, tweet_sentiment
+from recipes import japanese_vowels, sunspots_forecast
 from rnn_zoo.presets import get_preset, load_model_safely
+from rnn_zoo.tasks import TextClassifier
 from rnn_zoo.training import read_history
 
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
@@ -202,9 +202,9 @@ plt.show()
 # ## 3. Sentiment: words in, one label out
 #
 # The lecture's example of this topology. The committed preset `tweet_sentiment` is a
-# bidirectional LSTM over word ids with max pooling over its states, trained on 30k tweets
-# (`python -m recipes.tweet_sentiment --profile full`). Its `predict` hook takes raw text
-# through the recipe's tokenizer and the preset's stored vocabulary.
+# `TextClassifier`: a bidirectional LSTM over word ids with max pooling over its states,
+# trained on 30k tweets (recipe `tweet_sentiment`, profile `full`). It is a saved task, so it
+# takes raw text: the tweet tokenizer and the vocabulary are layers inside its model.
 
 # %%
 sentences = [
@@ -215,9 +215,9 @@ sentences = [
     "ugh, stuck in traffic again",
 ]
 sentiment = get_preset("tweet_sentiment")
-# The hook predicts over a tf.data pipeline; Keras warns when such a dataset simply ends.
-warnings.filterwarnings("ignore", message="Your input ran out of data")
-print(tweet_sentiment.predict(rnn_zoo.load_pretrained("tweet_sentiment"), sentiment, sentences))
+classifier = TextClassifier.from_preset("tweet_sentiment")  # checksums verified
+for label, text in zip(classifier.predict(sentences), sentences, strict=True):
+    print(f"{label}\t{text}")
 print(f"\npreset test accuracy {sentiment.metrics['test']['accuracy']:.3f}, macro-F1 "
       f"{sentiment.metrics['test']['macro_f1']:.3f}; TF-IDF + logistic regression "
       f"{sentiment.metrics['baselines']['tfidf_logreg']['accuracy']:.3f} (see its model card)")
