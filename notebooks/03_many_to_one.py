@@ -20,7 +20,6 @@
 # %%
 import os
 import tempfile
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,11 +31,11 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
 import rnn_zoo
-from recipes import japanese_vowels, sunspots_forecast, tweet_sentiment
+from recipes import japanese_vowels, sunspots_forecast
 from rnn_zoo import runner
 from rnn_zoo.baselines import Arima
 from rnn_zoo.presets import get_preset
-from rnn_zoo.tasks import Task, load_task
+from rnn_zoo.tasks import Task, TextClassifier, load_task
 from rnn_zoo.topologies import many_to_one
 from rnn_zoo.training import read_history
 
@@ -220,9 +219,9 @@ plt.show()
 # ## 3. Sentiment: words in, one label out
 #
 # The lecture's example of this topology. The committed preset `tweet_sentiment` is a
-# bidirectional LSTM over word ids with max pooling over its states, trained on 30k tweets
-# (`python -m recipes.tweet_sentiment --profile full`). Its `predict` hook takes raw text
-# through the recipe's tokenizer and the preset's stored vocabulary.
+# `TextClassifier`: a bidirectional LSTM over word ids with max pooling over its states,
+# trained on 30k tweets (recipe `tweet_sentiment`, profile `full`). It is a saved task, so it
+# takes raw text: the tweet tokenizer and the vocabulary are layers inside its model.
 
 # %%
 sentences = [
@@ -233,9 +232,9 @@ sentences = [
     "ugh, stuck in traffic again",
 ]
 sentiment = get_preset("tweet_sentiment")
-# The hook predicts over a tf.data pipeline; Keras warns when such a dataset simply ends.
-warnings.filterwarnings("ignore", message="Your input ran out of data")
-print(tweet_sentiment.predict(rnn_zoo.load_pretrained("tweet_sentiment"), sentiment, sentences))
+classifier = TextClassifier.from_preset("tweet_sentiment")  # checksums verified
+for label, text in zip(classifier.predict(sentences), sentences, strict=True):
+    print(f"{label}\t{text}")
 print(f"\npreset test accuracy {sentiment.metrics['test']['accuracy']:.3f}, macro-F1 "
       f"{sentiment.metrics['test']['macro_f1']:.3f}; TF-IDF + logistic regression "
       f"{sentiment.metrics['baselines']['tfidf_logreg']['accuracy']:.3f} (see its model card)")

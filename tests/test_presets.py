@@ -258,9 +258,19 @@ def _score_char_lm(model, preset) -> dict:
     return {"validation_loss": float(result["loss"])}
 
 
+def _score_task(model, preset) -> dict:
+    """A preset in the task form re-scores through its task on the recipe's test split."""
+    from rnn_zoo import runner
+    from rnn_zoo.tasks import load_task
+
+    del model
+    return load_task(preset.path).evaluate(*runner.load_splits(
+        get_recipe(preset.recipe).RECIPE)["test"])
+
+
 # Faster scorers for recipes whose evaluate() is slow; a recipe may instead define
 # `score_preset(model, preset) -> dict` itself, which takes precedence.
-SCORERS = {"char_lm_shakespeare": _score_char_lm}
+SCORERS = {"char_lm_shakespeare": _score_char_lm, "tweet_sentiment": _score_task}
 
 
 @pytest.mark.parametrize("name", MODEL_PRESETS)

@@ -17,6 +17,8 @@ _EXPORTS = {
     "MajoritySequence": "rnn_zoo.baselines.majority_sequence",
     "PerSliceLogisticRegression": "rnn_zoo.baselines.per_slice_logistic_regression",
     "TabularLogisticRegression": "rnn_zoo.baselines.tabular_logistic_regression",
+    "TfidfLogisticRegression": "rnn_zoo.baselines.tfidf_logistic_regression",
+    "Vader": "rnn_zoo.baselines.vader",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -117,9 +117,15 @@ def test_recipe_specific_protocol(quick_run, recipe_data_dir):
             metrics["config"]["batch_size"] * sum(targets) / len(targets))
 
 
-@pytest.mark.parametrize("name", MODULE_RECIPES)
+@pytest.mark.parametrize("name", list_recipes())
 def test_profiles_are_frozen_configs(name):
-    profiles = get_recipe(name).PROFILES
+    module = get_recipe(name)
+    if hasattr(module, "RECIPE"):  # a declaration: profiles are task settings
+        profiles = module.RECIPE.profiles
+        assert set(profiles) == {"quick", "full"}
+        assert profiles["full"]["epochs"] >= profiles["quick"]["epochs"]
+        return
+    profiles = module.PROFILES
     assert set(profiles) == {"quick", "full"}
     with pytest.raises(AttributeError):
         profiles["quick"].epochs = 1  # frozen dataclass
