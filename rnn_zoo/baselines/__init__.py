@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "CharNgram": "rnn_zoo.baselines.char_ngram",
     "MajorityClass": "rnn_zoo.baselines.majority_class",
 }
 

@@ -13,3 +13,11 @@ from rnn_zoo import presets
 def preset(name: str) -> tuple[presets.Preset, keras.Model]:
     """The committed preset `name` and its model (checksums verified, safe mode), loaded once."""
     return presets.get_preset(name), presets.load_pretrained(name)
+
+
+@functools.cache
+def task(name: str):
+    """The committed preset `name` as its task (`Task.from_preset`), loaded once."""
+    from rnn_zoo.tasks import Task
+
+    return Task.from_preset(name)
