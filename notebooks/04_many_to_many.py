@@ -30,16 +30,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from recipes.char_lm_shakespeare import RECIPE
 from rnn_zoo import runner
 from rnn_zoo.data import char_vectorizer, vocabulary_of
 from rnn_zoo.presets import get_preset
+from rnn_zoo.recipe_finder import get_recipe
 from rnn_zoo.tasks import LanguageModel, load_task
 from rnn_zoo.topologies import many_to_many
 from rnn_zoo.training import read_history
 
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 OUT = Path(os.environ.get("RNN_ZOO_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="rnn_zoo_"))
+RECIPE = get_recipe("char_lm_shakespeare").RECIPE  # the declaration
 QUICK = RECIPE.settings("quick")
 
 # %% [markdown]

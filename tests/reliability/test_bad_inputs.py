@@ -362,10 +362,20 @@ def _recipe_cases() -> list[Case]:
             shown = ",".join(f"{k}={v!r}" for k, v in changes.items())
             cases.append(_fails(
                 f"recipe-{recipe}-{shown}",
-                lambda ctx, r=recipe, c=changes: get_recipe(r).run(
-                    **{"profile": "quick", "out_dir": ctx.tmp / "run", "verbose": 0, **c}),
+                lambda ctx, r=recipe, c=changes: _train(
+                    r, **{"profile": "quick", "out_dir": ctx.tmp / "run", "verbose": 0, **c}),
                 error, needle))
     return cases
+
+
+def _train(name: str, **kwargs):
+    """A recipe's training: the runner for a declaration (`RECIPE`), else its own `run`."""
+    from rnn_zoo import runner
+
+    module = get_recipe(name)
+    if hasattr(module, "RECIPE"):
+        return runner.train(module.RECIPE, **kwargs)
+    return module.run(**kwargs)
 
 
 # --- load_pretrained -------------------------------------------------------------------------
