@@ -127,7 +127,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# After one epoch the GRU is already well below the bigram model (which only knows the
+# After the quick run (two epochs) the GRU is well below the bigram model (which only knows the
 # previous character); everything below that line comes from the state carrying more than
 # one character of context. The run folder is a `LanguageModel`: here is the quick model's
 # own text at temperature 0.8.
