@@ -15,12 +15,17 @@ from recipes._common import resolve_profile
 from rnn_zoo.losses import TokenSumCrossentropy
 from rnn_zoo.training import read_history
 
+# Recipes still written as training code; a declaration (`RECIPE`) has its own test module
+# through `rnn_zoo.runner` (tests/recipes/test_<name>.py).
+DECLARED = frozenset({"char_lm_shakespeare"})
+LEGACY = [name for name in list_recipes() if name not in DECLARED]
+
 METRIC_KEYS = {"recipe", "profile", "config", "seed", "command", "cwd", "created", "model",
                "dataset", "test", "baselines", "bar", "beats_trivial_baseline", "training",
                "versions"}
 
 
-@pytest.fixture(scope="module", params=list_recipes())
+@pytest.fixture(scope="module", params=LEGACY)
 def quick_run(request, recipe_data_dir, tmp_path_factory):
     name = request.param
     out = tmp_path_factory.mktemp(name)
@@ -97,13 +102,6 @@ def test_recipe_specific_protocol(quick_run, recipe_data_dir):
         assert metrics["test"]["examples"] == 2000
         assert {"string_accuracy", "digit_accuracy"} <= set(metrics["test"])
         assert metrics["baselines"]["per_digit_logistic_regression"]["string_accuracy"] > 0.5
-    elif name == "char_lm_shakespeare":
-        assert metrics["dataset"]["characters"]["validation"] > 50_000
-        assert set(metrics["test"]["samples"]) == {"0.5", "0.8", "1.0"}
-        assert all(t.startswith("ROMEO:") and len(t) == len("ROMEO:") + 200
-                   for t in metrics["test"]["samples"].values())
-        bigram, unigram = metrics["baselines"]["bigram"], metrics["baselines"]["unigram"]
-        assert bigram["validation_loss"] < unigram["validation_loss"]
     elif name == "breast_cancer":
         assert metrics["dataset"]["examples"]["test"] == 113
         assert metrics["baselines"]["logistic_regression"]["accuracy"] > 0.9
@@ -121,7 +119,7 @@ def test_recipe_specific_protocol(quick_run, recipe_data_dir):
             metrics["config"]["batch_size"] * sum(targets) / len(targets))
 
 
-@pytest.mark.parametrize("name", list_recipes())
+@pytest.mark.parametrize("name", LEGACY)
 def test_profiles_are_frozen_configs(name):
     profiles = get_recipe(name).PROFILES
     assert set(profiles) == {"quick", "full"}
