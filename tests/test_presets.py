@@ -245,17 +245,12 @@ MODEL_PRESETS = [name for name in COMMITTED_PRESETS
 
 
 def _score_char_lm(model, preset) -> dict:
-    """Validation loss only: the recipe's evaluate() also samples 600 characters (minutes)."""
-    from rnn_zoo.data import char_vectorizer, vocabulary_of
+    """Validation loss only, through the preset's task (the test split: tests/presets)."""
+    from rnn_zoo import runner
+    from rnn_zoo.tasks import load_task
 
-    module = get_recipe("char_lm_shakespeare")
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
-    texts = module.load_texts()
-    vectorizer = char_vectorizer([texts["train"]])
-    assert vocabulary_of(vectorizer) == presets.read_vocabulary(preset)
-    result = model.evaluate(module._pipeline(texts["validation"], vectorizer, config,
-                                             train=False), verbose=0, return_dict=True)
-    return {"validation_loss": float(result["loss"])}
+    text = runner.load_splits(get_recipe("char_lm_shakespeare").RECIPE)["validation"][0]
+    return {"validation_loss": load_task(preset.path).evaluate(text)["loss"]}
 
 
 def _score_task(model, preset) -> dict:

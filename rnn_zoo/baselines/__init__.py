@@ -12,6 +12,7 @@ from typing import Any
 
 _EXPORTS = {
     "Arima": "rnn_zoo.baselines.arima",
+    "CharNgram": "rnn_zoo.baselines.char_ngram",
     "LastValue": "rnn_zoo.baselines.last_value",
     "MajorityClass": "rnn_zoo.baselines.majority_class",
     "MajoritySequence": "rnn_zoo.baselines.majority_sequence",

@@ -96,13 +96,6 @@ def test_recipe_specific_protocol(quick_run, recipe_data_dir):
         assert metrics["baselines"]["arima"]["fitted_on"] == "train + validation"
     elif name == "japanese_vowels":
         assert metrics["dataset"]["examples"] == {"train": 243, "validation": 27, "test": 370}
-    elif name == "char_lm_shakespeare":
-        assert metrics["dataset"]["characters"]["validation"] > 50_000
-        assert set(metrics["test"]["samples"]) == {"0.5", "0.8", "1.0"}
-        assert all(t.startswith("ROMEO:") and len(t) == len("ROMEO:") + 200
-                   for t in metrics["test"]["samples"].values())
-        bigram, unigram = metrics["baselines"]["bigram"], metrics["baselines"]["unigram"]
-        assert bigram["validation_loss"] < unigram["validation_loss"]
     elif name == "g2p_cmudict":
         assert {"wer", "per", "wer_stress", "per_stress", "greedy_wer"} <= set(metrics["test"])
         # Bucketed batches train with the token-sum loss, normalised by the training targets.

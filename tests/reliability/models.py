@@ -21,3 +21,11 @@ def preset(name: str) -> tuple[presets.Preset, keras.Model]:
 
         return info, Task.from_preset(name).backbone
     return info, presets.load_pretrained(name)
+
+
+@functools.cache
+def task(name: str):
+    """The committed preset `name` as its task (`Task.from_preset`), loaded once."""
+    from rnn_zoo.tasks import Task
+
+    return Task.from_preset(name)
