@@ -11,6 +11,8 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "CopySource": "rnn_zoo.baselines.copy_source",
+    "LetterRules": "rnn_zoo.baselines.letter_rules",
     "MajorityClass": "rnn_zoo.baselines.majority_class",
 }
 
