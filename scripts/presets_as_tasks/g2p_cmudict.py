@@ -31,6 +31,9 @@ sys.path.insert(0, str(ROOT))  # `recipes` (a script may name a recipe)
 NAME = "g2p_cmudict"
 COMMAND = f"python scripts/presets_as_tasks/{NAME}.py"
 EXAMPLE_WORDS = ["zoology", "xylophone", "Keras"]
+TRAINED_BY = ("The weights were trained by this command, the recipe's former training loop (see "
+              "the git history of `recipes/g2p_cmudict.py`); `rnn-zoo train g2p_cmudict "
+              "--profile full --out DIR` trains the declared task anew:")
 
 
 def weights_sha256(model) -> str:
@@ -112,6 +115,8 @@ def write_card(folder: Path, task) -> None:
                              count=1, flags=re.S | re.M)
     if count != 1:
         raise SystemExit(f"{card}: no usage block found before the first '## ' heading.")
+    # The recorded command trained these weights; the recipe is now a declaration.
+    updated = updated.replace("Reproduce with (from the repository root):", TRAINED_BY)
     write_text_atomic(card, updated)
 
 

@@ -119,6 +119,6 @@ def test_copy_source_tokenises_like_the_task():
     scored = baseline(None, None, (["O Rio , 2016 .", "obrigado"],
                                    [["o rio, 2016."], ["thank you", "thanks"]]))
     assert scored["exact_match"] == 0.5 and scored["examples"] == 2
-    assert scored["token_error_rate"] == pytest.approx(1 / 5)  # 4 + 1 tokens, one wrong
+    assert scored["token_error_rate"] == pytest.approx(1 / 6)  # 5 + 1 tokens, one wrong
     with pytest.raises(TypeError, match="unknown argument"):
         CopySource(units=3)
