@@ -27,8 +27,8 @@ split) and 30.2 % (current cmudict).
 Bar (`full`): WER <= 27 % (exact_match >= 0.73) and PER < 7 % with stress removed.
 
     rnn-zoo train g2p_cmudict --profile quick --out runs/g2p_cmudict
-    python -c "from rnn_zoo.tasks import Seq2Seq; print(Seq2Seq.from_preset('g2p_cmudict')
-    .translate(['zoology'], beam_size=5))"
+    python -c "from rnn_zoo.tasks import Seq2Seq as S; print(S.from_preset('g2p_cmudict')
+                                                             .predict(['zoology']))"
 """
 
 from rnn_zoo.recipe import Bar, Data, Recipe
