@@ -33,13 +33,14 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from recipes.g2p_cmudict import RECIPE
-from rnn_zoo import runner
+from rnn_zoo import recipe_finder, runner
 from rnn_zoo.datasets.cmudict import strip_stress
 from rnn_zoo.decoding import Translator, encoder_decoder_parts
 from rnn_zoo.evaluation import edit_distance, error_rates
 from rnn_zoo.presets import get_preset
 from rnn_zoo.tasks import Seq2Seq
+
+RECIPE = recipe_finder.get_recipe("g2p_cmudict").RECIPE  # the declaration: data, task, bars
 
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 SAMPLE = 300 if FAST else 3000  # test words decoded for the error rates and the analysis
