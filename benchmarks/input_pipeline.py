@@ -37,7 +37,6 @@ import rnn_zoo  # noqa: E402
 from benchmarks import _common  # noqa: E402
 from rnn_zoo.data import (  # noqa: E402
     char_vectorizer,
-    quantile_boundaries,
     seq2seq_pipeline,
     target_vectorizer,
     target_vocabulary,
@@ -132,36 +131,48 @@ def cmudict_task(*, timing_examples: int, quick: bool, seed: int = 0) -> Task:
                  "counted": "source characters + decoder input phonemes"})
 
 
-def tweets_task(*, timing_examples: int, quick: bool, seed: int = 0) -> Task:
-    from recipes import tweet_sentiment as recipe
-    from recipes._common import sparse_classifier
+def load_tweets(split: str):
+    """`(texts, labels)` of a tweet_sentiment split, as the recipe's runner reads them."""
+    from recipes.tweet_sentiment import RECIPE
+    from rnn_zoo import runner
 
-    config = recipe.PROFILES["quick"]
-    texts, labels = recipe.load_split("train")
+    return runner.load_splits(RECIPE)[split]
+
+
+def tweets_task(*, timing_examples: int, quick: bool, seed: int = 0) -> Task:
+    from recipes._common import sparse_classifier
+    from recipes.tweet_sentiment import RECIPE
+    from rnn_zoo.tasks import TextClassifier
+
+    # The recipe's quick settings; random vectors, since only the input pipeline is timed.
+    config = {**RECIPE.settings("quick"), "embedding_init": "random"}
+    texts, labels = load_tweets("train")
     if quick:
         texts, labels = texts[:300], labels[:300]
-    vectorizer = recipe.build_vectorizer(texts, config)
-    known = set(vocabulary_of(vectorizer))
-    lengths = np.asarray([min(len(recipe.tokenize(t)), config.max_length) for t in texts])
-    boundaries = quantile_boundaries(np.maximum(lengths, 1), num_buckets=config.num_buckets)
+    classifier = TextClassifier(**config)
+    classifier._adapt(texts, labels)  # the vocabulary, handles and buckets `fit` learns
+    vocabulary = classifier.state["vocabulary"]
+    boundaries = classifier.state["bucket_boundaries"]
+    vectorizer = classifier._vectorizer()
+    standardized = classifier._standardizer()(tf.constant(texts, tf.string))
+    index = {c: i for i, c in enumerate(classifier.state["classes"])}
+    label_ids = tf.constant([index[v] for v in labels], tf.int32)
 
     def pipeline(n):
-        ds = tf.data.Dataset.from_tensor_slices(
-            (tf.constant(recipe.prepare_texts(texts[:n], known), tf.string),
-             tf.constant(labels[:n], tf.int32)))
+        ds = tf.data.Dataset.from_tensor_slices((standardized[:n], label_ids[:n]))
 
         def make(bounds):
             return text_classification_pipeline(
-                ds, vectorizer=vectorizer, batch_size=config.batch_size, boundaries=bounds,
-                max_length=config.max_length, shuffle_buffer=n, seed=seed)
+                ds, vectorizer=vectorizer, batch_size=config["batch_size"], boundaries=bounds,
+                max_length=config["max_length"], shuffle_buffer=n, seed=seed)
         return make
 
     def build_model():
         sizes = {"embedding_dim": 4, "units": 4} if quick else {
-            "embedding_dim": config.embedding_dim, "units": config.units}
-        model = rnn_zoo.get_model(config.model, vocab_size=len(vocabulary_of(vectorizer)),
-                                  num_layers=config.num_layers, dropout=config.dropout,
-                                  pooling=config.pooling, **sizes)
+            "embedding_dim": config["embedding_dim"], "units": config["units"]}
+        model = rnn_zoo.get_model("many_to_one_bilstm", vocab_size=len(vocabulary),
+                                  num_layers=config["num_layers"], dropout=config["dropout"],
+                                  pooling=config["pooling"], **sizes)
         return sparse_classifier(model, 1e-3, jit_compile=False)
 
     def real_tokens(batch) -> int:
@@ -170,8 +181,8 @@ def tweets_task(*, timing_examples: int, quick: bool, seed: int = 0) -> Task:
     timing = min(len(texts), max(1, timing_examples))
     return Task("tweets (tweet_sentiment)", pipeline(len(texts)), pipeline(timing), boundaries,
                 build_model, real_tokens,
-                {"model": config.model, "batch_size": config.batch_size,
-                 "boundaries": boundaries, "max_length": config.max_length,
+                {"model": "many_to_one_bilstm", "batch_size": config["batch_size"],
+                 "boundaries": boundaries, "max_length": config["max_length"],
                  "train_tweets": len(texts), "timing_tweets": timing,
                  "counted": "word ids (capped at max_length)"})
 

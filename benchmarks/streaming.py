@@ -161,10 +161,10 @@ def build(quick: bool, workdir: Path) -> dict:
                                   num_classes=len(vocabulary), units=16, embedding_dim=8,
                                   num_layers=2)
     else:
-        from rnn_zoo.presets import get_preset, read_vocabulary
+        from rnn_zoo.tasks import LanguageModel
 
-        model = rnn_zoo.load_pretrained(PRESET, compile=False)
-        vocabulary = read_vocabulary(get_preset(PRESET))
+        lm = LanguageModel.from_preset(PRESET)  # the sequence model: character ids in
+        model, vocabulary = lm.backbone, lm.vocabulary
     step = step_model(model)
     step_fn = tf.function(lambda token, states: step([token, *states], training=False))
     manifest = export_stateful(model, workdir, formats=("tflite",), check=not quick)

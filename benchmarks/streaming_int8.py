@@ -90,14 +90,15 @@ def main(argv: Sequence[str] | None = None) -> dict:
         texts = {s: "".join(rng.choice(list("abcdefgh "), 400)) for s in ("train", "validation")}
         preset_numbers = None
     else:
-        from recipes.char_lm_shakespeare import load_texts
-        from rnn_zoo.presets import get_preset, read_vocabulary
+        from rnn_zoo import datasets
+        from rnn_zoo.presets import get_preset
+        from rnn_zoo.tasks import LanguageModel
 
-        model = rnn_zoo.load_pretrained(PRESET, compile=False)
-        preset = get_preset(PRESET)
-        vocabulary = read_vocabulary(preset)
-        texts = load_texts()
-        preset_numbers = preset.metrics["export"]["int8"]
+        lm = LanguageModel.from_preset(PRESET)  # the sequence model: character ids in
+        model, vocabulary = lm.backbone, lm.vocabulary
+        texts = {s: next(datasets.load("tiny_shakespeare", split=s).as_numpy_iterator())
+                 ["text"].decode("utf-8") for s in ("train", "validation")}
+        preset_numbers = get_preset(PRESET).metrics["export"]["int8"]
     index = {ch: i for i, ch in enumerate(vocabulary)}
     ids = {s: np.array([index.get(c, 1) for c in texts[s]], np.int32)
            for s in ("train", "validation")}

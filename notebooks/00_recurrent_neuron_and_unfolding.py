@@ -28,10 +28,11 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
+import tensorflow_datasets as tfds
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 import rnn_zoo
-from recipes import sunspots_forecast
+from rnn_zoo import datasets
 from rnn_zoo.data import fit_normalization, sliding_windows
 
 keras.utils.set_random_seed(0)
@@ -40,11 +41,16 @@ SPLITS = ("train", "validation", "test")
 # %% [markdown]
 # ## The data: 309 years of sunspots
 #
-# `load_series` is the `sunspots_forecast` recipe's loader (an offline TFDS builder, no
-# download). We standardise with the statistics of the train years only, as the recipe does.
+# `rnn_zoo.datasets.load` reads the `sunspots` dataset of the `sunspots_forecast` recipe (an
+# offline TFDS builder, no download): each split is one example holding its years in order. We
+# standardise with the statistics of the train years only, as the recipe does.
 
 # %%
-series = sunspots_forecast.load_series()
+series = {}
+for split in SPLITS:
+    batch = tfds.as_numpy(datasets.load("sunspots", split=split, batch_size=-1))
+    series[split] = np.asarray(batch["value"][0], np.float64)
+    series[f"{split}_years"] = batch["year"][0]
 years = np.concatenate([series[f"{s}_years"] for s in SPLITS])
 raw = np.concatenate([series[s] for s in SPLITS])
 norm = fit_normalization(series["train"])
@@ -340,9 +346,10 @@ print("LSTM: h_T == c_T:", np.allclose(h_last, c_last))
 # trained model from its cells as `[x_t, h_{t-1}] -> [y_t, h_t]` (the same weights), and
 # `rnn_zoo.exporters.stateful.export_stateful` writes that step as a TFLite file with the state
 # as an explicit input and output, builtin ops only, so a phone's stock interpreter runs it.
-# We take the committed `sunspots_forecast` preset (a GRU that reads the years so far and
-# forecasts the next one), feed it the years one at a time through the TFLite step, and compare
-# every step's forecast with the whole-sequence Keras model run on the same years.
+# We take the committed `sunspots_forecast` preset (a `Forecaster` task; its backbone is a GRU
+# that reads the standardised years so far and forecasts the next one), feed it the years one
+# at a time through the TFLite step, and compare every step's forecast with the whole-sequence
+# Keras model run on the same years.
 
 # %%
 import tempfile  # noqa: E402
@@ -351,11 +358,12 @@ from ai_edge_litert.interpreter import Interpreter  # noqa: E402
 
 from rnn_zoo.decoding import initial_state, step_model  # noqa: E402
 from rnn_zoo.exporters.stateful import export_stateful  # noqa: E402
+from rnn_zoo.tasks import Task  # noqa: E402
 
-forecaster = rnn_zoo.load_pretrained("sunspots_forecast", compile=False)
-facts = rnn_zoo.presets.get_preset("sunspots_forecast").metrics["preprocessing"]
-mean, std = facts["standardize"]["mean"], facts["standardize"]["std"]
-lookback = facts["lookback"]  # it was trained on windows of this many years
+task = Task.from_preset("sunspots_forecast")  # verifies the preset's checksums
+forecaster = task.backbone  # the trained GRU, on standardised years
+(mean,), (std,) = task.state["mean"], task.state["std"]
+lookback = task.config["lookback"]  # it was trained on windows of this many years
 history = ((raw[:lookback] - mean) / std).astype("float32")
 
 step = step_model(forecaster)

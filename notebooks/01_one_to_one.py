@@ -9,8 +9,9 @@
 #
 # Recipe: `breast_cancer` (`recipes/breast_cancer.py`). Data: the Wisconsin diagnostic
 # breast-cancer set (569 tumours, 30 features, scikit-learn's copy as the offline TFDS
-# dataset `breast_cancer`), split 399 / 57 / 113. Model: `one_to_one_gru` from the registry.
-# The recipe measures a logistic regression on the same split as the bar to reach.
+# dataset `breast_cancer`), split 399 / 57 / 113. Model: a `TabularClassifier` task, whose
+# backbone is `rnn_zoo.topologies.one_to_one` (a GRU) and whose standardisation travels inside
+# the saved model. The recipe measures a logistic regression on the same split as the bar.
 #
 # Runs on a CPU in under a minute. The test suite sets `RNN_ZOO_NOTEBOOK_FAST=1` to train
 # for fewer epochs; runs go to `$RNN_ZOO_NOTEBOOK_OUT` or a temporary folder.
@@ -24,31 +25,33 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
-import tensorflow_datasets as tfds
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
 import rnn_zoo
-import rnn_zoo.datasets  # noqa: F401  (registers the offline TFDS builders)
-from recipes import breast_cancer
-from rnn_zoo.presets import load_model_safely
+from rnn_zoo import runner
+from rnn_zoo.recipe_finder import get_recipe
+from rnn_zoo.tasks import TabularClassifier, load_task
 from rnn_zoo.training import read_history
 
+RECIPE = get_recipe("breast_cancer").RECIPE  # recipes/breast_cancer.py
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 OUT = Path(os.environ.get("RNN_ZOO_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="rnn_zoo_"))
-CLASS_NAMES = tfds.builder("breast_cancer").info.features["label"].names
 
 # %% [markdown]
 # ## The data
 #
-# `load_data` is the recipe's own loader: the three splits as NumPy arrays, standardised with
-# the mean and standard deviation of the train split only.
+# `runner.load_splits` reads the recipe's declared data: each split as raw rows of the 30
+# features and the class names. Nothing is standardised here: the task learns the mean and
+# standard deviation of the train split when it is fitted, and keeps them inside its model.
 
 # %%
-data = breast_cancer.load_data()
-for split in ("train", "validation", "test"):
-    x, y = data[split]
-    counts = ", ".join(f"{name} {np.sum(y == i)}" for i, name in enumerate(CLASS_NAMES))
+splits = runner.load_splits(RECIPE)
+CLASS_NAMES = splits["classes"]
+data = {split: (np.asarray(splits[split][0]), np.asarray(splits[split][1]))
+        for split in ("train", "validation", "test")}
+for split, (x, y) in data.items():
+    counts = ", ".join(f"{name} {np.sum(y == name)}" for name in CLASS_NAMES)
     print(f"{split:>10}: x {x.shape}, {counts}")
 
 # %% [markdown]
@@ -65,10 +68,12 @@ for layer in model.layers:
 # %% [markdown]
 # With one step, the state-to-state weights $U$ multiply $h_0 = 0$: they can influence
 # nothing, so backpropagation gives them a gradient of exactly zero. We check it on a batch of
-# real tumours with `tf.GradientTape`.
+# real tumours (standardised with the train statistics) with `tf.GradientTape`.
 
 # %%
-x_batch, y_batch = data["train"][0][:64], data["train"][1][:64]
+x_train, y_train = data["train"]
+x_batch = ((x_train - x_train.mean(axis=0)) / x_train.std(axis=0))[:64].astype("float32")
+y_batch = np.asarray([CLASS_NAMES.index(name) for name in y_train[:64]])
 with tf.GradientTape() as tape:
     logits = model(x_batch)
     loss = keras.losses.sparse_categorical_crossentropy(y_batch, logits, from_logits=True)
@@ -84,18 +89,19 @@ assert norms[gru.cell.recurrent_kernel.path] == 0.0
 # %% [markdown]
 # ## Training with the recipe
 #
-# `run` does what `python -m recipes.breast_cancer --profile quick` does: seeds everything,
-# trains the registry model with the shared driver (early stopping on validation loss, best
-# weights kept, a CSV log of every epoch), scores the test split, fits the baselines on the
-# same split and writes `metrics.json` and `model.keras` into the run folder.
+# `runner.train(RECIPE, ...)` does what `rnn-zoo train breast_cancer --profile quick` does:
+# it builds the `TabularClassifier` with the profile's settings, fits it with the shared
+# driver (early stopping on validation loss, best weights kept, a CSV log of every epoch),
+# scores the test split, fits the baselines on the same split and writes the task
+# (`task.json`, `model.keras`) and `metrics.json` into the run folder.
 
 # %%
 run_dir = OUT / "breast_cancer"
-metrics = breast_cancer.run(profile="quick", out_dir=run_dir, epochs=5 if FAST else None,
-                            verbose=0)
+metrics = runner.train(RECIPE, profile="quick", out_dir=run_dir, epochs=5 if FAST else None,
+                       verbose=0)
 print(f"epochs run: {metrics['training']['epochs_run']}, "
       f"best epoch: {metrics['training']['best_epoch']}")
-print(f"test accuracy, one_to_one_gru (quick): {metrics['test']['accuracy']:.4f}")
+print(f"test accuracy, TabularClassifier (quick): {metrics['test']['accuracy']:.4f}")
 for name, baseline in metrics["baselines"].items():
     print(f"test accuracy, {name}: {baseline['accuracy']:.4f}")
 
@@ -127,20 +133,20 @@ plt.show()
 # %% [markdown]
 # ## Confusion matrices on the test split
 #
-# Which mistakes does the network make? We compare the model just trained with the committed
-# pretrained preset `breast_cancer` (the recipe's `full` profile), which
-# `rnn_zoo.load_pretrained` loads after verifying its checksums. The preset was trained on the
-# same split with the same train statistics, so it takes the same standardised features.
+# Which mistakes does the network make? We compare the task just trained (`load_task` reads
+# the run folder) with the committed pretrained preset `breast_cancer` (the recipe's `full`
+# profile), which `TabularClassifier.from_preset` loads after verifying its checksums. Both
+# take the raw rows and answer class names.
 
 # %%
 x_test, y_test = data["test"]
-quick_model = load_model_safely(run_dir / "model.keras")
-preset = rnn_zoo.load_pretrained("breast_cancer")
+quick_task = load_task(run_dir)
+preset = TabularClassifier.from_preset("breast_cancer")
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-for ax, (title, trained) in zip(axes, [("quick run", quick_model), ("preset (full)", preset)],
-                                strict=True):
-    predicted = np.argmax(trained(x_test, training=False), axis=-1)
-    ConfusionMatrixDisplay.from_predictions(y_test, predicted, display_labels=CLASS_NAMES,
+for ax, (title, task) in zip(axes, [("quick run", quick_task), ("preset (full)", preset)],
+                             strict=True):
+    predicted = np.asarray(task.predict(x_test))
+    ConfusionMatrixDisplay.from_predictions(y_test, predicted, labels=CLASS_NAMES,
                                             ax=ax, colorbar=False, cmap="Blues")
     ax.set_title(f"{title}: accuracy {np.mean(predicted == y_test):.3f}")
 plt.tight_layout()

@@ -13,7 +13,9 @@
 # Recipe: `digit_captions` (`recipes/digit_captions.py`). Data: the offline TFDS dataset
 # `digit_strings/k3`: scikit-learn's 8x8 digits composed three side by side into 8x24
 # images. The source images are split *before* composing, so test strings use only digit
-# images never seen in training. Model: `one_to_many_gru_cnn` from the registry.
+# images never seen in training. Model: a `SequenceCaptioner` with `fixed_length=True`
+# (exactly three digits per answer), whose backbone is the registry's `one_to_many_gru_cnn`
+# shape and whose pixel scaling travels inside the saved model.
 #
 # Runs on a CPU in a few minutes (`RNN_ZOO_NOTEBOOK_FAST=1`, set by the tests, trains one
 # epoch). Runs go to `$RNN_ZOO_NOTEBOOK_OUT` or a temporary folder.
@@ -28,26 +30,25 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 import rnn_zoo
-from recipes import digit_captions
-from rnn_zoo.presets import load_model_safely
+from rnn_zoo import runner
+from rnn_zoo.recipe_finder import get_recipe
+from rnn_zoo.tasks import SequenceCaptioner, load_task
 from rnn_zoo.training import read_history
 
+RECIPE = get_recipe("digit_captions").RECIPE  # recipes/digit_captions.py
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 OUT = Path(os.environ.get("RNN_ZOO_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="rnn_zoo_"))
-QUICK = digit_captions.PROFILES["quick"]
+QUICK = RECIPE.settings("quick")
 
 # %% [markdown]
 # ## The data
 #
-# `load_data` is the recipe's loader (pixels scaled to [0, 1]; the quick profile uses the
-# first 8,000 training strings). Each example has the image and its three digits.
+# `runner.load_splits` reads the recipe's declared data: raw uint8 images `(8, 24, 1)` and
+# their captions, the digit strings. Nothing is scaled here: the task learns its input
+# scaling on `fit` and keeps it inside its model.
 
 
 # %%
-def caption(digits) -> str:
-    return "".join(str(int(d)) for d in digits)
-
-
 def show_strip(images, titles, colors=None, *, columns=6, suptitle=None):
     """Images in a grid, each with its caption written under it."""
     rows = -(-len(images) // columns)
@@ -64,13 +65,13 @@ def show_strip(images, titles, colors=None, *, columns=6, suptitle=None):
     plt.show()
 
 
-data = digit_captions.load_data(QUICK)
-for split in ("train", "validation", "test"):
-    print(f"{split:>10}: images {data[split]['image'].shape}, "
-          f"digits {data[split]['digits'].shape}")
-train = data["train"]
-show_strip(train["image"][:12], [caption(d) for d in train["digits"][:12]],
-           suptitle="Training images and their captions")
+splits = runner.load_splits(RECIPE)
+data = {split: (np.stack(splits[split][0]), list(splits[split][1]))
+        for split in ("train", "validation", "test")}
+for split, (images, captions) in data.items():
+    print(f"{split:>10}: images {images.shape} {images.dtype}, {len(captions)} captions")
+train_images, train_captions = data["train"]
+show_strip(train_images[:12], train_captions[:12], suptitle="Training images and their captions")
 
 # %% [markdown]
 # ## The model: one vector, repeated, decoded step by step
@@ -80,32 +81,34 @@ show_strip(train["image"][:12], [caption(d) for d in train["digits"][:12]],
 # its state at every step (`return_sequences=True`), and the head gives 10 logits per step.
 
 # %%
-model = rnn_zoo.get_model(QUICK.model, image_shape=(8, 24, 1), steps=3, num_classes=10,
-                          units=QUICK.units, filters=QUICK.filters)
+model = rnn_zoo.get_model("one_to_many_gru_cnn", image_shape=(8, 24, 1), steps=3,
+                          num_classes=10, units=QUICK["units"], filters=tuple(QUICK["filters"]))
 for layer in model.layers:
     print(f"{layer.name:<14} {type(layer).__name__:<18} output {layer.output.shape}")
 
 # %% [markdown]
 # ## Training with the recipe
 #
-# `run` trains it with the shared driver and scores whole-string accuracy (all three digits
-# right) on the test split, next to two baselines measured in the same run: a per-digit
-# logistic regression applied to each 8x8 slice, and the most common string.
+# `runner.train(RECIPE, ...)` builds the `SequenceCaptioner` with the quick profile's
+# settings (the task builds this same backbone), trains it with the shared driver and scores
+# whole-string accuracy (`exact_match`: all three digits right) and per-digit accuracy
+# (`token_accuracy`) on the test split, next to two baselines measured in the same run: a
+# per-digit logistic regression applied to each 8x8 slice, and the most common string.
 
 # %%
 run_dir = OUT / "digit_captions"
-metrics = digit_captions.run(profile="quick", out_dir=run_dir, epochs=1 if FAST else None,
-                             verbose=0)
+metrics = runner.train(RECIPE, profile="quick", out_dir=run_dir, epochs=1 if FAST else None,
+                       verbose=0)
 print(f"epochs run: {metrics['training']['epochs_run']}")
-for name, scores in [("one_to_many_gru_cnn (quick)", metrics["test"]),
+for name, scores in [("SequenceCaptioner (quick)", metrics["test"]),
                      *metrics["baselines"].items()]:
-    print(f"{name:>30}: string accuracy {scores['string_accuracy']:.4f}, "
-          f"digit accuracy {scores['digit_accuracy']:.4f}")
+    print(f"{name:>30}: string accuracy {scores['exact_match']:.4f}, "
+          f"digit accuracy {scores['token_accuracy']:.4f}")
 
 # %%
 history = read_history(run_dir / "history.csv")
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
-for ax, metric in zip(axes, ("loss", "digit_accuracy"), strict=True):
+for ax, metric in zip(axes, ("loss", "token_accuracy"), strict=True):
     ax.plot(history["epoch"], history[metric], "o-", label="train")
     ax.plot(history["epoch"], history[f"val_{metric}"], "o-", label="validation")
     ax.set(xlabel="epoch", ylabel=metric, title=f"{metric} per epoch (quick profile)")
@@ -119,26 +122,28 @@ plt.show()
 # ## Captions under the test images
 #
 # The committed preset `digit_captions` is the recipe's `full` profile (a larger GRU, 40
-# epochs on all training strings). We caption unseen test images with it and with the quick
-# model just trained, which had a minute of training and is far less accurate: green when
-# the preset's whole caption is right, red when any of its digits is wrong.
+# epochs on all training strings), loaded with `SequenceCaptioner.from_preset` (checksums
+# verified); `load_task` reads the quick run's folder. Both take the raw images and answer
+# strings. We caption unseen test images with both; the quick model had a minute of training
+# and is less accurate: green when the preset's whole caption is right, red when any of its
+# digits is wrong.
 
 # %%
-test = data["test"]
-preset = rnn_zoo.load_pretrained("digit_captions")
-quick_model = load_model_safely(run_dir / "model.keras")
-predicted = {name: np.argmax(trained.predict(test["image"], verbose=0), axis=-1)
-             for name, trained in [("preset", preset), ("quick", quick_model)]}
-truth = [caption(d) for d in test["digits"]]
-for name, digits in predicted.items():
-    right = np.all(digits == test["digits"], axis=-1)
+test_images, truth = data["test"]
+preset = SequenceCaptioner.from_preset("digit_captions")
+quick_task = load_task(run_dir)
+answers = {"preset": preset.predict(test_images), "quick": quick_task.predict(test_images)}
+# Digits as an array (strings x 3 positions), to compare position by position.
+predicted = {name: np.asarray([list(a) for a in found]) for name, found in answers.items()}
+digits = np.asarray([list(t) for t in truth])
+for name, found in predicted.items():
+    right = np.all(found == digits, axis=-1)
     print(f"{name:>6}: string accuracy {right.mean():.4f} on {len(right)} test images")
 
 shown = np.arange(12)
-show_strip(test["image"][shown],
-           [f"{caption(predicted['preset'][i])} | {caption(predicted['quick'][i])}"
-            for i in shown],
-           ["green" if caption(predicted["preset"][i]) == truth[i] else "red" for i in shown],
+show_strip(test_images[shown],
+           [f"{answers['preset'][i]} | {answers['quick'][i]}" for i in shown],
+           ["green" if answers["preset"][i] == truth[i] else "red" for i in shown],
            suptitle="Test images, captioned: preset | quick run")
 
 # %% [markdown]
@@ -148,13 +153,13 @@ show_strip(test["image"][shown],
 # digit with the image: at 8x8 pixels some are ambiguous even to a human reader.
 
 # %%
-wrong = np.flatnonzero(np.any(predicted["preset"] != test["digits"], axis=-1))
-wrong_digits = np.sum(predicted["preset"][wrong] != test["digits"][wrong], axis=-1)
+wrong = np.flatnonzero(np.any(predicted["preset"] != digits, axis=-1))
+wrong_digits = np.sum(predicted["preset"][wrong] != digits[wrong], axis=-1)
 print(f"{len(wrong)} of {len(truth)} test captions have a wrong digit; "
       f"{np.sum(wrong_digits == 1)} of them exactly one")
 shown = wrong[:12]
-show_strip(test["image"][shown],
-           [f"{truth[i]} -> {caption(predicted['preset'][i])}" for i in shown],
+show_strip(test_images[shown],
+           [f"{truth[i]} -> {answers['preset'][i]}" for i in shown],
            ["red"] * len(shown), suptitle="Preset errors: truth -> caption")
 
 # %% [markdown]
@@ -166,8 +171,8 @@ show_strip(test["image"][shown],
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))
 width = 0.38
-for offset, (name, digits) in zip((-width / 2, width / 2), predicted.items(), strict=True):
-    per_step = np.mean(digits == test["digits"], axis=0)
+for offset, (name, found) in zip((-width / 2, width / 2), predicted.items(), strict=True):
+    per_step = np.mean(found == digits, axis=0)
     ax.bar(np.arange(3) + offset, per_step, width, label=name)
 ax.set(xticks=range(3), xticklabels=["step 1 (left)", "step 2", "step 3 (right)"],
        ylabel="digit accuracy", ylim=(0, 1.05), title="Accuracy per output step")

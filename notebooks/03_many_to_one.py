@@ -20,7 +20,6 @@
 # %%
 import os
 import tempfile
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,8 +31,12 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
 import rnn_zoo
-from recipes import japanese_vowels, sunspots_forecast, tweet_sentiment
-from rnn_zoo.presets import get_preset, load_model_safely
+from recipes import japanese_vowels, sunspots_forecast
+from rnn_zoo import runner
+from rnn_zoo.baselines import Arima
+from rnn_zoo.presets import get_preset
+from rnn_zoo.tasks import Task, TextClassifier, load_task
+from rnn_zoo.topologies import many_to_one
 from rnn_zoo.training import read_history
 
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
@@ -58,24 +61,29 @@ def plot_history(history, metric, title):
 # %% [markdown]
 # ## 1. Which speaker? Classifying variable-length series
 #
-# `load_data` is the recipe's loader: a list of `(frames, 12)` arrays per split, each channel
-# standardised with train statistics, and a stratified 10 % of the official train split held
-# out for early stopping. Utterances have different lengths.
+# The recipe is a declaration (`recipes/japanese_vowels.py`): a `SeriesClassifier` task on the
+# `uea_japanese_vowels` dataset. `runner.load_splits` reads its splits as the task takes them:
+# a list of raw `(frames, 12)` arrays and the speaker names. Utterances have different lengths;
+# the task standardises each channel with train statistics inside the model and holds out a
+# stratified 10 % of the official train split for early stopping.
 
 # %%
-vowels_config = japanese_vowels.PROFILES["quick"]
-vowels = japanese_vowels.load_data(vowels_config)
-for split in ("train", "validation", "test"):
+vowels_recipe = japanese_vowels.RECIPE
+vowels = runner.load_splits(vowels_recipe)
+for split in ("train", "test"):
     series, labels = vowels[split]
     lengths = [len(s) for s in series]
     print(f"{split:>10}: {len(series)} utterances, {min(lengths)}-{max(lengths)} frames")
 
 fig, axes = plt.subplots(1, 4, figsize=(12, 2.8), sharey=True)
 train_series, train_labels = vowels["train"]
-for ax, speaker in zip(axes, range(4), strict=True):
-    first = int(np.flatnonzero(train_labels == speaker)[0])
-    ax.imshow(train_series[first].T, aspect="auto", cmap="coolwarm", vmin=-2.5, vmax=2.5)
-    ax.set(title=f"speaker {speaker + 1}, {len(train_series[first])} frames", xlabel="frame")
+frames = np.concatenate(train_series)
+mean, std = frames.mean(axis=0), frames.std(axis=0)
+for ax, speaker in zip(axes, vowels["classes"][:4], strict=True):
+    first = train_labels.index(speaker)
+    ax.imshow(((train_series[first] - mean) / std).T, aspect="auto", cmap="coolwarm",
+              vmin=-2.5, vmax=2.5)
+    ax.set(title=f"speaker {speaker}, {len(train_series[first])} frames", xlabel="frame")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 axes[0].set_ylabel("coefficient")
 fig.suptitle("One utterance per speaker (standardised LPC cepstrum, 12 coefficients)")
@@ -83,28 +91,34 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# A batch needs one length, so shorter series are **padded** at the end with 0.0, and the
-# model's `Masking(mask_value=0.0)` tells the LSTM to skip those steps: its last state is the
-# state after the last *real* frame. `keras.utils.pad_sequences` pads the way the recipe does.
+# A batch needs one length, so shorter series are **padded** at the end, and the model's
+# `Masking(mask_value=0.0)` tells the LSTM to skip those steps: its last state is the state
+# after the last *real* frame. The task pads raw series with NaN, which its `SeriesNormalizer`
+# layer turns into all-zero frames (plus a 0 in a real-step indicator feature that is 1 on
+# every real frame, so a real frame can never look like padding).
 
 # %%
-padded = keras.utils.pad_sequences(train_series[:3], padding="post", dtype="float32", value=0.0)
+quick = vowels_recipe.settings("quick")
+padded = keras.utils.pad_sequences(train_series[:3], padding="post", dtype="float32",
+                                   value=np.nan)
 print("three utterances padded to one batch:", padded.shape,
       "| real frames:", [len(s) for s in train_series[:3]])
-model = rnn_zoo.get_model(vowels_config.model, units=vowels_config.units)
+model = many_to_one(input_dim=13, mask_value=0.0, cell=quick["cell"],
+                                       units=quick["units"], num_classes=9)
 for layer in model.layers:
     print(f"{layer.name:<10} {type(layer).__name__:<10} output {layer.output.shape}")
 
 # %% [markdown]
-# Training with the recipe (`python -m recipes.japanese_vowels --profile quick` does the
-# same), then the training curves from the run's CSV log.
+# Training with the recipe (`rnn-zoo train japanese_vowels --profile quick` does the same),
+# then the training curves from the run's CSV log.
 
 # %%
 vowels_dir = OUT / "japanese_vowels"
-vowels_metrics = japanese_vowels.run(profile="quick", out_dir=vowels_dir,
-                                     epochs=3 if FAST else None, verbose=0)
+vowels_metrics = runner.train(vowels_recipe, profile="quick", out_dir=vowels_dir,
+                              epochs=3 if FAST else None, verbose=0)
+errors = round((1 - vowels_metrics["test"]["accuracy"]) * vowels_metrics["test"]["examples"])
 print(f"test accuracy {vowels_metrics['test']['accuracy']:.4f} "
-      f"({vowels_metrics['test']['errors']} errors of {vowels_metrics['test']['examples']}); "
+      f"({errors} errors of {vowels_metrics['test']['examples']}); "
       f"majority class {vowels_metrics['baselines']['majority_class']['accuracy']:.4f}")
 plot_history(read_history(vowels_dir / "history.csv"), "accuracy", "japanese_vowels (quick)")
 
@@ -113,22 +127,21 @@ plot_history(read_history(vowels_dir / "history.csv"), "accuracy", "japanese_vow
 #
 # Rows are the true speaker, columns the predicted one. Next to the quick run is the
 # committed preset `japanese_vowels` (the `full` profile: a 2-layer bidirectional LSTM with
-# mean pooling over the states). Both were standardised with the same train statistics (same
-# seed and held-out fraction), so both read the same padded test batch.
+# mean pooling over the states). Both are tasks: raw test utterances in, speaker names out.
 
 # %%
 test_series, test_labels = vowels["test"]
-x_test = keras.utils.pad_sequences(test_series, padding="post", dtype="float32", value=0.0)
-speakers = [str(i + 1) for i in range(japanese_vowels.NUM_CLASSES)]
+speakers = vowels["classes"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 5))
 for ax, (title, trained) in zip(axes, [
-        ("quick run", load_model_safely(vowels_dir / "model.keras")),
-        ("preset (full)", rnn_zoo.load_pretrained("japanese_vowels"))], strict=True):
-    predicted = np.argmax(trained(x_test, training=False), axis=-1)
-    ConfusionMatrixDisplay.from_predictions(test_labels, predicted, display_labels=speakers,
-                                            ax=ax, colorbar=False, cmap="Blues")
-    ax.set(title=f"{title}: accuracy {np.mean(predicted == test_labels):.3f}",
-           xlabel="predicted speaker", ylabel="true speaker")
+        ("quick run", load_task(vowels_dir)),
+        ("preset (full)", Task.from_preset("japanese_vowels"))], strict=True):
+    predicted = trained.predict(test_series, batch_size=len(test_series))
+    ConfusionMatrixDisplay.from_predictions(test_labels, predicted, labels=speakers, ax=ax,
+                                            colorbar=False, cmap="Blues")
+    accuracy = np.mean(np.asarray(predicted) == np.asarray(test_labels))
+    ax.set(title=f"{title}: accuracy {accuracy:.3f}", xlabel="predicted speaker",
+           ylabel="true speaker")
 plt.tight_layout()
 plt.show()
 
@@ -136,49 +149,53 @@ plt.show()
 # ## 2. Forecasting sunspots: many-to-one regression
 #
 # The same topology with a linear output: a window of the past 24 years in, next year's
-# sunspot number out. The split is chronological (train 1700-1931, validation 1932-1962,
-# test 1963-2008), and every test year is predicted from the true years before it
-# (one step ahead). The recipe fits an ARIMA model in the same run as the bar to beat.
+# sunspot number out (a `Forecaster` task). The split is chronological (train 1700-1931,
+# validation 1932-1962, test 1963-2008), and every test year is predicted from the true years
+# before it (one step ahead). The recipe fits an ARIMA model in the same run as the bar to
+# beat; its order search over 30 (p, 0, q) takes minutes, so this quick run fits the classic
+# AR(9) alone.
 
 # %%
-sun_config = sunspots_forecast.PROFILES["quick"]
+sun_recipe = replace(sunspots_forecast.RECIPE, baselines={
+    **sunspots_forecast.RECIPE.baselines,
+    "arima": ("rnn_zoo.baselines:Arima", {"orders": [(9, 0, 0)]})})
 sun_dir = OUT / "sunspots_forecast"
-sun_metrics = sunspots_forecast.run(profile="quick", out_dir=sun_dir,
-                                    epochs=5 if FAST else None, verbose=0)
+sun_metrics = runner.train(sun_recipe, profile="quick", out_dir=sun_dir,
+                           epochs=5 if FAST else None, verbose=0)
 for name, scores in [("GRU (quick)", sun_metrics["test"]), *sun_metrics["baselines"].items()]:
     print(f"{name:>12}: test RMSE {scores['rmse']:.2f}, MAE {scores['mae']:.2f}")
-plot_history(read_history(sun_dir / "history.csv"), "rmse", "sunspots_forecast (quick)")
+plot_history(read_history(sun_dir / "history.csv"), "mae", "sunspots_forecast (quick)")
 
 # %% [markdown]
 # ### Forecast against the truth
 #
-# `windows` cuts the standardised series into the recipe's input windows (each test year gets
-# the 24 true years before it as input); the model's output is mapped back to sunspot
-# numbers. Next to the quick run: the committed preset (the `full` profile, whose test RMSE
-# beat ARIMA's) and `arima_forecast`, the recipe's ARIMA baseline refitted here with the
-# order the preset's run selected by AIC.
+# Each test year is forecast from the 24 true years before it: `predict` takes raw histories
+# and reads their last 24 years (the standardisation and its inverse are layers inside the
+# model). Next to the quick run: the committed preset (the `full` profile, whose test RMSE
+# beat ARIMA's) and the recipe's ARIMA baseline (`rnn_zoo.baselines.Arima`) refitted here with
+# the order the preset's run selected by AIC.
 
 # %%
-series = sunspots_forecast.load_series()
+sun = runner.load_splits(sun_recipe)
+parts = {s: np.asarray(sun[s][0][0], np.float64) for s in ("train", "validation", "test")}
+whole_series = np.concatenate([parts[s] for s in ("train", "validation", "test")])
+all_years = np.arange(1700, 1700 + len(whole_series))
+start = len(parts["train"]) + len(parts["validation"])
+histories = [whole_series[:t] for t in range(start, len(whole_series))]
 preset_info = get_preset("sunspots_forecast").metrics
-forecasts = {}
-for name, trained, lookback in [
-        ("GRU, quick run", load_model_safely(sun_dir / "model.keras"), sun_config.lookback),
-        ("GRU, preset (full)", rnn_zoo.load_pretrained("sunspots_forecast"),
-         preset_info["config"]["lookback"])]:
-    windows = sunspots_forecast.windows(series, replace(sun_config, lookback=lookback))
-    x_sun, _ = windows["test"]
-    forecasts[name] = windows["norm"].invert(np.asarray(trained(x_sun, training=False))).ravel()
+forecasts = {name: np.ravel(trained.predict(histories)) for name, trained in [
+    ("GRU, quick run", load_task(sun_dir)),
+    ("GRU, preset (full)", Task.from_preset("sunspots_forecast"))]}
 order = tuple(preset_info["baselines"]["arima"]["order"])
-forecasts[f"ARIMA{order}"], _ = sunspots_forecast.arima_forecast(series, [order])
+forecasts[f"ARIMA{order}"], _ = Arima(orders=[order]).forecast(
+    *(([parts[s]], None) for s in ("train", "validation", "test")))
 
-years, truth = series["test_years"], series["test"]
+years, truth = all_years[start:], parts["test"]
 fig, (whole, zoom) = plt.subplots(2, 1, figsize=(11, 6.5), height_ratios=(1, 1.6))
-all_years = np.concatenate([series[f"{s}_years"] for s in ("train", "validation", "test")])
-whole.plot(all_years, np.concatenate([series[s] for s in ("train", "validation", "test")]),
-           color="k", lw=1)
+whole.plot(all_years, whole_series, color="k", lw=1)
+first = {"validation": len(parts["train"]), "test": start}
 for split, color in (("validation", "tab:orange"), ("test", "tab:red")):
-    span = series[f"{split}_years"]
+    span = all_years[first[split]:first[split] + len(parts[split])]
     whole.axvspan(span[0], span[-1], color=color, alpha=0.15, label=split)
 whole.set(ylabel="sunspot number", title="The series and its chronological split")
 whole.legend(loc="upper left")
@@ -202,9 +219,9 @@ plt.show()
 # ## 3. Sentiment: words in, one label out
 #
 # The lecture's example of this topology. The committed preset `tweet_sentiment` is a
-# bidirectional LSTM over word ids with max pooling over its states, trained on 30k tweets
-# (`python -m recipes.tweet_sentiment --profile full`). Its `predict` hook takes raw text
-# through the recipe's tokenizer and the preset's stored vocabulary.
+# `TextClassifier`: a bidirectional LSTM over word ids with max pooling over its states,
+# trained on 30k tweets (recipe `tweet_sentiment`, profile `full`). It is a saved task, so it
+# takes raw text: the tweet tokenizer and the vocabulary are layers inside its model.
 
 # %%
 sentences = [
@@ -215,9 +232,9 @@ sentences = [
     "ugh, stuck in traffic again",
 ]
 sentiment = get_preset("tweet_sentiment")
-# The hook predicts over a tf.data pipeline; Keras warns when such a dataset simply ends.
-warnings.filterwarnings("ignore", message="Your input ran out of data")
-print(tweet_sentiment.predict(rnn_zoo.load_pretrained("tweet_sentiment"), sentiment, sentences))
+classifier = TextClassifier.from_preset("tweet_sentiment")  # checksums verified
+for label, text in zip(classifier.predict(sentences), sentences, strict=True):
+    print(f"{label}\t{text}")
 print(f"\npreset test accuracy {sentiment.metrics['test']['accuracy']:.3f}, macro-F1 "
       f"{sentiment.metrics['test']['macro_f1']:.3f}; TF-IDF + logistic regression "
       f"{sentiment.metrics['baselines']['tfidf_logreg']['accuracy']:.3f} (see its model card)")

@@ -8,14 +8,16 @@
 # spelling, names, verse layout and punctuation, and can then **generate** text by sampling a
 # character, feeding it back in, and repeating.
 #
-# Recipe: `char_lm_shakespeare` (`recipes/char_lm_shakespeare.py`). Data: TFDS
+# Recipe: `char_lm_shakespeare` (`recipes/char_lm_shakespeare.py`, a declaration: the task
+# `LanguageModel`, the data, the profiles, the baselines, the bar). Data: TFDS
 # `tiny_shakespeare` (about 1M characters, its own train / validation / test split),
 # prepared offline from the exact source file in `../shared/tfds_manual`. We train the quick
-# profile (a 1-layer GRU) to see learning happen, and generate with the committed preset
-# `char_lm_shakespeare` (a 2-layer LSTM of 512 units, validation loss 1.40 nats/char).
+# profile (a 1-layer GRU) with the one driver, `rnn_zoo.runner`, to see learning happen, and
+# generate with the committed preset `char_lm_shakespeare` (a 2-layer LSTM of 512 units,
+# validation loss 1.40 nats/char), a `LanguageModel` that takes raw text.
 #
-# Runs on a CPU in a few minutes (`RNN_ZOO_NOTEBOOK_FAST=1`, set by the tests, trains 40
-# batches and generates short samples). Runs go to `$RNN_ZOO_NOTEBOOK_OUT` or a temporary
+# Runs on a CPU in a few minutes (`RNN_ZOO_NOTEBOOK_FAST=1`, set by the tests, trains one
+# epoch and generates short samples). Runs go to `$RNN_ZOO_NOTEBOOK_OUT` or a temporary
 # folder.
 
 # %%
@@ -28,24 +30,29 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-import rnn_zoo
-from recipes import char_lm_shakespeare
+from rnn_zoo import runner
 from rnn_zoo.data import char_vectorizer, vocabulary_of
-from rnn_zoo.presets import get_preset, read_vocabulary
+from rnn_zoo.presets import get_preset
+from rnn_zoo.recipe_finder import get_recipe
+from rnn_zoo.tasks import LanguageModel, load_task
+from rnn_zoo.topologies import many_to_many
 from rnn_zoo.training import read_history
 
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 OUT = Path(os.environ.get("RNN_ZOO_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="rnn_zoo_"))
-QUICK = char_lm_shakespeare.PROFILES["quick"]
+RECIPE = get_recipe("char_lm_shakespeare").RECIPE  # the declaration
+QUICK = RECIPE.settings("quick")
 
 # %% [markdown]
 # ## The data: text in, the same text shifted by one out
 #
-# The recipe's `load_texts` returns the three splits as strings. A character vectorizer
-# adapted on the train text maps every character to an id (0 is padding, 1 unknown).
+# `runner.load_splits` reads the recipe's data as the task takes it: each split is one text.
+# A character vectorizer adapted on the train text maps every character to an id (0 is
+# padding, 1 unknown), as the task does inside its model.
 
 # %%
-texts = char_lm_shakespeare.load_texts()
+splits = runner.load_splits(RECIPE)
+texts = {split: splits[split][0][0] for split in ("train", "validation", "test")}
 for split, text in texts.items():
     print(f"{split:>10}: {len(text):>9,} characters")
 print("\n" + texts["train"][:250])
@@ -68,91 +75,66 @@ for t in range(len(chunk) - 1):
 # %% [markdown]
 # ## The model: one prediction per step
 #
-# `many_to_many_gru` (the quick profile's model) embeds each id, runs a GRU with
-# `return_sequences=True`, and applies the same `Dense` layer to the state of every step: the
-# output has a time axis, `(batch, time, vocabulary)` logits.
+# `many_to_many` with a GRU cell (the quick profile's backbone) embeds each id, runs a GRU
+# with `return_sequences=True`, and applies the same `Dense` layer to the state of every step:
+# the output has a time axis, `(batch, time, vocabulary)` logits.
 
 # %%
-model = rnn_zoo.get_model(QUICK.model, vocab_size=len(vocabulary), num_classes=len(vocabulary),
-                          units=QUICK.units, embedding_dim=QUICK.embedding_dim)
+model = many_to_many(vocab_size=len(vocabulary), num_classes=len(vocabulary),
+                     cell=QUICK["cell"], units=QUICK["units"],
+                     embedding_dim=QUICK["embedding_dim"])
 for layer in model.layers:
     print(f"{layer.name:<10} {type(layer).__name__:<10} output {layer.output.shape}")
 
 # %% [markdown]
 # ## Training the quick profile
 #
-# The recipe trains on chunks of 100 characters with the shared driver, then measures the
-# mean cross-entropy (nats per character) on the validation and test text next to unigram and
-# bigram character models fitted on the train text in the same run. The driver logs one row
-# per epoch; to see the learning curve within an epoch as well, we pass a stock Keras
-# `LambdaCallback` that records the training loss after every batch.
+# `runner.train` fits the recipe's task on windows of 100 characters (early stopping on the
+# validation text), then measures the mean cross-entropy (nats per character) on the test
+# text next to unigram and bigram character models fitted on the train text in the same run,
+# and saves the task beside `metrics.json`.
 
 # %%
-class StopAfter(keras.callbacks.Callback):
-    """Ends training after `batches` batches (only in the fast mode of the tests)."""
-
-    def __init__(self, batches):
-        super().__init__()
-        self.batches = batches
-
-    def on_train_batch_end(self, batch, logs=None):
-        if batch + 1 >= self.batches:
-            self.model.stop_training = True
-
-
-running = []  # Keras reports the mean loss of the epoch so far after each batch
-record = keras.callbacks.LambdaCallback(
-    on_train_batch_end=lambda batch, logs: running.append((batch, logs["loss"])))
 run_dir = OUT / "char_lm_shakespeare"
-callbacks = [record, StopAfter(40)] if FAST else [record]
-metrics = char_lm_shakespeare.run(profile="quick", out_dir=run_dir, epochs=1 if FAST else None,
-                                  verbose=0, callbacks=callbacks)
+metrics = runner.train(RECIPE, profile="quick", out_dir=run_dir, epochs=1 if FAST else None,
+                       verbose=0)
 test, baselines = metrics["test"], metrics["baselines"]
-print(f"quick GRU: validation {test['validation_loss']:.3f} nats/char "
-      f"({test['validation_bits_per_char']:.2f} bits), next-character accuracy "
-      f"{test['validation_accuracy']:.3f}")
+print(f"quick GRU: test {test['loss']:.3f} nats/char ({test['bits_per_token']:.2f} bits), "
+      f"next-character accuracy {test['accuracy']:.3f}")
 for name, values in baselines.items():
-    print(f"{name:>9}: validation {values['validation_loss']:.3f} nats/char")
+    print(f"{name:>9}: test {values['loss']:.3f} nats/char")
 
 # %%
-# Batches are all the same size (the train pipeline drops the remainder), so the loss of batch
-# b is (b + 1) * mean_b - b * mean_(b-1), with the mean restarting every epoch.
-batch_loss = np.array([(b + 1) * m - b * running[i - 1][1] if b > 0 else m
-                       for i, (b, m) in enumerate(running)])
-smooth = np.convolve(batch_loss, np.ones(10) / 10, mode="valid")
 history = read_history(run_dir / "history.csv")
-steps_per_epoch = len(running) // len(history["epoch"])
 preset = get_preset("char_lm_shakespeare")
 full = read_history(preset.path / "history.csv")
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
-left.plot(batch_loss, color="tab:blue", alpha=0.25, lw=1)
-left.plot(np.arange(len(smooth)) + 9, smooth, color="tab:blue", label="train (per batch)")
-left.plot((np.asarray(history["epoch"]) + 1) * steps_per_epoch, history["val_loss"], "o",
-          color="tab:orange", ms=8, label="validation (end of epoch)")
-left.set(xlabel="training step (batch of 64 x 100 characters)", ylabel="loss (nats/char)",
-         title="Quick profile: 1-layer GRU, 128 units")
+left.plot(np.asarray(history["epoch"]) + 1, history["loss"], "o-", label="train")
+left.plot(np.asarray(history["epoch"]) + 1, history["val_loss"], "o-", label="validation")
+left.set(xlabel="epoch", ylabel="loss (nats/char)", title="Quick profile: 1-layer GRU, 128 units")
 right.plot(np.asarray(full["epoch"]) + 1, full["loss"], "o-", label="train")
 right.plot(np.asarray(full["epoch"]) + 1, full["val_loss"], "o-", label="validation")
 right.set(xlabel="epoch", title="The preset's run: 2-layer LSTM, 512 units (full profile)")
-right.xaxis.set_major_locator(MaxNLocator(integer=True))
 for ax in (left, right):
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for name, style in (("unigram", ":"), ("bigram", "--")):
-        ax.axhline(baselines[name]["validation_loss"], color="gray", ls=style,
-                   label=f"{name} baseline")
+        ax.axhline(baselines[name]["loss"], color="gray", ls=style,
+                   label=f"{name} baseline (test)")
     ax.grid(alpha=0.3)
     ax.legend()
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Within a few dozen steps the GRU passes the bigram model (which only knows the
+# After the quick run (two epochs) the GRU is well below the bigram model (which only knows the
 # previous character); everything below that line comes from the state carrying more than
-# one character of context. Here is the quick model's own sample, drawn by the recipe at
-# temperature 0.8:
+# one character of context. The run folder is a `LanguageModel`: here is the quick model's
+# own text at temperature 0.8.
 
 # %%
-print(metrics["test"]["samples"]["0.8"])
+quick_lm = load_task(run_dir)
+print(quick_lm.generate("ROMEO:", length=200, temperature=0.8, seed=0))
 
 # %% [markdown]
 # ## One prediction per character: where is the text surprising?
@@ -164,8 +146,8 @@ print(metrics["test"]["samples"]["0.8"])
 # of a new word or a name is expensive.
 
 # %%
-preset_model = rnn_zoo.load_pretrained("char_lm_shakespeare")
-preset_vocabulary = read_vocabulary(preset)
+lm = LanguageModel.from_preset("char_lm_shakespeare")  # raw text in; checksums verified
+preset_model, preset_vocabulary = lm.backbone, lm.vocabulary  # character ids in, logits out
 index = {ch: i for i, ch in enumerate(preset_vocabulary)}
 start = texts["validation"].index("\n\n", 1000) + 2
 passage = texts["validation"][start:start + 101]
@@ -206,7 +188,7 @@ plt.show()
 prompt = "ROMEO:\nBut soft, what light through yonder window breaks? It is the "
 prompt_ids = np.asarray([[index.get(ch, 1) for ch in prompt]], np.int32)
 last = np.asarray(preset_model.predict_on_batch(prompt_ids))[0, -1].astype(np.float64)
-last[:2] = -np.inf  # padding and unknown are never sampled (as in the recipe's `sample`)
+last[:2] = -np.inf  # padding and unknown are never sampled (as in `LanguageModel.generate`)
 top = np.argsort(last)[::-1][:8]
 fig, axes = plt.subplots(1, 3, figsize=(12, 3), sharey=True)
 for ax, temperature in zip(axes, (0.5, 1.0, 1.5), strict=True):
@@ -225,7 +207,7 @@ plt.show()
 # %% [markdown]
 # ## Generated Shakespeare at several temperatures
 #
-# The recipe's `sample` reads the prompt through the model once, keeps the final state of both
+# `LanguageModel.generate` reads the prompt through the model once, keeps the final state of both
 # LSTM layers, and then generates in a loop inside the graph (`rnn_zoo.decoding.generate`):
 # sample the next character from the tempered distribution, feed it back with the carried
 # state, repeat. Each character costs one step of the two cells, not a pass over a window of
@@ -236,8 +218,7 @@ plt.show()
 # %%
 length = 30 if FAST else 400
 for temperature in (0.2, 0.5, 0.8, 1.2):
-    text = char_lm_shakespeare.sample(preset_model, preset_vocabulary, prompt="ROMEO:\n",
-                                      length=length, temperature=temperature, seed=1)
+    text = lm.generate("ROMEO:\n", length=length, temperature=temperature, seed=1)
     print(f"==== temperature {temperature} ====\n{text}\n")
 
 # %% [markdown]

@@ -9,11 +9,12 @@
 # token before it; **attention** lets every decoder step look back at the encoder output of
 # every letter, so the decoder does not have to squeeze the word through one state vector.
 #
-# Recipe: `g2p_cmudict` (`recipes/g2p_cmudict.py`). Data: the CMU Pronouncing Dictionary
-# (`cmudict`, 126,052 American English words with their ARPAbet pronunciations), split by
-# word: 12,000 test words the model never saw. Model: the committed preset `g2p_cmudict`, the
-# recipe's `full` profile (`encoder_decoder_bilstm_bahdanau`: a bidirectional LSTM encoder
-# over the letters, an LSTM decoder with additive attention). This notebook trains nothing:
+# Recipe: `g2p_cmudict` (`recipes/g2p_cmudict.py`, a `Seq2Seq` task). Data: the CMU
+# Pronouncing Dictionary (`cmudict`, 126,052 American English words with their ARPAbet
+# pronunciations), split by word: 12,000 test words the model never saw. Model: the committed
+# preset `g2p_cmudict`, the recipe's `full` profile (`encoder_decoder_bilstm_bahdanau`: a
+# bidirectional LSTM encoder over the letters, an LSTM decoder with additive attention). This
+# notebook trains nothing:
 # it shows how the trained model is *used*, which for an encoder-decoder is its own problem:
 #
 # 1. teacher forcing in training versus decoding from the model's own outputs;
@@ -32,12 +33,14 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-import rnn_zoo
-from recipes import g2p_cmudict
+from rnn_zoo import recipe_finder, runner
 from rnn_zoo.datasets.cmudict import strip_stress
-from rnn_zoo.decoding import encoder_decoder_parts
-from rnn_zoo.evaluation import edit_distance
+from rnn_zoo.decoding import Translator, encoder_decoder_parts
+from rnn_zoo.evaluation import edit_distance, error_rates
 from rnn_zoo.presets import get_preset
+from rnn_zoo.tasks import Seq2Seq
+
+RECIPE = recipe_finder.get_recipe("g2p_cmudict").RECIPE  # the declaration: data, task, bars
 
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 SAMPLE = 300 if FAST else 3000  # test words decoded for the error rates and the analysis
@@ -45,21 +48,25 @@ SAMPLE = 300 if FAST else 3000  # test words decoded for the error rates and the
 # %% [markdown]
 # ## The data: words, phonemes and stress
 #
-# `load_words` is the recipe's loader: `(word, [pronunciations])` pairs. ARPAbet has 39
+# `runner.load_splits` reads the recipe's data as the task takes it: words, and for each word
+# the list of its pronunciations. ARPAbet has 39
 # phonemes; vowels carry a stress digit (0 unstressed, 1 primary, 2 secondary stress). About
 # 7 % of the words have more than one valid pronunciation, and a hypothesis is right when it
 # equals any of them.
 
 # %%
-test_words = g2p_cmudict.load_words("test")
+words, pronunciations = runner.load_splits(RECIPE)["test"]
+test_words = list(zip(words, pronunciations, strict=True))
 several = [(w, p) for w, p in test_words if len(p) > 1]
 print(f"{len(test_words):,} test words, {len(several):,} with several pronunciations")
 for word, pronunciations in test_words[:4] + several[:2]:
     print(f"  {word:<12} {' | '.join(pronunciations)}")
 
-preset = get_preset("g2p_cmudict")
+preset = get_preset("g2p_cmudict")  # its metrics.json: the recorded run
+task = Seq2Seq.from_preset("g2p_cmudict")  # the task: raw words in, phonemes out
 prep = preset.metrics["preprocessing"]
-source_vocabulary, target_vocabulary = prep["source_vocabulary"], prep["target_vocabulary"]
+source_vocabulary = task.state["source_vocabulary"]
+target_vocabulary = task.state["target_vocabulary"]
 config = preset.metrics["config"]
 print(f"\nsource vocabulary ({len(source_vocabulary)} ids): {source_vocabulary}")
 print(f"target vocabulary ({len(target_vocabulary)} ids): {target_vocabulary[:12]} ...")
@@ -73,7 +80,7 @@ print(f"target vocabulary ({len(target_vocabulary)} ids): {target_vocabulary[:12
 # **teacher forcing**, and it makes training one parallel pass over known sequences.
 
 # %%
-model = rnn_zoo.load_pretrained("g2p_cmudict")
+model = task.backbone  # the teacher-forced encoder-decoder inside the task's model.keras
 print(f"{preset.name}: {config['model']}, {model.count_params():,} parameters, trained on "
       f"{preset.metrics['dataset']['train_words']:,} words")
 for layer in model.layers:
@@ -99,7 +106,7 @@ def source_ids(word):
 # both made of the trained layers. Stepping the one-step decoder on the true phonemes must give
 # exactly the teacher-forced model's logits; stepping it on its own best guess is **greedy
 # decoding**. First the two modes on a random sample of test words: teacher forcing with one
-# model call, greedy decoding with the recipe's in-graph search.
+# model call, greedy decoding with the task's in-graph search (`task.translate`).
 
 # %%
 parts = encoder_decoder_parts(model)
@@ -140,9 +147,27 @@ def padded(rows):
 
 rng = np.random.default_rng(0)
 sample = [test_words[i] for i in sorted(rng.choice(len(test_words), SAMPLE, replace=False))]
-greedy = g2p_cmudict.translator_for(model, source_vocabulary, target_vocabulary,
-                                    search="greedy", max_length=config["max_output_length"])
-greedy_hypotheses = g2p_cmudict.transcribe(greedy, [w for w, _ in sample])
+greedy_hypotheses = task.translate([w for w, _ in sample])  # beam_size=1: greedy
+
+
+def translator(width):
+    """The same search as a `rnn_zoo.decoding.Translator`, which also returns its attention."""
+    return Translator(model, source_vocabulary=source_vocabulary,
+                      target_vocabulary=target_vocabulary, source_split="character",
+                      source_standardize="lower", search="greedy" if width == 1 else "beam",
+                      beam_width=width, max_length=config["max_output_length"])
+
+
+def score(hypotheses, references):
+    """WER / PER with stress removed (`wer`, `per`) and kept (`wer_stress`, `per_stress`)."""
+    removed = error_rates([strip_stress(h).split() for h in hypotheses],
+                          [[strip_stress(r).split() for r in refs] for refs in references])
+    kept = error_rates([h.split() for h in hypotheses],
+                       [[r.split() for r in refs] for refs in references])
+    return {"wer": removed["wer"], "per": removed["per"], "wer_stress": kept["wer"],
+            "per_stress": kept["per"], "details": {"stress_removed": removed}}
+
+
 
 # Teacher forcing on the whole sample in one call: every step is given the true phonemes
 # (the first reference's) and predicts the next one, as in training.
@@ -207,9 +232,9 @@ for t in range(max(len(forced_fed), len(own_fed))):
 # *sequence* need not start with the most likely token. **Beam search** keeps the $k$ best
 # partial pronunciations (by summed log-probability) at every step, extends each by every
 # phoneme, and keeps the $k$ best of those; $k = 1$ is greedy. Both run as loops inside the
-# TensorFlow graph (`rnn_zoo.decoding.greedy_search` / `beam_search`); the recipe's
-# `translator_for` wraps them with the letter and phoneme vocabularies, so it maps strings to
-# strings.
+# TensorFlow graph (`rnn_zoo.decoding.greedy_search` / `beam_search`); the task's
+# `translate(words, beam_size=k)` runs them between its letter and phoneme vocabularies, so it
+# maps strings to strings.
 #
 # Scoring follows the G2P literature: the **word error rate** (WER) is the fraction of words
 # whose hypothesis equals none of the references; the **phoneme error rate** (PER) is the edit
@@ -219,14 +244,12 @@ for t in range(max(len(forced_fed), len(own_fed))):
 # %%
 BEAM = config["beam_width"]  # the preset's beam width
 references = [refs for _, refs in sample]
-translators, hypotheses, scores = {1: greedy}, {1: greedy_hypotheses}, {}
+translators, hypotheses, scores = {}, {1: greedy_hypotheses}, {}
 for width in sorted({1, 2, BEAM, 10}):
+    translators[width] = translator(width)
     if width > 1:
-        translators[width] = g2p_cmudict.translator_for(
-            model, source_vocabulary, target_vocabulary, search="beam", beam_width=width,
-            max_length=config["max_output_length"])
-        hypotheses[width] = g2p_cmudict.transcribe(translators[width], [w for w, _ in sample])
-    scores[width] = g2p_cmudict.score_pronunciations(hypotheses[width], references)
+        hypotheses[width] = task.translate([w for w, _ in sample], beam_size=width)
+    scores[width] = score(hypotheses[width], references)
 
 print(f"{len(sample):,} sampled test words")
 print(f"{'search':<12} {'WER':>7} {'PER':>7}   (with stress: WER, PER)")

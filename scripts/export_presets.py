@@ -92,9 +92,18 @@ class TFLiteModel:
 # --- the recipes' own test metrics, for any object with `predict` ------------------------------
 
 
+def _test_split_of_task(module, preset):
+    """A task preset's task and its recipe's raw test split (the models take raw inputs)."""
+    from rnn_zoo import runner
+    from rnn_zoo.tasks import load_task
+
+    x, y = runner.load_splits(module.RECIPE)["test"]
+    return load_task(preset.path), np.stack(x).astype(np.float32), y
+
+
 def _breast_cancer(module, preset):
-    data = module.load_data()
-    return "accuracy", lambda m: module._score(m, *data["test"])["accuracy"], len(data["test"][1])
+    task, x, y = _test_split_of_task(module, preset)
+    return "accuracy", lambda m: task._scores(y, m.predict(x))["accuracy"], len(y)
 
 
 def _sunspots(module, preset):
@@ -111,18 +120,35 @@ def _japanese_vowels(module, preset):
 
 
 def _digit_captions(module, preset):
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
-    data = module.load_data(config)
-    return ("string_accuracy", lambda m: module._score(m, data)["string_accuracy"],
-            len(data["test"]["digits"]))
+    # The task's exact_match is the recorded string_accuracy (metrics.json's bar metric).
+    task, x, y = _test_split_of_task(module, preset)
+    return ("string_accuracy", lambda m: task._scores(y, m.predict(x))["exact_match"], len(y))
 
 
 def _tweet_sentiment(module, preset):
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
-    data = module.load_data()
-    vectorizer = module._vectorizer_from(module.read_vocabulary(preset.path))
-    return ("accuracy", lambda m: module._score(m, data, vectorizer, config)["accuracy"],
-            len(data["test"][1]))
+    """Test accuracy of any model over token ids: the ids come from the task's own layers."""
+    import tensorflow as tf
+
+    from rnn_zoo import runner
+    from rnn_zoo.tasks import load_task
+
+    task = load_task(preset.path)
+    texts, labels = runner.load_splits(module.RECIPE)["test"]
+    index = {c: i for i, c in enumerate(task.classes)}
+    truth = np.asarray([index[v] for v in labels])
+    layers = [task.model.get_layer(n) for n in ("standardize", "vectorize", "fit_length")]
+    batches = []
+    for i in range(0, len(texts), 64):
+        ids = tf.constant(texts[i:i + 64], tf.string)
+        for layer in layers:
+            ids = layer(ids)
+        batches.append(np.asarray(ids, np.int32))
+
+    def accuracy(m):
+        found = np.concatenate([np.asarray(m.predict(b, verbose=0)).argmax(-1) for b in batches])
+        return float(np.mean(found == truth))
+
+    return "accuracy", accuracy, len(labels)
 
 
 def _char_lm(module, preset):
@@ -323,7 +349,12 @@ def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
     from rnn_zoo.exporters.presets import load_servable
 
     preset = presets.get_preset(name, presets_dir=presets_dir)
-    servable = load_servable(name, presets_dir=presets_dir)
+    if (preset.path / "task.json").is_file():  # the task form: its task serves it
+        from rnn_zoo.tasks import Task
+
+        servable = Task.from_preset(name, presets_dir=presets_dir).servable()
+    else:
+        servable = load_servable(name, presets_dir=presets_dir)
     target = work / name
     if target.exists():
         shutil.rmtree(target)

@@ -87,6 +87,26 @@ def _split_lines(dataset: Mapping) -> list[str]:
     return lines
 
 
+def _usage_lines(name: str, metrics: Mapping) -> list[str]:
+    """How to load the preset: as a task (raw inputs in) when it is a task folder."""
+    task = metrics.get("task")
+    if not task:
+        return ["```python", "import rnn_zoo", "", f"model = rnn_zoo.load_pretrained({name!r})  "
+                "# verifies checksums.sha256, loads with safe_mode=True", "```", ""]
+    out = ["```python", f"from rnn_zoo.tasks import {task['class']}", "",
+           f"task = {task['class']}.from_preset({name!r})  # verifies checksums.sha256, "
+           "loads with safe_mode=True", f"task.predict({list(task['example']['inputs'])!r})",
+           f"# -> {list(task['example']['outputs'])!r}", "```", "",
+           "The folder is a saved task (`task.json` + `model.keras`, raw inputs in): "
+           f"`rnn_zoo.tasks.load_task('saved_models/{name}')` loads it too, and "
+           "`task.evaluate(x, y)` re-scores it. The example's output was computed by "
+           f"`{task['republished_by']}`, which wrote the task form.", ""]
+    if task.get("weights_from"):
+        out += [f"The weights come from `{task['weights_from']}`. {task.get('note', '')}".strip(),
+                ""]
+    return out
+
+
 def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, int],
                 limitations: str | None) -> str:
     """The model card (Markdown). Every number comes from `metrics` (or the file sizes)."""
@@ -98,8 +118,7 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
     summary = _summary(module)
     out += [f"Recipe `{metrics['recipe']}` (profile `{metrics['profile']}`)"
             + (f": {summary}" if summary else "."), ""]
-    out += ["```python", "import rnn_zoo", "", f"model = rnn_zoo.load_pretrained({name!r})  "
-            "# verifies checksums.sha256, loads with safe_mode=True", "```", ""]
+    out += _usage_lines(name, metrics)
 
     out += ["## Data and split", "", f"- dataset: `{metrics['dataset'].get('name', '?')}`"]
     out += _split_lines(metrics["dataset"])

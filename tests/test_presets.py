@@ -241,28 +241,36 @@ def test_readme_results_table_is_up_to_date():
 # --- every committed preset ---------------------------------------------------------------
 
 COMMITTED_PRESETS = presets.list_presets(COMMITTED)
+# Presets in the task form (`task.json`) re-score through the task in tests/presets/.
+MODEL_PRESETS = [name for name in COMMITTED_PRESETS
+                 if not (COMMITTED / name / "task.json").is_file()]
 
 
 def _score_char_lm(model, preset) -> dict:
-    """Validation loss only: the recipe's evaluate() also samples 600 characters (minutes)."""
-    from rnn_zoo.data import char_vectorizer, vocabulary_of
+    """Validation loss only, through the preset's task (the test split: tests/presets)."""
+    from rnn_zoo import runner
+    from rnn_zoo.tasks import load_task
 
-    module = get_recipe("char_lm_shakespeare")
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
-    texts = module.load_texts()
-    vectorizer = char_vectorizer([texts["train"]])
-    assert vocabulary_of(vectorizer) == presets.read_vocabulary(preset)
-    result = model.evaluate(module._pipeline(texts["validation"], vectorizer, config,
-                                             train=False), verbose=0, return_dict=True)
-    return {"validation_loss": float(result["loss"])}
+    text = runner.load_splits(get_recipe("char_lm_shakespeare").RECIPE)["validation"][0]
+    return {"validation_loss": load_task(preset.path).evaluate(text)["loss"]}
+
+
+def _score_task(model, preset) -> dict:
+    """A preset in the task form re-scores through its task on the recipe's test split."""
+    from rnn_zoo import runner
+    from rnn_zoo.tasks import load_task
+
+    del model
+    return load_task(preset.path).evaluate(*runner.load_splits(
+        get_recipe(preset.recipe).RECIPE)["test"])
 
 
 # Faster scorers for recipes whose evaluate() is slow; a recipe may instead define
 # `score_preset(model, preset) -> dict` itself, which takes precedence.
-SCORERS = {"char_lm_shakespeare": _score_char_lm}
+SCORERS = {"char_lm_shakespeare": _score_char_lm, "tweet_sentiment": _score_task}
 
 
-@pytest.mark.parametrize("name", COMMITTED_PRESETS)
+@pytest.mark.parametrize("name", MODEL_PRESETS)
 def test_committed_preset_verifies_and_reproduces_its_metric(name, tmp_path):
     preset = presets.get_preset(name, presets_dir=COMMITTED)
     presets.verify_checksums(preset.path)

@@ -11,7 +11,17 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "Arima": "rnn_zoo.baselines.arima",
+    "CharNgram": "rnn_zoo.baselines.char_ngram",
+    "CopySource": "rnn_zoo.baselines.copy_source",
+    "LastValue": "rnn_zoo.baselines.last_value",
+    "LetterRules": "rnn_zoo.baselines.letter_rules",
     "MajorityClass": "rnn_zoo.baselines.majority_class",
+    "MajoritySequence": "rnn_zoo.baselines.majority_sequence",
+    "PerSliceLogisticRegression": "rnn_zoo.baselines.per_slice_logistic_regression",
+    "TabularLogisticRegression": "rnn_zoo.baselines.tabular_logistic_regression",
+    "TfidfLogisticRegression": "rnn_zoo.baselines.tfidf_logistic_regression",
+    "Vader": "rnn_zoo.baselines.vader",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["class_order", "classification_scores", "regression_scores"]
+__all__ = ["class_order", "classification_scores", "regression_scores", "sequence_scores"]
 
 
 def class_order(labels) -> list:
@@ -44,4 +44,40 @@ def regression_scores(y_true, y_pred) -> dict[str, Any]:
         "mae": float(np.mean(np.abs(error))),
         "r2": float(1 - (error ** 2).sum() / total) if total > 0 else float("nan"),
         "examples": int(len(y_true)),
+    }
+
+
+def sequence_scores(hypotheses: Sequence[Sequence], references: Sequence[Sequence], *,
+                    count_end: bool = True) -> dict[str, Any]:
+    """Exact match, per-position token accuracy and token error rate of token sequences.
+
+    Args:
+        hypotheses: the predicted token sequences.
+        references: the true token sequences, one per hypothesis.
+        count_end: count the end of each sequence as one more position, so an answer that is
+            too long is wrong where the reference ends; False for fixed-length answers, whose
+            end is never in question (the accuracy is then the per-token accuracy).
+
+    >>> sequence_scores([["a", "b"]], [["a", "c"]], count_end=False)["token_accuracy"]
+    0.5
+    """
+    from rnn_zoo.evaluation import edit_distance
+
+    exact = correct = positions = errors = reference_tokens = 0
+    for hypothesis, reference in zip(hypotheses, references, strict=True):
+        hypothesis, reference = list(hypothesis), list(reference)
+        exact += hypothesis == reference
+        if count_end:
+            hypothesis, reference = [*hypothesis, None], [*reference, None]
+        correct += sum(h == r for h, r in zip(hypothesis, reference, strict=False))
+        positions += len(reference)
+        if count_end:
+            hypothesis, reference = hypothesis[:-1], reference[:-1]
+        errors += edit_distance(hypothesis, reference)
+        reference_tokens += len(reference)
+    return {
+        "exact_match": exact / len(references),
+        "token_accuracy": correct / max(positions, 1),
+        "token_error_rate": errors / max(reference_tokens, 1),
+        "examples": len(references),
     }

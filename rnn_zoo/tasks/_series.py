@@ -10,7 +10,11 @@ or `(T_i,)`; `Forecaster` takes long series and windows them. They all:
 - pad a batch on the right with NaN (`pad_series`), which the normaliser turns into all-zero
   frames next to a real-step indicator feature that is 1 on every real step: padding can never
   collide with a real value, and the backbone's `Masking(mask_value=0.0)` masks exactly the
-  padding (right padding keeps the cuDNN kernel eligible);
+  padding (right padding keeps the cuDNN kernel eligible). A task with the setting
+  `mask_channel=False` leaves the indicator out (the backbone then reads `F` features and masks
+  all-zero standardised frames, as models trained on zero-padded series do);
+- optionally (`noise_std` > 0) add seeded gaussian noise to the standardised real steps of each
+  training batch, a regulariser for small data sets (padding and the indicator stay exact);
 - build a `rnn_zoo.topologies.many_to_one` backbone over the normalised features.
 
 Only NumPy and stdlib at module level: Keras and TensorFlow are imported where they are used.
@@ -139,6 +143,10 @@ class SeriesInputs:
 
     _x_features_in_fit: int | None = None
 
+    def _mask_channel(self) -> bool:
+        # A task without the setting keeps the indicator (the safe default).
+        return bool(self._config.get("mask_channel", True))
+
     def _check_x(self, x, name: str, *, fitting: bool) -> list[np.ndarray]:
         # While `fit` runs, validation series must match the training ones, not an older model.
         expected = None if fitting else (self._x_features_in_fit
@@ -161,10 +169,12 @@ class SeriesInputs:
         })
 
     def _frames(self, x: list[np.ndarray]) -> list[np.ndarray]:
-        """What the backbone reads: standardised features plus the real-step indicator (the
-        arithmetic of `SeriesNormalizer`, in NumPy)."""
+        """What the backbone reads: standardised features plus, with `mask_channel`, the
+        real-step indicator (the arithmetic of `SeriesNormalizer`, in NumPy)."""
         mean = np.asarray(self.state["mean"], np.float32)
         std = np.asarray(self.state["std"], np.float32)
+        if not self._mask_channel():
+            return [(s - mean) / std for s in x]
         return [np.concatenate([(s - mean) / std, np.ones((len(s), 1), np.float32)], axis=1)
                 for s in x]
 
@@ -186,9 +196,39 @@ class SeriesInputs:
             tf.TensorSpec((None, width), tf.float32),
             tf.TensorSpec(targets.shape[1:], tf.as_dtype(targets.dtype))))
         ds = ds.apply(tf.data.experimental.assert_cardinality(len(frames)))
-        return finish(ds, batch_size=config["batch_size"],
-                      shuffle_buffer=len(frames) if training else None, seed=config["seed"],
-                      boundaries=self.state["bucket_boundaries"] if training else None)
+        ds = finish(ds, batch_size=config["batch_size"],
+                    shuffle_buffer=len(frames) if training else None, seed=config["seed"],
+                    boundaries=self.state["bucket_boundaries"] if training else None)
+        noise_std = float(config.get("noise_std", 0.0))
+        if training and noise_std > 0:
+            ds = self._add_noise(ds, noise_std, features=self.state["num_features"],
+                                 seed=config["seed"])
+        return ds
+
+    @staticmethod
+    def _add_noise(ds, noise_std: float, *, features: int, seed: int):
+        """Gaussian noise on the standardised features of the real steps of each batch.
+
+        Padding frames (all zero) and the indicator feature stay exact, so masking is
+        unchanged. Each batch draws from a stateless generator keyed by a seeded stream that is
+        re-drawn every epoch: the noise differs between epochs but is the same on every run.
+        """
+        import tensorflow as tf
+
+        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+
+        def noisy(batch, key):
+            x, y = batch
+            real = tf.cast(tf.reduce_any(tf.not_equal(x, 0.0), axis=-1, keepdims=True),
+                           x.dtype)
+            width = tf.shape(x)[-1]
+            # 1 on the standardised features, 0 on the indicator (when there is one).
+            channels = tf.cast(tf.range(width) < features, x.dtype)
+            noise = tf.random.stateless_normal(tf.shape(x), seed=key, stddev=noise_std)
+            return x + noise * real * channels, y
+
+        return (tf.data.Dataset.zip(ds, keys).map(noisy, num_parallel_calls=tf.data.AUTOTUNE)
+                .prefetch(tf.data.AUTOTUNE))
 
     def _recurrent_backbone(self, **head):
         """The `many_to_one` backbone over the normalised features (+ indicator), masked."""
@@ -196,7 +236,8 @@ class SeriesInputs:
 
         config = self._config
         return many_to_one(
-            input_dim=self.state["num_features"] + 1, mask_value=0.0, cell=config["cell"],
+            input_dim=self.state["num_features"] + int(self._mask_channel()), mask_value=0.0,
+            cell=config["cell"],
             units=config["units"], num_layers=config["num_layers"],
             bidirectional=config["bidirectional"], dropout=config["dropout"],
             pooling=config["pooling"], name="backbone", **head)
@@ -205,7 +246,7 @@ class SeriesInputs:
         from rnn_zoo.preprocessing.series_normalizer import SeriesNormalizer
 
         return SeriesNormalizer(mean=self.state["mean"], std=self.state["std"],
-                                mask_channel=True, name="normalize")
+                                mask_channel=self._mask_channel(), name="normalize")
 
     def _raw_input(self):
         """The raw-series input `(batch, time, F)` (NaN padding) and its normalised frames."""

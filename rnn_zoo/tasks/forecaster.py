@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_zoo._validation import check_int
+from rnn_zoo._validation import check_bool, check_int
 from rnn_zoo.tasks._series import (
     _is_series_like,
     check_recurrent_config,
@@ -36,6 +36,12 @@ class Forecaster(Task):
     `evaluate(history, future)` scores such forecasts against the true futures (RMSE, MAE,
     R^2 over every value).
 
+    A data set split in time order (train, then validation, then test, each its own series)
+    is taken as it comes with `contiguous=True`: the validation series continue the training
+    ones and the series `evaluate` backtests continue those `fit` saw last, so each is read
+    after the `lookback` steps that precede it and every one of its steps is a target. The
+    last `lookback` steps `fit` saw are kept in the state (`context`) for that.
+
     Args:
         lookback: steps each forecast reads.
         horizon: steps forecast.
@@ -45,6 +51,9 @@ class Forecaster(Task):
         bidirectional: read each window in both directions.
         dropout: dropout after each recurrent layer.
         pooling: `"last"`, `"mean"` or `"max"` over the steps of a window.
+        contiguous: the series of `validation_data` continue those of `series` in time (one
+            for one), and the histories of a backtest (`evaluate(history)`) continue the last
+            ones `fit` saw; each is prefixed with the `lookback` steps before it.
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
             see `rnn_zoo.tasks.TaskConfig`.
 
@@ -71,30 +80,36 @@ class Forecaster(Task):
         "bidirectional": False,
         "dropout": 0.1,
         "pooling": "last",
+        "contiguous": False,
     }
     TRAINING_DEFAULTS = {"epochs": 100, "batch_size": 32, "learning_rate": 2e-3,
                          "patience": 15}
     MONITOR = ("val_loss", "min")
     _features_in_fit: int | None = None
+    _fit_tail: list | None = None
 
     def _check_config(self, config):
         check_recurrent_config(config)
         check_int("lookback", config["lookback"])
         check_int("horizon", config["horizon"])
+        check_bool("contiguous", config["contiguous"])
 
     # --- public API (the base's, with the forecaster's argument names) ----------------------
 
     def fit(self, series, y=None, *, validation_data=None, out_dir=None,
-            overwrite: bool = False, verbose: int = 1) -> Forecaster:
+            overwrite: bool = False, verbose: int = 1, strategy: str = "default",
+            mixed_precision: bool = False) -> Forecaster:
         """Learns the normalisation from `series`, then trains on its windows.
 
         Args:
             series: one series `(T,)` or `(T, C)`, or a list of them; each needs at least
                 `lookback + horizon` steps.
             y: must be None: the targets are the series' own next values.
-            validation_data: held-out series (same form) for early stopping, or None to hold
-                out the last `validation_split` of each series in time.
-            out_dir, overwrite, verbose: see `Task.fit`.
+            validation_data: held-out series (same form; a pair `(series, None)` is taken
+                too) for early stopping, or None to hold out the last `validation_split` of
+                each series in time. With `contiguous`, each continues its training series
+                and needs only `horizon` steps.
+            out_dir, overwrite, verbose, strategy, mixed_precision: see `Task.fit`.
 
         Returns:
             The forecaster itself, trained.
@@ -102,8 +117,11 @@ class Forecaster(Task):
         if y is not None:
             raise TypeError("`y` must be None: a Forecaster learns each series' next values "
                             "from the series itself; pass the series alone.")
+        if isinstance(validation_data, tuple) and len(validation_data) == 2 \
+                and validation_data[1] is None:  # `(series, None)`, as for the other tasks
+            validation_data = validation_data[0]
         return super().fit(series, None, out_dir=out_dir, overwrite=overwrite,
-                           verbose=verbose,
+                           verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
                            validation_data=None if validation_data is None
                            else (validation_data, None))
 
@@ -124,7 +142,9 @@ class Forecaster(Task):
             history: one history or a list of them (as for `predict`).
             future: the true next `horizon` steps of each history (in the form `predict`
                 returns). None: a backtest instead, every window of each history (at least
-                `lookback + horizon` steps) forecast from its `lookback` steps before.
+                `lookback + horizon` steps) forecast from its `lookback` steps before; with
+                `contiguous`, each history continues the `context` kept by `fit` (one for
+                one), so every one of its steps is forecast.
             batch_size: windows per model call (default: the training batch size).
         """
         if future is not None:
@@ -134,7 +154,13 @@ class Forecaster(Task):
 
         self._require_model("evaluate")
         config = self._config
-        series = self._histories(history, "history", training=True)
+        if config["contiguous"]:
+            series = self._continued(self._histories(history, "history", training=True,
+                                                     min_length=config["horizon"]),
+                                     [np.asarray(c, np.float32) for c in self.state["context"]],
+                                     "history")
+        else:
+            series = self._histories(history, "history", training=True)
         inputs, targets = [], []
         for s in series:
             xs, ys = sliding_windows(s, lookback=config["lookback"], horizon=config["horizon"])
@@ -146,26 +172,48 @@ class Forecaster(Task):
 
     # --- inputs -----------------------------------------------------------------------------
 
-    def _histories(self, x, name: str, *, training: bool, fitting: bool = False):
-        """Checked series: training ones need `lookback + horizon` steps, histories
-        `lookback`; while `fit` runs, validation series must match the training channels."""
+    def _histories(self, x, name: str, *, training: bool, fitting: bool = False,
+                   min_length: int | None = None):
+        """Checked series: training ones need `lookback + horizon` steps (or `min_length`),
+        histories `lookback`; while `fit` runs, validation series must match the training
+        channels."""
         lookback, horizon = self._config["lookback"], self._config["horizon"]
         expected = None if fitting else (self._features_in_fit
                                          or self.state.get("num_features"))
-        series = check_series_list(
-            name, x, single=True, num_features=expected,
-            min_length=lookback + horizon if training else lookback,
-            length_hint=" (lookback + horizon)" if training else " (lookback)")
+        if min_length is not None:
+            hint = " (horizon)"
+        elif training:
+            min_length, hint = lookback + horizon, " (lookback + horizon)"
+        else:
+            min_length, hint = lookback, " (lookback)"
+        series = check_series_list(name, x, single=True, num_features=expected,
+                                   min_length=min_length, length_hint=hint)
         if fitting:
             self._features_in_fit = series[0].shape[1]
+            self._fit_tail = [s[-lookback:] for s in series]
         return series
+
+    def _continued(self, series, before, name: str):
+        """Each series after the last `lookback` steps of the one before it in time."""
+        if len(series) != len(before):
+            raise ValueError(f"`{name}` has {len(series)} series, but {len(before)} came before "
+                             "them (`contiguous=True` continues each one); give one per series.")
+        lookback = self._config["lookback"]
+        return [np.concatenate([b[-lookback:].reshape(-1, s.shape[1]), s])
+                for b, s in zip(before, series, strict=True)]
 
     def _check_xy(self, x, y, *, x_name, y_name, fitting):
         horizon = self._config["horizon"]
         name = {"x": "series" if fitting else "history",
                 "validation_data[0]": "validation_data"}.get(x_name, x_name)
-        series = self._histories(x, name, fitting=fitting,
-                                 training=fitting or x_name.startswith("validation_data"))
+        validating = x_name.startswith("validation_data")
+        if validating and self._config["contiguous"]:
+            series = self._continued(
+                self._histories(x, name, training=True, min_length=self._config["horizon"]),
+                self._fit_tail, name)
+            self._fit_tail = [s[-self._config["lookback"]:] for s in series]
+        else:
+            series = self._histories(x, name, fitting=fitting, training=fitting or validating)
         if y is None:
             return series, None
         y_name = "future" if y_name == "y" else y_name
@@ -206,6 +254,10 @@ class Forecaster(Task):
         self._features_in_fit = None
         mean, std = feature_statistics(x)
         self.state = {"num_features": int(x[0].shape[1]), "mean": mean, "std": std}
+        if self._config["contiguous"]:
+            # The last `lookback` steps fit saw (of validation_data when given, else of the
+            # series before the held-out part was carved): what a backtest continues.
+            self.state["context"] = [t.tolist() for t in self._fit_tail]
 
     def _windows(self, x):
         from rnn_zoo.data.windows import sliding_windows

@@ -8,7 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from rnn_zoo._validation import check_choice, check_int, check_optional_int, check_rate
+from rnn_zoo._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_optional_int,
+    check_rate,
+)
 from rnn_zoo.tasks._sequences import count_vocabulary, log_softmax, pad_rows, softmax
 from rnn_zoo.tasks.task import Task, check_sequence
 
@@ -26,6 +32,7 @@ MAX_GENERATE = 10_000
 # 35 words (the classic word-LM truncation length), about a sentence or two either way.
 _SEQ_LEN = {"char": 100, "word": 35}
 _SPECIAL = 3  # padding, [UNK], the boundary: never answered, never generated
+_BITS = math.log(2.0)
 
 
 def _register_layers() -> None:
@@ -51,7 +58,10 @@ class LanguageModel(Task):
     (string ops); the cuDNN kernel is used on a GPU.
 
     A prompt is read as the start of a text (after `<s>`), its last `max_context` tokens at most;
-    an empty prompt asks how texts begin. `generate` reads the prompt once with the sequence
+    an empty prompt asks how texts begin. With `boundary=False` there is no `<s>`: the texts
+    are one stream read in windows (a corpus such as a book, where a window's start is no
+    text's start), a prompt is read as it is and must not be empty, and generation always
+    samples `length` tokens. `generate` reads the prompt once with the sequence
     model and samples in one graph loop carrying the recurrent state
     (`rnn_zoo.decoding.generate`); padding and `[UNK]` are never generated, and drawing `<s>`
     ends the text. `next_tokens`, `predict` and `generate` never answer padding, `[UNK]` or `<s>`
@@ -69,6 +79,13 @@ class LanguageModel(Task):
         min_count: least occurrences in the training text for a token to get its own id.
         max_context: most tokens of a prompt read (the last ones), so a very long prompt costs
             no more than that.
+        boundary: start every text (and every prompt) with the boundary token `<s>` (id 2);
+            False: no boundary token, the vocabulary holds padding, `[UNK]` and the learnt
+            tokens only.
+        drop_remainder: drop the last window of the token stream when it is shorter than
+            `seq_len`, in training and in `evaluate`, so every window holds `seq_len` targets
+            (the fixed-length-chunk protocol of `tf.signal.frame`); False scores every next
+            token.
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
             see `rnn_zoo.tasks.TaskConfig`.
 
@@ -82,6 +99,16 @@ class LanguageModel(Task):
     True
     >>> len(lm.next_tokens("a ", top_k=2))
     2
+
+    A model of one long text, without boundary tokens, scored in whole windows only:
+
+    >>> lm = LanguageModel(units=16, num_layers=1, embedding_dim=8, seq_len=16, epochs=1,
+    ...                    boundary=False, drop_remainder=True, min_count=1)
+    >>> lm = lm.fit("to be or not to be, that is the question. " * 20, verbose=0)
+    >>> lm.vocabulary[:3]
+    ['', '[UNK]', ' ']
+    >>> lm.evaluate("to be or not to be, " * 5)["tokens"]  # 99 next characters, 6 windows
+    96
     """
 
     MODEL_DEFAULTS = {
@@ -97,6 +124,8 @@ class LanguageModel(Task):
         # Tokens seen once map to [UNK], so the model meets [UNK] in training as it will later.
         "min_count": 2,
         "max_context": 1_000,
+        "boundary": True,
+        "drop_remainder": False,
     }
     MONITOR = ("val_loss", "min")
 
@@ -109,7 +138,10 @@ class LanguageModel(Task):
         check_optional_int("seq_len", config["seq_len"])
         for name in ("embedding_dim", "units", "num_layers", "min_count", "max_context"):
             check_int(name, config[name])
-        check_int("max_tokens", config["max_tokens"], minimum=_SPECIAL + 1)
+        check_bool("boundary", config["boundary"])
+        check_bool("drop_remainder", config["drop_remainder"])
+        special = _SPECIAL if config["boundary"] else _SPECIAL - 1
+        check_int("max_tokens", config["max_tokens"], minimum=special + 1)
         check_choice("cell", config["cell"], ("lstm", "gru", "simple_rnn"))
         check_rate("dropout", config["dropout"])
 
@@ -117,6 +149,16 @@ class LanguageModel(Task):
     def seq_len(self) -> int:
         """Tokens per training window (`seq_len`, or the level's default)."""
         return self._config["seq_len"] or _SEQ_LEN[self._config["level"]]
+
+    @property
+    def _boundary(self) -> bool:
+        # A saved task from before the setting existed was trained with `<s>`.
+        return self.state.get("boundary", True) if self.state else self._config["boundary"]
+
+    @property
+    def _special(self) -> int:
+        """Leading ids never answered or generated: padding, [UNK] (and `<s>`)."""
+        return _SPECIAL if self._boundary else _SPECIAL - 1
 
     # --- inputs -----------------------------------------------------------------------------
 
@@ -167,30 +209,38 @@ class LanguageModel(Task):
 
     def _adapt(self, x, y):
         config = self._config
+        reserved = [BOUNDARY] if config["boundary"] else []
         vocabulary = count_vocabulary(self._tokens(x), min_count=config["min_count"],
-                                      max_tokens=config["max_tokens"], reserved=[BOUNDARY])
-        if len(vocabulary) == _SPECIAL:
+                                      max_tokens=config["max_tokens"], reserved=reserved)
+        if len(vocabulary) == 2 + len(reserved):
             raise ValueError(f"`x` has no token seen at least min_count={config['min_count']} "
                              "times in its training part; give more text or lower `min_count`.")
         self.state = {"vocabulary": vocabulary, "level": config["level"],
-                      "seq_len": self.seq_len}
+                      "seq_len": self.seq_len, "boundary": config["boundary"]}
 
     def _stream(self, texts: list[str]) -> np.ndarray:
-        """The texts as one id stream, each after the boundary id."""
+        """The texts as one id stream, each after the boundary id (when `boundary`)."""
         index = {t: i for i, t in enumerate(self.state["vocabulary"])}
         ids = []
         for row in self._tokens(texts):
-            ids.append(BOUNDARY_ID)
+            if self._boundary:
+                ids.append(BOUNDARY_ID)
             ids.extend(index.get(t, 1) for t in row)
         return np.asarray(ids, np.int32)
 
     def _windows(self, texts: list[str], *, name: str):
         """`(inputs, targets)`, `(windows, seq_len)` each: every next token a target once; the
-        last window right-padded (0, masked)."""
+        last window right-padded (0, masked), or dropped when shorter (`drop_remainder`)."""
         stream, size = self._stream(texts), self.seq_len
         if len(stream) < 2:
             raise ValueError(f"`{name}` has no token to predict; give more text.")
-        starts = range(0, len(stream) - 1, size)
+        if self._config["drop_remainder"]:
+            if len(stream) < size + 1:
+                raise ValueError(f"`{name}` has {len(stream)} tokens, fewer than seq_len + 1 = "
+                                 f"{size + 1}: no whole window (drop_remainder=True).")
+            starts = range(0, len(stream) - size, size)
+        else:
+            starts = range(0, len(stream) - 1, size)
         inputs = pad_rows([stream[s:s + size] for s in starts], width=size)
         targets = pad_rows([stream[s + 1:s + size + 1] for s in starts], width=size)
         return inputs, targets
@@ -234,7 +284,8 @@ class LanguageModel(Task):
         ids = keras.layers.TextVectorization(
             standardize=None, split="whitespace" if word else "character",
             vocabulary=self.state["vocabulary"][2:], name="vectorize")(text)
-        return ContextWindow(max_length=self._config["max_context"], start_id=BOUNDARY_ID,
+        return ContextWindow(max_length=self._config["max_context"],
+                             start_id=BOUNDARY_ID if self._boundary else None,
                              name="context")(ids)
 
     def _assemble(self, backbone):
@@ -254,6 +305,7 @@ class LanguageModel(Task):
 
     def _prompt_ids(self, prompts: list[str]) -> list[np.ndarray]:
         """Each prompt's ids as the model reads them (boundary first, last `max_context`)."""
+        self._check_prompts(prompts)
         import keras
 
         model = self.model
@@ -263,6 +315,14 @@ class LanguageModel(Task):
         ids = keras.ops.convert_to_numpy(
             model.get_layer("context")(model.get_layer("vectorize")(x)))
         return [row[row > 0] for row in ids]
+
+    def _check_prompts(self, prompts: list[str]) -> None:
+        if not self._boundary:
+            for i, prompt in enumerate(prompts):
+                if isinstance(prompt, str) and not prompt:
+                    raise ValueError(f"`prompt` {i} is empty: a LanguageModel trained without "
+                                     "boundary tokens (boundary=False) needs at least one "
+                                     "token to start from.")
 
     # --- outputs ----------------------------------------------------------------------------
 
@@ -277,12 +337,14 @@ class LanguageModel(Task):
         if isinstance(x, str):
             raise TypeError("`x` must be a list of prompts (str); for one prompt pass [prompt] "
                             "or use next_tokens(prompt).")
+        self._check_prompts(list(x) if isinstance(x, (list, tuple)) else [])
         return super().predict(x, batch_size=batch_size)
 
     def predict_proba(self, x, *, batch_size: int | None = None) -> np.ndarray:
         """Next-token probabilities `(len(x), vocabulary)` after each prompt, over all ids."""
         if isinstance(x, str):
             raise TypeError("`x` must be a list of prompts (str), got str.")
+        self._check_prompts(list(x) if isinstance(x, (list, tuple)) else [])
         return softmax(self._outputs(x, batch_size=batch_size, name="x"))
 
     def next_tokens(self, prompt: str, *, top_k: int = 5) -> list[tuple[str, float]]:
@@ -292,13 +354,15 @@ class LanguageModel(Task):
         """
         _prompt(prompt)
         self._require_model("next_tokens")
+        self._check_prompts([prompt])
         top_k = check_int("top_k", top_k)
-        answerable = len(self.state["vocabulary"]) - _SPECIAL
+        special = self._special
+        answerable = len(self.state["vocabulary"]) - special
         if top_k > answerable:
             raise ValueError(f"`top_k` must be at most {answerable} (the learnt tokens), got "
                              f"{top_k}.")
         probabilities = self.predict_proba([prompt])[0]
-        order = np.argsort(-probabilities[_SPECIAL:], kind="stable")[:top_k] + _SPECIAL
+        order = np.argsort(-probabilities[special:], kind="stable")[:top_k] + special
         return [(self.state["vocabulary"][i], float(probabilities[i])) for i in order]
 
     def generate(self, prompt: str, *, length: int, temperature: float = 1.0,
@@ -306,7 +370,8 @@ class LanguageModel(Task):
         """The prompt followed by up to `length` sampled tokens (fewer when `<s>` is drawn).
 
         Args:
-            prompt: the start of the text (may be empty: the start of a new text).
+            prompt: the start of the text (may be empty: the start of a new text; not with
+                `boundary=False`).
             length: tokens to sample, 1 to `MAX_GENERATE` (10,000).
             temperature: > 0; below 1 is more conservative, above 1 more varied.
             top_k: sample among the `top_k` most likely tokens only (1: greedy); None: all.
@@ -330,7 +395,7 @@ class LanguageModel(Task):
                           temperature=temperature, top_k=top_k, seed=seed, suppress=(0, 1),
                           max_length=MAX_GENERATE)
         tokens = out[0].tolist()
-        if BOUNDARY_ID in tokens:
+        if self._boundary and BOUNDARY_ID in tokens:
             tokens = tokens[:tokens.index(BOUNDARY_ID)]
         words = [self.state["vocabulary"][i] for i in tokens]
         if self.state["level"] == "char":
@@ -372,8 +437,9 @@ class LanguageModel(Task):
         from a zero state.
 
         Returns:
-            `loss` (mean cross-entropy, nats per token), `perplexity` (exp of it), `accuracy`
-            (the most likely token is the next one) and `tokens` (targets scored).
+            `loss` (mean cross-entropy, nats per token), `bits_per_token` (the same in bits),
+            `perplexity` (exp of it), `accuracy` (the most likely token is the next one) and
+            `tokens` (targets scored).
         """
         import keras
 
@@ -392,11 +458,12 @@ class LanguageModel(Task):
             hits += int((logits.argmax(-1) == target)[real].sum())
         count = int((targets > 0).sum())
         loss = nats / count
-        return {"loss": loss, "perplexity": float(math.exp(min(loss, 700.0))),
+        return {"loss": loss, "bits_per_token": loss / _BITS,
+                "perplexity": float(math.exp(min(loss, 700.0))),
                 "accuracy": hits / count, "tokens": count}
 
     def _answers(self, outputs):
-        best = np.argmax(outputs[:, _SPECIAL:], axis=-1) + _SPECIAL
+        best = np.argmax(outputs[:, self._special:], axis=-1) + self._special
         return [self.state["vocabulary"][i] for i in best]
 
     # --- export -----------------------------------------------------------------------------
@@ -421,21 +488,24 @@ class LanguageModel(Task):
         vectorize, context = model.get_layer("vectorize"), model.get_layer("context")
         last = model.get_layer("next_token")
         vocab_tensor = tf.constant(vocabulary, tf.string)
+        special = self._special
 
         def vectorize_graph(texts):
             return context(vectorize(standardize(texts) if word else texts))
 
         def vectorize_python(text):
+            if not text and not self._boundary:  # nothing to read: all padding, as the graph
+                return []
             return [int(i) for i in self._prompt_ids([text])[0]]
 
         def respond_graph(ids, logits):
             final = last([logits, ids])
-            best = tf.argmax(final[:, _SPECIAL:], axis=-1, output_type=tf.int32) + _SPECIAL
+            best = tf.argmax(final[:, special:], axis=-1, output_type=tf.int32) + special
             return {"logits": final, "next_token": tf.gather(vocab_tensor, best)}
 
         def respond_python(ids, logits):
             final = logits[np.arange(len(ids)), np.maximum((ids != 0).sum(axis=1) - 1, 0)]
-            best = final[:, _SPECIAL:].argmax(axis=-1) + _SPECIAL
+            best = final[:, special:].argmax(axis=-1) + special
             return {"logits": final,
                     "next_token": np.asarray([vocabulary[i] for i in best], dtype=object)}
 
@@ -443,13 +513,16 @@ class LanguageModel(Task):
             self.backbone, name="language_model", vectorize_graph=vectorize_graph,
             vectorize_python=vectorize_python, respond_graph=respond_graph,
             respond_python=respond_python,
-            examples=["", "a", "A longer prompt, with punctuation!", "ünïcödé 😀 42"],
+            # An empty prompt has nothing to read without the boundary token.
+            examples=[""] * self._boundary + ["a", "A longer prompt, with punctuation!",
+                                              "ünïcödé 😀 42"],
             track=[layer for layer in (standardize, vectorize, context, last) if layer],
             metadata={"task": "LanguageModel", "level": self.state["level"],
                       "serving_default": "raw text -> next-token logits and the most likely "
                                          "next token (padding, [UNK] and <s> excluded)",
-                      "serve_tokens": "token ids (vocabulary; 0 padding, 1 [UNK], 2 <s> "
-                                      "before every text) -> logits per step",
+                      "serve_tokens": "token ids (vocabulary; 0 padding, 1 [UNK]" + (
+                          ", 2 <s> before every text" if self._boundary else
+                          "; no boundary token") + ") -> logits per step",
                       "vocabulary": vocabulary})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -38,6 +39,11 @@ class Seq2Seq(Task):
     (`"whitespace"`, for text that is already tokenised, e.g. phonemes). Outputs are the target
     tokens joined with spaces at word level and without at char level.
 
+    A target may be one string or a list of valid ones (a word's pronunciation variants, a
+    sentence's reference translations, as a dataset's sequence feature gives them): `fit`
+    trains on every `(source, variant)` pair, and `evaluate` counts an output as an exact
+    match when it equals any of them and its token errors against the closest one.
+
     Args:
         source_level: `"char"` or `"word"` tokens of the sources.
         target_level: `"char"` or `"word"` tokens of the targets.
@@ -63,6 +69,13 @@ class Seq2Seq(Task):
             (a smaller vocabulary caps it).
         length_penalty: beam search's length normalisation exponent (>= 0).
         num_buckets: length buckets of the training batches (1: none).
+        score_strip: a regular expression removed from every target token, of the outputs
+            and the references, before `evaluate` scores them (tokens left empty are dropped),
+            e.g. `"[0-9]$"` scores ARPAbet phonemes without their stress digits; the scores of
+            the tokens as they are come too, prefixed `verbatim_`. None: score them as they
+            are.
+        score_greedy: `evaluate` also scores greedy search (`greedy_`-prefixed metrics) when
+            `beam_size` > 1, which shows what the beam adds (one more decoding pass).
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
             see `rnn_zoo.tasks.TaskConfig`.
 
@@ -99,6 +112,8 @@ class Seq2Seq(Task):
         "beam_size": 5,
         "length_penalty": 0.0,
         "num_buckets": 4,
+        "score_strip": None,
+        "score_greedy": False,
     }
     TRAINING_DEFAULTS = {"batch_size": 64, "patience": 5}
     # Token accuracy, not loss (the G2P recipe's finding): past the loss minimum the validation
@@ -121,6 +136,17 @@ class Seq2Seq(Task):
         check_choice("attention", config["attention"], ATTENTIONS)
         check_rate("dropout", config["dropout"])
         check_bool("bidirectional", config["bidirectional"])
+        check_bool("score_greedy", config["score_greedy"])
+        strip = config["score_strip"]
+        if strip is not None:
+            if not isinstance(strip, str) or not strip:
+                raise ValueError(f"`score_strip` must be a non-empty regular expression (str) "
+                                 f"or None, got {strip!r}.")
+            try:
+                re.compile(strip)
+            except re.error as e:
+                raise ValueError(f"`score_strip` {strip!r} is not a regular expression ({e})."
+                                 ) from None
         penalty = config["length_penalty"]
         if isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or penalty < 0:
             raise ValueError(f"`length_penalty` must be a number >= 0, got {penalty!r}.")
@@ -168,14 +194,16 @@ class Seq2Seq(Task):
 
     # --- inputs -----------------------------------------------------------------------------
 
-    def _check_texts(self, texts, name: str, side: str) -> list[str]:
+    def _check_texts(self, texts, name: str, side: str, *, names=None) -> list[str]:
+        """`texts` checked; errors call `texts[i]` `names[i]` (default `name[i]`)."""
         from rnn_zoo.inputs import check_text
 
         texts = check_sequence(name, texts, what="strings")
+        names = [f"{name}[{i}]" for i in range(len(texts))] if names is None else names
         for i, text in enumerate(texts):
             if not isinstance(text, str):
-                raise TypeError(f"`{name}[{i}]` must be a str, got {type(text).__name__}.")
-            check_text(text, name=f"`{name}[{i}]`")
+                raise TypeError(f"`{names[i]}` must be a str, got {type(text).__name__}.")
+            check_text(text, name=f"`{names[i]}`")
         cap_name = f"max_{side}_length"
         cap = self._config[cap_name]
         unit = "character" if self._config[f"{side}_level"] == "char" else "token"
@@ -184,24 +212,56 @@ class Seq2Seq(Task):
         for i, tokens in enumerate(self._tokens(texts, side)):
             if not tokens:
                 what = "empty" if not texts[i] else f"{texts[i][:20]!r}, which has no {unit}s"
-                raise ValueError(f"`{name}[{i}]` is {what}; give a non-empty string.")
+                raise ValueError(f"`{names[i]}` is {what}; give a non-empty string.")
             if len(tokens) > cap:
-                raise ValueError(f"`{name}[{i}]` ({texts[i][:20]!r}...) has {len(tokens)} "
+                raise ValueError(f"`{names[i]}` ({texts[i][:20]!r}...) has {len(tokens)} "
                                  f"{unit}s; this task reads at most {cap_name}={cap}.")
             if side == "target" and whitespace_words and {START, END} & set(tokens):
-                raise ValueError(f"`{name}[{i}]` holds {START!r} or {END!r}, the decoder's own "
+                raise ValueError(f"`{names[i]}` holds {START!r} or {END!r}, the decoder's own "
                                  "start and end tokens; remove them from the targets.")
         return texts
 
     def _check_xy(self, x, y, *, x_name, y_name, fitting):
+        """-> the sources, and for each source the list of its valid targets (one or more)."""
         sources = self._check_texts(x, x_name, "source")
         if y is None:
             return sources, None
-        targets = self._check_texts(y, y_name, "target")
-        if len(targets) != len(sources):
-            raise ValueError(f"`{y_name}` has {len(targets)} targets for {len(sources)} sources "
+        y = check_sequence(y_name, y, what="targets (strings, or lists of valid strings)")
+        if len(y) != len(sources):
+            raise ValueError(f"`{y_name}` has {len(y)} targets for {len(sources)} sources "
                              f"in `{x_name}`; give one target per source.")
+        flat, names, sizes = [], [], []
+        for i, target in enumerate(y):
+            if isinstance(target, str):
+                flat.append(target)
+                names.append(f"{y_name}[{i}]")
+                sizes.append(1)
+                continue
+            if isinstance(target, (list, tuple, np.ndarray)) and len(target) == 0:
+                raise ValueError(f"`{y_name}[{i}]` is an empty list; give at least one valid "
+                                 "target.")
+            if not isinstance(target, (list, tuple, np.ndarray)):
+                raise TypeError(f"`{y_name}[{i}]` must be a str, got {type(target).__name__} "
+                                "(or a list of str: the source's valid targets).")
+            flat.extend(target)
+            names.extend(f"{y_name}[{i}][{j}]" for j in range(len(target)))
+            sizes.append(len(target))
+        self._check_texts(flat, y_name, "target", names=names)
+        targets, begin = [], 0
+        for size in sizes:
+            targets.append(list(flat[begin:begin + size]))
+            begin += size
         return sources, targets
+
+    @staticmethod
+    def _references(y) -> list[list[str]]:
+        """Each source's list of valid targets (a lone string is a list of one)."""
+        return [[t] if isinstance(t, str) else list(t) for t in y]
+
+    def _pairs(self, x, y):
+        """One `(source, target)` pair per valid target of each source."""
+        y = self._references(y)
+        return [s for s, ts in zip(x, y, strict=True) for _ in ts], [t for ts in y for t in ts]
 
     # --- preprocessing ----------------------------------------------------------------------
 
@@ -217,6 +277,7 @@ class Seq2Seq(Task):
         from rnn_zoo.losses import expected_tokens_per_batch
 
         config = self._config
+        x, y = self._pairs(x, y)
         sources, targets = self._tokens(x, "source"), self._tokens(y, "target")
         target_lengths = [len(t) + 1 for t in targets]  # the end token included
         lengths = np.asarray([max(len(s), n) for s, n in zip(sources, target_lengths,
@@ -257,6 +318,7 @@ class Seq2Seq(Task):
         from rnn_zoo.data.text import target_vectorizer
 
         config = self._config
+        x, y = self._pairs(x, y)
         pairs = tf.data.Dataset.from_tensor_slices(
             (self._standardize(x, "source"), self._standardize(y, "target")))
         targets = target_vectorizer(self.state["target_vocabulary"][RESERVED_TARGET_IDS:],
@@ -425,32 +487,57 @@ class Seq2Seq(Task):
     def _answers(self, outputs):
         return outputs["text"]
 
-    def _scores(self, y_true, outputs) -> dict[str, Any]:
-        from rnn_zoo.evaluation import error_rates
+    def evaluate(self, x, y, *, batch_size: int | None = None) -> dict[str, Any]:
+        """Scores `predict`'s outputs against `y` (one target or a list of valid ones per
+        source): `exact_match`, `token_error_rate` and, for word-level targets,
+        `tokenized_bleu` (and sacreBLEU's `bleu` when installed), after `score_strip`; with
+        `score_greedy`, the same for greedy search, prefixed `greedy_`."""
+        self._require_model("evaluate")
+        x, y = self._check_xy(x, y, x_name="x", y_name="y", fitting=False)
+        batch_size = check_int("batch_size", self._config["batch_size"] if batch_size is None
+                               else batch_size)
+        scores = self._scores(y, self._run(x, batch_size=batch_size))
+        beam = self._default_beam()
+        if self._config["score_greedy"] and beam > 1:
+            greedy = self._scores(y, self._run(x, batch_size=batch_size, model=self._decoder_model(
+                1, self.state["decode_length"])))
+            scores.update({f"greedy_{k}": v for k, v in greedy.items()
+                           if k not in ("examples", "bleu_note")})
+        scores["search"] = {"beam_size": beam, "max_length": self.state["decode_length"],
+                            "length_penalty": self._config["length_penalty"]}
+        return scores
 
-        references = self._tokens(y_true, "target")
+    def _scores(self, y_true, outputs) -> dict[str, Any]:
+        from rnn_zoo.tasks._seq2seq_scores import sequence_scores, strip_tokens
+
+        y_true = self._references(y_true)
+        flat = [t for ts in y_true for t in ts]
+        rows, begin = self._tokens(flat, "target"), 0
+        references = []
+        for ts in y_true:
+            references.append(rows[begin:begin + len(ts)])
+            begin += len(ts)
         char = self._config["target_level"] == "char"
         hypotheses = [list(h) if char else h.split(" ") if h else [] for h in outputs["text"]]
-        rates = error_rates(hypotheses, [[r] for r in references])
-        scores: dict[str, Any] = {
-            "exact_match": 1.0 - rates["wer"],
-            "token_error_rate": rates["per"],
-            "token_errors": rates["symbol_errors"],
-            "reference_tokens": rates["reference_symbols"],
-            "examples": rates["words"],
-        }
+        strip = self._config["score_strip"]
+        scores = sequence_scores(hypotheses, references, strip=strip, bleu=not char)
         if char:
             scores["bleu_note"] = "BLEU is reported for word-level targets only."
             return scores
         try:
             import sacrebleu
         except ImportError:
-            scores["bleu_note"] = "sacrebleu is not installed (pip install sacrebleu): no BLEU."
+            scores["bleu_note"] = ("sacrebleu is not installed (pip install sacrebleu): "
+                                   "tokenized_bleu only.")
             return scores
+        # Every reference stream needs one entry per output: a source with fewer references
+        # repeats its first (a duplicate changes neither clipping nor the closest length).
+        hyps = [" ".join(strip_tokens(h, strip)) for h in hypotheses]
+        refs = [[" ".join(strip_tokens(r, strip)) for r in rs] for rs in references]
+        streams = [[rs[k] if k < len(rs) else rs[0] for rs in refs]
+                   for k in range(max(map(len, refs)))]
         # The texts are already tokenised (the task's target tokens), hence tokenize="none".
-        bleu = sacrebleu.corpus_bleu([" ".join(h) for h in hypotheses],
-                                     [[" ".join(r) for r in references]], tokenize="none")
-        scores["bleu"] = float(bleu.score)
+        scores["bleu"] = float(sacrebleu.corpus_bleu(hyps, streams, tokenize="none").score)
         return scores
 
     # --- export -----------------------------------------------------------------------------

@@ -36,12 +36,21 @@ class SequenceCaptioner(Task):
     trained model takes raw arrays: the standardisation is a `keras.layers.Normalization`
     inside `model.keras`.
 
+    With `fixed_length=True` every answer has exactly `max_length` tokens (a K-digit string,
+    a fixed-size code): the decoder runs `max_length` steps, each choosing among the
+    training tokens alone, with no `<end>` step and no special ids, so `vocabulary[i]` is
+    output column `i` and `token_accuracy` is the plain per-token accuracy.
+
     Args:
         level: `"char"` (a string target is its characters) or `"word"` (its
             whitespace-separated words, joined by one space in the answers). Token-list
             targets ignore it.
         max_length: most tokens per answer; None: the longest training target. Longer
             training targets are cut to it.
+        fixed_length: every training target has the same number of tokens (`max_length`,
+            or None for that common length) and every answer has exactly that many: no
+            `<end>` step, outputs over the training tokens only. Training targets of
+            another length are a one-line error.
         cell: `"gru"`, `"lstm"` or `"simple_rnn"`.
         units: recurrent units per layer.
         num_layers: stacked recurrent layers.
@@ -70,6 +79,7 @@ class SequenceCaptioner(Task):
     MODEL_DEFAULTS = {
         "level": "char",
         "max_length": None,
+        "fixed_length": False,
         "cell": "gru",
         "units": 128,
         "num_layers": 1,
@@ -88,6 +98,7 @@ class SequenceCaptioner(Task):
         check_choice("level", config["level"], ("char", "word"))
         if config["max_length"] is not None:
             check_int("max_length", config["max_length"])
+        check_bool("fixed_length", config["fixed_length"])
         check_choice("cell", config["cell"], ("gru", "lstm", "simple_rnn"))
         check_int("units", config["units"])
         check_int("num_layers", config["num_layers"])
@@ -135,8 +146,14 @@ class SequenceCaptioner(Task):
         vocabulary = sorted(counts, key=lambda t: (-counts[t], t))
         longest = max(1, max(len(row) for row in tokens))  # a carved split may be all empty
         max_length = self._config["max_length"] or longest
+        if self._config["fixed_length"]:
+            lengths = sorted({len(row) for row in tokens} | {max_length})
+            if len(lengths) > 1:
+                raise ValueError(f"`y` has targets of {', '.join(map(str, lengths))} tokens (with "
+                                 "`max_length`); fixed_length=True needs one length.")
         # For the loss's normalizer: the mean target length of the training split (+ <end>).
-        self._target_lengths = [min(len(row), max_length) + 1 for row in tokens]
+        end = 0 if self._config["fixed_length"] else 1
+        self._target_lengths = [min(len(row), max_length) + end for row in tokens]
         # Per feature for vectors, per channel for images (one channel when they have none).
         axes = {2: (0,), 3: (0, 1, 2), 4: (0, 1, 2)}[x.ndim]
         mean, variance = standardization(x, axes=axes)
@@ -151,9 +168,17 @@ class SequenceCaptioner(Task):
 
     @property
     def vocabulary(self) -> list:
-        """Tokens by id: padding, OOV, `<start>`, `<end>`, then the training targets' tokens."""
+        """Tokens by id: padding, OOV, `<start>`, `<end>`, then the training targets' tokens
+        (with `fixed_length`, the training targets' tokens alone)."""
         self._require_model("vocabulary")
+        if self._config["fixed_length"]:
+            return list(self.state["tokens"])
         return [*SPECIALS, *self.state["tokens"]]
+
+    @property
+    def _specials(self) -> int:
+        """Ids before the first real token: none for fixed-length answers."""
+        return 0 if self._config["fixed_length"] else len(SPECIALS)
 
     def _preprocessors(self):
         """Raw examples -> what the backbone reads: channels for 2-D images, then scaling."""
@@ -175,15 +200,28 @@ class SequenceCaptioner(Task):
             x = layer(x)
         return keras.ops.convert_to_numpy(x)
 
-    def _target_ids(self, targets) -> np.ndarray:
-        """Targets -> `(n, max_length + 1)` ids: tokens (cut to `max_length`), `<end>`, padding."""
+    def _target_ids(self, targets) -> tuple[np.ndarray, np.ndarray]:
+        """Targets -> `(n, max_length + 1)` ids (tokens cut to `max_length`, `<end>`, padding)
+        and their weights (1 on the real tokens and `<end>`).
+
+        With `fixed_length`: `(n, max_length)` ids of the tokens themselves; a token unseen in
+        training or a missing position (a validation target of another length) weighs 0.
+        """
         steps = self.state["max_length"]
-        index = {t: i for i, t in enumerate(self.state["tokens"], start=len(SPECIALS))}
+        index = {t: i for i, t in enumerate(self.state["tokens"], start=self._specials)}
+        if self._config["fixed_length"]:
+            ids = np.zeros((len(targets), steps), np.int32)
+            weights = np.zeros((len(targets), steps), np.float32)
+            for row, target in enumerate(targets):
+                for step, token in enumerate(self._tokens(target)[:steps]):
+                    if token in index:
+                        ids[row, step], weights[row, step] = index[token], 1.0
+            return ids, weights
         ids = np.full((len(targets), steps + 1), PAD_ID, np.int32)
         for row, target in enumerate(targets):
             tokens = [index.get(t, OOV_ID) for t in self._tokens(target)[:steps]]
             ids[row, :len(tokens) + 1] = [*tokens, END_ID]
-        return ids
+        return ids, (ids != PAD_ID).astype(np.float32)
 
     def _datasets(self, x, y, *, training):
         import tensorflow as tf
@@ -191,8 +229,7 @@ class SequenceCaptioner(Task):
         from rnn_zoo.data import finish
 
         config = self._config
-        ids = self._target_ids(y)
-        weights = (ids != PAD_ID).astype(np.float32)
+        ids, weights = self._target_ids(y)
         ds = tf.data.Dataset.from_tensor_slices((self._preprocess(x), ids, weights))
         return finish(ds, batch_size=config["batch_size"],
                       shuffle_buffer=len(x) if training else None, seed=config["seed"])
@@ -207,10 +244,11 @@ class SequenceCaptioner(Task):
 
         config, state = self._config, self.state
         shape = state["input_shape"]
-        settings = {"steps": state["max_length"] + 1, "cell": config["cell"],
+        end = 0 if config["fixed_length"] else 1
+        settings = {"steps": state["max_length"] + end, "cell": config["cell"],
                     "units": config["units"], "num_layers": config["num_layers"],
                     "bidirectional": config["bidirectional"], "dropout": config["dropout"],
-                    "num_classes": len(SPECIALS) + len(state["tokens"]), "name": "backbone"}
+                    "num_classes": self._specials + len(state["tokens"]), "name": "backbone"}
         if len(shape) == 1:
             from rnn_zoo.topologies import one_to_many
 
@@ -245,18 +283,21 @@ class SequenceCaptioner(Task):
     # --- outputs ----------------------------------------------------------------------------
 
     def predict_proba(self, x, *, batch_size: int | None = None) -> np.ndarray:
-        """Per-step token probabilities `(len(x), max_length + 1, len(vocabulary))`."""
+        """Per-step token probabilities `(len(x), max_length + 1, len(vocabulary))`
+        (`max_length` steps with `fixed_length`)."""
         from rnn_zoo.tasks._classes import softmax
 
         return softmax(self._outputs(x, batch_size=batch_size, name="x"))
 
     def _decode(self, outputs) -> list[list]:
         """Logits -> token lists: each step's best real token, up to the first `<end>`."""
+        tokens = self.state["tokens"]
+        if self._config["fixed_length"]:
+            return [[tokens[i] for i in row] for row in np.argmax(outputs, axis=-1)]
         logits = np.array(outputs, np.float64, copy=True)
         # Padding, OOV and <start> are never an answer; <end> stops it.
         logits[..., [PAD_ID, OOV_ID, START_ID]] = -np.inf
         best = logits.argmax(axis=-1)[:, :self.state["max_length"]]
-        tokens = self.state["tokens"]
         decoded = []
         for row in best:
             ends = np.flatnonzero(row == END_ID)
@@ -273,39 +314,26 @@ class SequenceCaptioner(Task):
         return [joiner.join(row) for row in decoded]
 
     def _scores(self, y_true, outputs) -> dict[str, Any]:
-        from rnn_zoo.evaluation import edit_distance
+        from rnn_zoo.tasks._metrics import sequence_scores
 
-        predicted = self._decode(outputs)
-        references = [self._tokens(t) for t in y_true]
-        exact = correct = positions = errors = reference_tokens = 0
-        for hypothesis, reference in zip(predicted, references, strict=True):
-            exact += hypothesis == reference
-            # Position by position with the end token counted, so a too-long answer is wrong
-            # where the reference ends (the recipe's per-digit accuracy, for any length).
-            ended_hypothesis, ended_reference = [*hypothesis, None], [*reference, None]
-            correct += sum(h == r for h, r in zip(ended_hypothesis, ended_reference,
-                                                  strict=False))
-            positions += len(ended_reference)
-            errors += edit_distance(hypothesis, reference)
-            reference_tokens += len(reference)
-        return {
-            "exact_match": exact / len(references),
-            "token_accuracy": correct / positions,
-            "token_error_rate": errors / max(reference_tokens, 1),
-            "examples": len(references),
-        }
+        # Position by position with the end counted, so a too-long answer is wrong where the
+        # reference ends; a fixed-length answer has no end to count.
+        return sequence_scores(self._decode(outputs), [self._tokens(t) for t in y_true],
+                               count_end=not self._config["fixed_length"])
 
     def servable(self):
         """Raw arrays in, per-step token logits out (`outputs`); every format."""
         from rnn_zoo.exporters.servable import keras_servable
 
         self._require_model("export")
+        serving = ("raw inputs -> (batch, max_length, vocabulary) logits; answer: argmax per "
+                   "step, ids index vocabulary" if self._config["fixed_length"] else
+                   "raw inputs -> (batch, max_length + 1, vocabulary) logits; answer: argmax "
+                   "per step up to id 3 (<end>), ids >= 4 index vocabulary")
         return keras_servable(self.model, name="sequence_captioner", metadata={
             "task": "SequenceCaptioner", "vocabulary": [str(t) for t in self.vocabulary],
-            "serving_default": "raw inputs -> (batch, max_length + 1, vocabulary) logits; "
-                               "answer: argmax per step up to id 3 (<end>), ids >= 4 index "
-                               "vocabulary",
-            "level": self._config["level"], "form": self.state["form"]})
+            "serving_default": serving, "level": self._config["level"],
+            "form": self.state["form"], "fixed_length": self._config["fixed_length"]})
 
 
 def _check_targets(name: str, targets: list, *, form: str | None) -> list:

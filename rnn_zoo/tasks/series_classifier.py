@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_zoo._validation import check_int
+from rnn_zoo._validation import check_bool, check_int
 from rnn_zoo.tasks._classes import _label, softmax, stratified_split
 from rnn_zoo.tasks._series import RECURRENT_DEFAULTS, SeriesInputs, check_recurrent_config
 from rnn_zoo.tasks.task import Task, check_sequence
@@ -33,6 +33,13 @@ class SeriesClassifier(SeriesInputs, Task):
         dropout: dropout after each recurrent layer.
         pooling: `"mean"`, `"max"` or `"last"` over the steps.
         num_buckets: length buckets of the training batches.
+        mask_channel: append a real-step indicator to the standardised features, so padding
+            never collides with a real step (default). False: the backbone reads the `F`
+            standardised features alone and masks all-zero frames, as a model trained on
+            zero-padded standardised series does (a real step at exactly the mean in every
+            feature is then masked too).
+        noise_std: standard deviation of the seeded gaussian noise added to the standardised
+            real steps of each training batch (0: none); a regulariser for small data sets.
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
             see `rnn_zoo.tasks.TaskConfig`.
 
@@ -51,7 +58,8 @@ class SeriesClassifier(SeriesInputs, Task):
 
     INPUT_KIND = "array"
 
-    MODEL_DEFAULTS = {**RECURRENT_DEFAULTS, "num_buckets": 4}
+    MODEL_DEFAULTS = {**RECURRENT_DEFAULTS, "num_buckets": 4, "mask_channel": True,
+                      "noise_std": 0.0}
     # Series data sets are small (hundreds of series): more, smaller steps and more patience
     # than the text defaults; the cosine schedule still ends the run at `epochs`.
     TRAINING_DEFAULTS = {"epochs": 100, "batch_size": 16, "learning_rate": 3e-3,
@@ -61,6 +69,11 @@ class SeriesClassifier(SeriesInputs, Task):
     def _check_config(self, config):
         check_recurrent_config(config)
         check_int("num_buckets", config["num_buckets"])
+        check_bool("mask_channel", config["mask_channel"])
+        noise = config["noise_std"]
+        if isinstance(noise, bool) or not isinstance(noise, (int, float)) \
+                or not 0 <= noise < float("inf"):
+            raise ValueError(f"`noise_std` must be a finite float >= 0, got {noise!r}.")
 
     # --- inputs -----------------------------------------------------------------------------
 

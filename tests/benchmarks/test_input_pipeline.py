@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from benchmarks import input_pipeline
-from recipes import g2p_cmudict, tweet_sentiment
+from recipes import g2p_cmudict
 
 WORDS = ["a", "at", "cat", "cats", "scatter", "category", "catastrophe", "to", "tomato",
          "automatic"] * 8
@@ -19,11 +18,12 @@ def tiny_data(monkeypatch):
     def load_words(split, data_dir=None, manual_dir=None):
         return [(w, [" ".join(f"{c.upper()}1" for c in w)]) for w in WORDS]
 
-    def load_split(split, data_dir=None, manual_dir=None):
-        return list(TWEETS), np.arange(len(TWEETS), dtype=np.int32) % 3
+    def load_tweets(split):
+        return list(TWEETS), [["negative", "neutral", "positive"][i % 3]
+                              for i in range(len(TWEETS))]
 
     monkeypatch.setattr(g2p_cmudict, "load_words", load_words)
-    monkeypatch.setattr(tweet_sentiment, "load_split", load_split)
+    monkeypatch.setattr(input_pipeline, "load_tweets", load_tweets)
 
 
 @pytest.mark.parametrize("make", [input_pipeline.cmudict_task, input_pipeline.tweets_task])

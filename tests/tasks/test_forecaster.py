@@ -138,3 +138,48 @@ def test_export_parity_in_a_fresh_process(trained, tmp_path):
     result = trained.export(tmp_path / "export", formats=("saved_model", "tflite"))
     assert sorted(result.artifacts) == ["saved_model", "tflite"]
     assert result.parity_ok is True, result.manifest["parity"]
+
+
+def test_contiguous_splits_keep_every_step_a_target(tmp_path):
+    """A series split in time (train, validation, test as separate series), taken as it comes:
+    validation and the backtest read the `lookback` steps before them; nothing is lost."""
+    from rnn_zoo.tasks import load_task
+
+    train, validation, test = SERIES[:500], SERIES[500:540], SERIES[540:560]
+    task = tiny(epochs=2, contiguous=True)
+    # The runner's form, `(series, None)`, is taken like the series alone.
+    task.fit([train], validation_data=([validation], None), verbose=0)
+    np.testing.assert_array_equal(np.ravel(task.state["context"]),
+                                  SERIES[540 - LOOKBACK:540].astype(np.float32))
+    np.testing.assert_allclose(task.state["mean"], [train.mean()], rtol=1e-5)
+    scores = task.evaluate([test])
+    assert scores["examples"] == len(test) - HORIZON + 1  # every window with a full future
+    # The same numbers as the explicit histories and futures of those steps.
+    starts = range(540, 560 - HORIZON + 1)
+    explicit = task.evaluate([SERIES[:t] for t in starts], [SERIES[t:t + HORIZON] for t in starts])
+    assert scores["rmse"] == pytest.approx(explicit["rmse"], rel=1e-6)
+    # The context travels with the saved task.
+    loaded = load_task(task.save(tmp_path / "task"))
+    assert loaded.evaluate([test])["rmse"] == pytest.approx(scores["rmse"], rel=1e-6)
+    # Validation windows: every validation step is a target, after the training targets.
+    assert task.training["epochs_run"] == 2
+
+
+def test_contiguous_without_validation_data_continues_the_whole_series():
+    task = tiny(epochs=1, contiguous=True).fit(TRAIN, verbose=0)
+    np.testing.assert_array_equal(np.ravel(task.state["context"]),
+                                  TRAIN[-LOOKBACK:].astype(np.float32))
+    assert task.evaluate(SERIES[600:605])["examples"] == 5 - HORIZON + 1
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: Forecaster(contiguous="yes"), "`contiguous` must be True or False"),
+    (lambda: tiny(contiguous=True).fit([TRAIN], validation_data=[TRAIN[:40], TRAIN[:40]]),
+     "`validation_data` has 2 series, but 1 came before them"),
+    (lambda: tiny(contiguous=True).fit([TRAIN], validation_data=[TRAIN[:2]]),
+     "`validation_data[0]` has 2 steps; it needs at least 3 (horizon)"),
+])
+def test_bad_contiguous_calls_are_one_line_errors(call, message):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        call()
+    assert message in one_line(excinfo)

@@ -147,3 +147,71 @@ def test_export_with_the_step_model(trained, tmp_path):
     assert stateful["parity"]["ok"] is True
     assert stateful["artifacts"]["tflite"]["builtin_only"] is True
     assert result.manifest["metadata"]["vocabulary"] == trained.vocabulary
+
+
+@pytest.fixture(scope="module")
+def streamed():
+    """One long text without boundary tokens, windows of seq_len only (`tf.signal.frame`)."""
+    return tiny(epochs=6, boundary=False, drop_remainder=True, min_count=1).fit(TEXT, verbose=0)
+
+
+def test_without_boundary_the_vocabulary_is_the_text_only(streamed):
+    assert streamed.vocabulary[:2] == ["", "[UNK]"] and "<s>" not in streamed.vocabulary
+    assert sorted(streamed.vocabulary[2:]) == ["a", "b", "c", "d"]
+    assert streamed.predict_proba(["ab"]).shape == (1, 6)
+    assert streamed.next_tokens("abcab", top_k=1)[0][0] == "c"
+    text = streamed.generate("bc", length=8, top_k=1)
+    assert text == "bcdabcdabc"  # exactly `length` tokens: no boundary to stop on
+
+
+def test_drop_remainder_scores_whole_windows_as_framed_chunks(streamed):
+    import keras
+
+    text = TEXT[:203]  # 203 ids: 12 whole windows of 16 targets; the last 10 targets dropped
+    scores = streamed.evaluate(text)
+    assert scores["tokens"] == 12 * 16
+    assert scores["bits_per_token"] == pytest.approx(scores["loss"] / math.log(2))
+    # The same as Keras scoring chunks of seq_len + 1 ids, stride seq_len, none partial.
+    index = {t: i for i, t in enumerate(streamed.vocabulary)}
+    ids = np.asarray([index[c] for c in text], np.int32)
+    chunks = np.stack([ids[s:s + 17] for s in range(0, len(ids) - 16, 16)])
+    logits = keras.ops.convert_to_numpy(streamed.backbone(chunks[:, :-1]))
+    expected = keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(
+        chunks[:, 1:], logits, from_logits=True)).mean()
+    assert scores["loss"] == pytest.approx(float(expected), rel=1e-5)
+    assert tiny(boundary=False, min_count=1).fit(TEXT, verbose=0).evaluate(text)["tokens"] \
+        == 202  # every next character without drop_remainder
+
+
+def test_without_boundary_a_saved_task_reads_prompts_as_they_are(streamed, tmp_path):
+    from rnn_zoo.tasks import load_task
+
+    loaded = load_task(streamed.save(tmp_path / "lm"))
+    assert loaded.config["boundary"] is False and loaded.state["boundary"] is False
+    np.testing.assert_allclose(loaded.predict_proba(["abc", "dab"]),
+                               streamed.predict_proba(["abc", "dab"]), rtol=1e-6)
+    assert loaded._prompt_ids(["abc"])[0].tolist() == [streamed.vocabulary.index(c)
+                                                      for c in "abc"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lm: lm.generate("", length=3),
+    lambda lm: lm.predict(["ab", ""]),
+    lambda lm: lm.next_tokens(""),
+])
+def test_without_boundary_an_empty_prompt_is_a_one_line_error(streamed, call):
+    with pytest.raises(ValueError) as excinfo:
+        call(streamed)
+    assert "boundary=False" in one_line(excinfo)
+
+
+@pytest.mark.parametrize(("kwargs", "x", "message"), [
+    ({"boundary": 1}, None, "`boundary` must be True or False"),
+    ({"drop_remainder": "yes"}, None, "`drop_remainder` must be True or False"),
+    ({"drop_remainder": True, "seq_len": 16, "min_count": 1}, "abcabc",
+     "fewer than seq_len + 1 = 17"),
+])
+def test_bad_stream_settings_are_one_line_errors(kwargs, x, message):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        tiny(**kwargs).fit(x, verbose=0, validation_data=(x, None)) if x else tiny(**kwargs)
+    assert message in one_line(excinfo)

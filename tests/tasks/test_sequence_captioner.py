@@ -60,7 +60,7 @@ def test_vocabulary_and_lengths(trained):
 def test_scores_count_tokens_and_the_end(trained):
     # Outputs that spell "ab" where "abc" is right and "ba" where "ba" is: one exact match;
     # 2 of 4 positions (a, b, c, <end>) plus 3 of 3 right; one edit in 5 reference tokens.
-    ids = trained._target_ids(["ab", "ba"])
+    ids, _ = trained._target_ids(["ab", "ba"])
     outputs = np.eye(len(trained.vocabulary))[ids]
     scores = trained._scores(["abc", "ba"], outputs)
     assert scores["exact_match"] == 0.5
@@ -79,6 +79,33 @@ def test_word_level_targets_come_back_as_words():
     task = tiny(level="word").fit(X, words * 16, verbose=0)
     assert set(task.vocabulary[4:]) == {"red", "square", "blue", "circle", "green"}
     assert task.predict(X[:4]) == words
+
+
+def test_fixed_length_answers_have_no_end_step():
+    # Three-token codes: three steps over the tokens alone, no special ids, no <end>.
+    codes = ["abc", "bca", "cab", "aab"]
+    task = tiny(fixed_length=True).fit(X, codes * 16, verbose=0)
+    assert task.vocabulary == ["a", "b", "c"] and task.state["max_length"] == 3
+    assert task.predict_proba(X[:2]).shape == (2, 3, 3)
+    assert task.predict(X[:4]) == codes
+    # 2 of 3 tokens right and 3 of 3: the plain per-token accuracy, the end not counted.
+    ids, weights = task._target_ids(["abb", "bca"])
+    assert weights.tolist() == [[1, 1, 1], [1, 1, 1]]
+    scores = task._scores(["abc", "bca"], np.eye(3)[ids])
+    assert scores["exact_match"] == 0.5 and scores["token_accuracy"] == pytest.approx(5 / 6)
+    # A validation target of another length or with an unseen token weighs 0 where it fails.
+    _, weights = task._target_ids(["ab", "abz"])
+    assert weights.tolist() == [[1, 1, 0], [1, 1, 0]]
+    assert task.get_config()["fixed_length"] is True
+
+
+def test_fixed_length_refuses_targets_of_several_lengths():
+    with pytest.raises(ValueError) as excinfo:
+        tiny(fixed_length=True).fit(X, Y, verbose=0)
+    assert "fixed_length=True needs one length" in one_line(excinfo)
+    with pytest.raises(ValueError) as excinfo:
+        tiny(fixed_length=True, max_length=2).fit(X, ["abc"] * 64, verbose=0)
+    assert "`y` has targets of 2, 3 tokens" in one_line(excinfo)
 
 
 @pytest.mark.parametrize("image_shape", [(6, 8), (6, 8, 2)])
@@ -101,6 +128,7 @@ def test_images_to_token_lists(image_shape):
     ({"filters": []}, "`filters` must be a non-empty list of ints"),
     ({"filters": [8, 0]}, "`filters[1]` must be an int >= 1"),
     ({"bidirectional": 1}, "`bidirectional` must be True or False"),
+    ({"fixed_length": "yes"}, "`fixed_length` must be True or False"),
 ])
 def test_bad_settings_are_one_line_errors(kwargs, message):
     with pytest.raises((TypeError, ValueError)) as excinfo:

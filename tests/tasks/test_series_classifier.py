@@ -164,3 +164,48 @@ def test_export_parity_in_a_fresh_process(trained, tmp_path):
     result = trained.export(tmp_path / "export", formats=("saved_model", "tflite"))
     assert sorted(result.artifacts) == ["saved_model", "tflite"]
     assert result.parity_ok is True, result.manifest["parity"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"mask_channel": "no"}, "`mask_channel` must be True or False"),
+    ({"noise_std": -0.1}, "`noise_std` must be a finite float >= 0"),
+    ({"noise_std": float("nan")}, "`noise_std` must be a finite float >= 0"),
+])
+def test_bad_input_settings_are_one_line_errors(kwargs, message):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        SeriesClassifier(**kwargs)
+    assert message in one_line(excinfo)
+
+
+def test_without_the_mask_channel_the_backbone_reads_the_features_alone(tmp_path):
+    from rnn_zoo.tasks import load_task
+
+    task = tiny(epochs=2, mask_channel=False).fit(X, Y, verbose=0)
+    assert task.backbone.input_shape == (None, None, 2)
+    # Right padding is still masked: a short series answers the same alone as next to a long one.
+    alone = task.predict_proba([X[0][:3]])
+    padded = task.predict_proba([X[0][:3], 100.0 + np.zeros((40, 2))])[:1]
+    np.testing.assert_allclose(alone, padded, atol=1e-6)
+    loaded = load_task(task.save(tmp_path / "task"))
+    assert loaded.config["mask_channel"] is False
+    np.testing.assert_array_equal(loaded.predict_proba(X[:4]), task.predict_proba(X[:4]))
+
+
+@pytest.mark.parametrize("mask_channel", [True, False])
+def test_noise_touches_real_steps_only_and_is_seeded(mask_channel):
+    def batches(noise_std, seed=0):
+        task = tiny(noise_std=noise_std, mask_channel=mask_channel, seed=seed, batch_size=60,
+                    num_buckets=2)
+        task._adapt(X, Y)
+        return [x.numpy() for x, _ in task._datasets(X, Y, training=True)]
+
+    clean, noisy, again = batches(0.0), batches(0.5), batches(0.5)
+    other_seed = batches(0.5, seed=3)
+    for c, n, a, o in zip(clean, noisy, again, other_seed, strict=True):
+        real = np.any(c != 0, axis=-1)
+        np.testing.assert_array_equal(n, a)  # the same noise on every run
+        assert not np.array_equal(n[..., :2], o[..., :2])
+        np.testing.assert_array_equal(n[~real], 0.0)  # padding stays exactly the mask value
+        assert np.std((n - c)[..., :2][real]) == pytest.approx(0.5, rel=0.1)
+        if mask_channel:
+            np.testing.assert_array_equal(n[..., 2], c[..., 2])  # the indicator is exact

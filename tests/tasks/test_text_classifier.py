@@ -78,3 +78,92 @@ def test_evaluate_refuses_unseen_classes(trained):
     with pytest.raises(ValueError) as excinfo:
         trained.evaluate(["great"], ["meh"])
     assert "not one of the classes seen in training" in one_line(excinfo)
+
+
+# --- the small-corpus settings: tweet tokenizer, co-occurrence vectors, word dropout, monitor --
+
+TWEETS = ["@united lost my bag :( #fail", "love it!!!! :)", "@united worst. day. ever :(",
+          "sooooo good :) http://t.co/x", "@united thanks, great crew :)"] * 8 + [
+    f"@rare{i} meh :(" for i in range(8)]  # each handle once: all become `<user>`
+MOODS = ["neg", "pos", "neg", "pos", "pos"] * 8 + ["neg"] * 8
+
+
+@pytest.fixture(scope="module")
+def tweets(tmp_path_factory):
+    task = tiny(tokenizer="tweet", embedding_init="ppmi_svd", embedding_dim=4,
+                embedding_trainable=False, monitor="accuracy", min_count=5, epochs=1)
+    task.fit(TWEETS, MOODS, verbose=0)
+    return task, task.save(tmp_path_factory.mktemp("tweets") / "task")
+
+
+def test_tweet_tokenizer_keeps_emoticons_and_folds_rare_handles(tweets):
+    task, _ = tweets
+    vocabulary = task.state["vocabulary"]
+    assert {":)", ":(", "@united", "<user>", "<url>", "sooo", "#", "!!!"} <= set(vocabulary)
+    assert not [t for t in vocabulary if t.startswith("@rare")]
+    ids = task.model.get_layer("vectorize")(task.model.get_layer("standardize")(
+        np.asarray(["@united @nobody :)"])))
+    index = {t: i for i, t in enumerate(vocabulary)}
+    assert np.asarray(ids)[0].tolist() == [index["@united"], index["<user>"], index[":)"]]
+
+
+def test_ppmi_svd_vectors_start_the_frozen_embedding(tweets):
+    from rnn_zoo.tasks._embeddings import ppmi_svd_embeddings
+
+    task, _ = tweets
+    # The same carve `fit` made, then the tokens its vectorizer reads.
+    (x, _), _ = task._carve(TWEETS, MOODS, task.config["validation_split"], task.config["seed"])
+    expected = ppmi_svd_embeddings(task._tokens(x), task.state["vocabulary"], dim=4, window=4)
+    embedding = task.backbone.get_layer("embedding")
+    assert embedding.trainable is False
+    np.testing.assert_array_equal(np.asarray(embedding.embeddings), expected)
+    assert not expected[0].any() and np.allclose(
+        np.linalg.norm(expected[2:], axis=1)[np.linalg.norm(expected[2:], axis=1) > 0],
+        0.05 * np.sqrt(4), rtol=1e-5)
+
+
+def test_monitor_accuracy_keeps_the_best_validation_accuracy(tweets):
+    task, _ = tweets
+    assert (task.training["monitor"], task.training["mode"]) == ("val_accuracy", "max")
+    assert task.training["best_value"] == max(task.history["val_accuracy"])
+
+
+def test_saved_tweet_task_takes_raw_tweets(tweets):
+    from rnn_zoo.tasks import load_task
+
+    task, folder = tweets
+    loaded = load_task(folder)
+    texts = ["@united lost my bag :(", "", "SOOOO good!!! :-) http://x.io"]
+    np.testing.assert_allclose(loaded.predict_proba(texts), task.predict_proba(texts),
+                               rtol=1e-6, atol=1e-6)
+    assert loaded.config["tokenizer"] == "tweet" and loaded.MONITOR == ("val_accuracy", "max")
+
+
+def test_token_dropout_replaces_training_tokens_with_oov():
+    task = tiny(token_dropout=0.5, min_count=1)
+    task.state = {"classes": ["neg", "pos"], "vocabulary": ["", "[UNK]", *"abcdefgh"],
+                  "bucket_boundaries": [4]}
+    texts, labels = [" ".join("abcdefgh")] * 64, ["pos", "neg"] * 32
+    dropped = np.concatenate([np.asarray(x).ravel() for x, _ in
+                              task._datasets(texts, labels, training=True)])
+    kept = np.concatenate([np.asarray(x).ravel() for x, _ in
+                           task._datasets(texts, labels, training=False)])
+    assert (kept > 1).all()  # validation batches are never dropped
+    share = float(np.mean(dropped == 1))
+    assert 0.4 < share < 0.6, share
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"tokenizer": "bpe"}, "`tokenizer` must be one of 'standard', 'tweet'"),
+    ({"embedding_init": "glove"}, "`embedding_init` must be one of 'random', 'ppmi_svd'"),
+    ({"embedding_trainable": "no"}, "`embedding_trainable` must be True or False"),
+    ({"token_dropout": 1.0}, "`token_dropout` must be a float in [0, 1)"),
+    ({"monitor": "f1"}, "`monitor` must be one of 'loss', 'accuracy'"),
+    ({"cooccurrence_window": 0}, "`cooccurrence_window` must be an int >= 1"),
+    ({"embedding_init": "ppmi_svd", "embedding_dim": 64, "max_tokens": 64},
+     "`embedding_dim` must be below `max_tokens`"),
+])
+def test_bad_small_corpus_settings_are_one_line_errors(kwargs, message):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        TextClassifier(**kwargs)
+    assert message in one_line(excinfo)
