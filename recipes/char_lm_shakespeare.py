@@ -15,9 +15,13 @@ zero state (`drop_remainder=True`: the chunks of 101 characters at stride 100 of
 `tf.signal.frame`).
 Baselines on the same text: unigram and bigram character models (add-one smoothing,
 `rnn_zoo.baselines.CharNgram`) estimated on the train text in the same run.
-Bar (`full`): test loss < 1.50 nats/char. The preset's run (the recipe before it was a
-declaration, same model and settings) reached 1.404 on the validation text, where its bar was,
-and 1.539 on the test text (other plays), which scores worse.
+Also scored on the TFDS validation and test texts together (`validation+test`): they are the
+last 10 % of the file, exactly nanoGPT's `shakespeare_char` validation set, where its baby GPT
+(6 layers x 384, 10.7 M parameters) reaches 1.4697 nats/char.
+Bar (`full`): validation+test loss < 1.45 nats/char (below the baby GPT with a third of its
+parameters). The preset's run (the recipe before it was a declaration, same model and settings)
+reached 1.404 on the validation text, where its bar then was, and 1.539 on the test text (other
+plays); `python scripts/rescore_preset.py char_lm_shakespeare` scores both together.
 
     rnn-zoo train char_lm_shakespeare --profile quick --out runs/char_lm
 """
@@ -32,7 +36,8 @@ RECIPE = Recipe(
     name="char_lm_shakespeare",
     summary="many-to-many (synced) next-character prediction on tiny Shakespeare",
     task="LanguageModel",
-    data=Data(dataset="tiny_shakespeare", x="text"),
+    data=Data(dataset="tiny_shakespeare", x="text",
+              reports={"validation+test": "validation+test"}),
     profiles={
         "quick": {**_STREAM, "cell": "gru", "units": 128, "num_layers": 1,
                   "embedding_dim": 64, "dropout": 0.0, "learning_rate": 5e-3, "epochs": 2,
@@ -43,7 +48,7 @@ RECIPE = Recipe(
     },
     baselines={"unigram": ("rnn_zoo.baselines:CharNgram", {"order": 1}),
                "bigram": ("rnn_zoo.baselines:CharNgram", {"order": 2})},
-    bars=(Bar(metric="loss", higher_is_better=False, value=1.50),),
+    bars=(Bar(metric="loss", higher_is_better=False, value=1.45, split="validation+test"),),
     trivial="unigram",
     limitations=(
         "Trained on about 1M characters of Shakespeare; it models spelling and layout, not "

@@ -44,6 +44,10 @@ class Data:
             by the task.
         labels: `"names"` turns class-label ids into their names (`ClassLabel.names`), so the
             task predicts names; `"ids"` keeps the integers.
+        reports: further evaluations, name -> a TFDS split expression (e.g.
+            `{"validation+test": "validation+test"}`, the protocol a published number uses);
+            the run scores the model and the baselines on each one beside the test split, and
+            a `Bar` may sit on one (`Bar(split=name)`).
     """
 
     dataset: str
@@ -52,6 +56,7 @@ class Data:
     splits: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: {role: role for role in SPLITS})
     labels: str = "names"
+    reports: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         for role in self.splits:
@@ -62,34 +67,56 @@ class Data:
                 raise ValueError(f"`splits` must name the dataset's {role!r} split.")
         if self.labels not in ("names", "ids"):
             raise ValueError(f"`labels` must be 'names' or 'ids', got {self.labels!r}.")
+        for name, split in self.reports.items():
+            if not isinstance(name, str) or name in SPLITS or not isinstance(split, str):
+                raise ValueError(f"`reports` maps a new name (not one of {', '.join(SPLITS)}) "
+                                 f"to a split expression, got {name!r}: {split!r}.")
 
 
 @dataclasses.dataclass(frozen=True)
 class Bar:
-    """A quality bar of the `full` profile: `metric` against a baseline or a fixed number."""
+    """A quality bar of the `full` profile: `metric` against a baseline or a fixed number, on
+    the test split or on one of the data's `reports` (`split`)."""
 
     metric: str
     higher_is_better: bool
     baseline: str | None = None  # a key of the recipe's baselines ...
     value: float | None = None  # ... or a fixed number
+    split: str = "test"  # or a name of `Data.reports`
 
     def check(self, test: Mapping[str, Any], baselines: Mapping[str, Mapping]) -> dict:
+        """Checks the bar on the scores of its split (`test`) and the baselines' there."""
         target = self.value if self.baseline is None else baselines[self.baseline][self.metric]
         score = test[self.metric]
         met = score >= target if self.higher_is_better else score < target
         rule = f"{'>=' if self.higher_is_better else '<'} " + (
             f"baselines.{self.baseline}" if self.baseline else repr(self.value))
-        return {"metric": self.metric, "rule": rule, "target": target, "value": score,
-                "met": bool(met)}
+        found = {"metric": self.metric, "rule": rule, "target": target, "value": score,
+                 "met": bool(met)}
+        return found if self.split == "test" else {**found, "split": self.split}
 
 
-def check_bars(bars: Sequence[Bar], test, baselines) -> tuple[dict, list[dict]]:
+def check_bars(bars: Sequence[Bar], test, baselines, *,
+               reports: Mapping[str, Mapping] | None = None) -> tuple[dict, list[dict]]:
     """`metrics.json`'s `bar` (about the first bar's metric; met only if every bar is) and
-    `bars` (each bar's own check)."""
-    checks = [bar.check(test, baselines) for bar in bars]
+    `bars` (each bar's own check). A bar on a report reads `reports[split]`'s `metrics` and
+    `baselines` (what `rnn_zoo.runner` records)."""
+    reports = reports or {}
+    checks = []
+    for bar in bars:
+        if bar.split == "test":
+            checks.append(bar.check(test, baselines))
+        else:
+            report = reports[bar.split]
+            checks.append(bar.check(report["metrics"], report["baselines"]))
     first = checks[0]
-    rule = " and ".join([first["rule"]] + [f"{c['metric']} {c['rule']}" for c in checks[1:]])
+    rule = " and ".join([first["rule"]] + [f"{_on(c)}{c['metric']} {c['rule']}"
+                                           for c in checks[1:]])
     return {**first, "rule": rule, "met": all(c["met"] for c in checks)}, checks
+
+
+def _on(check: Mapping) -> str:
+    return f"{check['split']} " if "split" in check else ""
 
 
 def resolve(reference: str | Callable) -> Callable:
@@ -142,6 +169,9 @@ class Recipe:
             if bar.baseline is not None and bar.baseline not in self.baselines:
                 raise ValueError(f"Recipe {self.name!r}: bar on {bar.metric!r} names baseline "
                                  f"{bar.baseline!r}, which is not in `baselines`.")
+            if bar.split != "test" and bar.split not in self.data.reports:
+                raise ValueError(f"Recipe {self.name!r}: bar on {bar.metric!r} is on split "
+                                 f"{bar.split!r}, which is not in `data.reports`.")
         if self.trivial not in self.baselines:
             raise ValueError(f"Recipe {self.name!r}: `trivial` {self.trivial!r} is not in "
                              "`baselines`.")

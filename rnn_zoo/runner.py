@@ -46,15 +46,16 @@ def _check_recipe(recipe) -> Recipe:
 
 
 def load_splits(recipe: Recipe, *, data_dir=None, manual_dir=None) -> dict[str, Any]:
-    """role -> `(x, y)` raw examples of the recipe's data (y None for a language model), plus
-    `"classes"` (the label names, when the target is a class label)."""
+    """role -> `(x, y)` raw examples of the recipe's data (y None for a language model), the
+    same for each of the data's `reports`, plus `"classes"` (the label names, when the target
+    is a class label)."""
     import tensorflow_datasets as tfds
 
     from rnn_zoo import datasets
 
     data = _check_recipe(recipe).data
     found: dict[str, Any] = {}
-    for role, split in data.splits.items():
+    for role, split in {**data.splits, **data.reports}.items():
         ds, info = datasets.load(data.dataset, split=split, data_dir=data_dir,
                                  manual_dir=manual_dir, with_info=True)
         names = _label_names(info, data) if data.y is not None else None
@@ -144,9 +145,11 @@ def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None
         task.fit(x, y, validation_data=validation, out_dir=out, verbose=verbose,
                  strategy=strategy, mixed_precision=mixed_precision, callbacks=callbacks)
         test = _evaluate(task, splits["test"])
+        made = recipe.make_baselines()
         baselines = {name: baseline(splits["train"], validation, splits["test"])
-                     for name, baseline in recipe.make_baselines().items()}
-        metrics = _metrics(recipe, profile, settings, task, splits, test, baselines,
+                     for name, baseline in made.items()}
+        reports = _reports(recipe, task, splits, made)
+        metrics = _metrics(recipe, profile, settings, task, splits, test, baselines, reports,
                            command=command(recipe.name, profile=profile, out_dir=out_dir,
                                            epochs=epochs, data_dir=data_dir,
                                            manual_dir=manual_dir))
@@ -162,8 +165,20 @@ def _evaluate(task, split) -> dict:
     return task.evaluate(x) if y is None else task.evaluate(x, y)
 
 
-def _metrics(recipe, profile, settings, task, splits, test, baselines, *, command) -> dict:
-    bar, bars = check_bars(recipe.bars, test, baselines)
+def _reports(recipe, task, splits, baselines) -> dict:
+    """The data's further evaluations: the model and the baselines (fitted again on the same
+    training split) on each report's split."""
+    validation = splits.get("validation")
+    return {name: {"split": split, "examples": len(splits[name][0]),
+                   "metrics": _evaluate(task, splits[name]),
+                   "baselines": {b: baseline(splits["train"], validation, splits[name])
+                                 for b, baseline in baselines.items()}}
+            for name, split in recipe.data.reports.items()}
+
+
+def _metrics(recipe, profile, settings, task, splits, test, baselines, reports, *,
+             command) -> dict:
+    bar, bars = check_bars(recipe.bars, test, baselines, reports=reports)
     primary = recipe.bars[0]
     trivial = baselines[recipe.trivial][primary.metric]
     score = test[primary.metric]
@@ -185,6 +200,7 @@ def _metrics(recipe, profile, settings, task, splits, test, baselines, *, comman
         "dataset": dataset,
         "test": test,
         "baselines": baselines,
+        **({"reports": reports} if reports else {}),
         "bar": bar,
         "bars": bars,
         "beats_trivial_baseline": {
@@ -226,6 +242,8 @@ def evaluate(recipe: Recipe, *, out_dir, data_dir=None, manual_dir=None) -> dict
         "recipe": recipe.name, "profile": metrics["profile"], "out_dir": str(out),
         "test": _evaluate(task, splits["test"]), "recorded_test": metrics["test"],
         "baselines": metrics["baselines"],
+        **({"reports": {name: _evaluate(task, splits[name]) for name in recipe.data.reports}}
+           if recipe.data.reports else {}),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     _write_json(out / EVALUATION, evaluation)
@@ -237,27 +255,33 @@ def summary_line(metrics: Mapping) -> str:
     for another profile what it was for and where the full result is."""
     bar = metrics["bar"]
     metric, recipe, profile = bar["metric"], metrics["recipe"], metrics["profile"]
-    shown = metric if metric.startswith(("validation_", "test_")) else f"test {metric}"
-    parts = [f"{name} {values[metric]:.4f}" for name, values in metrics["baselines"].items()
+    split = bar.get("split", "test")
+    scores, baselines = ((metrics["test"], metrics["baselines"]) if split == "test" else
+                         (metrics["reports"][split]["metrics"],
+                          metrics["reports"][split]["baselines"]))
+    shown = metric if metric.startswith(("validation_", "test_")) else f"{split} {metric}"
+    parts = [f"{name} {values[metric]:.4f}" for name, values in baselines.items()
              if metric in values]
-    line = (f"{recipe}/{profile}: {shown} {metrics['test'][metric]:.4f} (baselines on the same "
+    line = (f"{recipe}/{profile}: {shown} {scores[metric]:.4f} (baselines on the same "
             f"split: {', '.join(parts)})")
     if profile == "full":
         return f"{line}; bar {metric} {bar['rule']}: {'met' if bar['met'] else 'MISSED'}"
     epochs = metrics.get("training", {}).get("epochs_run")
     ran = f"{epochs} epoch{'s' if epochs != 1 else ''}" if isinstance(epochs, int) else "a few"
     return (f"{line}. A {profile!r} run ({ran}) shows the flow; the bar ({metric} "
-            f"{bar['rule']}) is for the full profile: {_full_result(recipe, metric)}")
+            f"{bar['rule']}) is for the full profile: {_full_result(recipe, metric, split)}")
 
 
-def _full_result(recipe: str, metric: str) -> str:
+def _full_result(recipe: str, metric: str, split: str = "test") -> str:
     """Where the full profile's result lives: the preset (with its value) or the command."""
     from rnn_zoo import presets
 
     command_text = f"`rnn-zoo train {recipe} --profile full`"
     try:
         preset = presets.get_preset(recipe)
-        value = float(preset.metrics["test"][metric])
+        scores = (preset.metrics["test"] if split == "test"
+                  else preset.metrics["reports"][split]["metrics"])
+        value = float(scores[metric])
     except (ValueError, KeyError, TypeError):
         return f"train it with {command_text}."
     card = preset.path / presets.CARD

@@ -14,10 +14,12 @@ TINY = Recipe(
     name="tiny_tweets", summary="three-class tweet sentiment, a slice", task="TextClassifier",
     data=Data(dataset="tweet_sentiment", x="text", y="label",
               splits={"train": "train[:240]", "validation": "validation[:60]",
-                      "test": "test[:60]"}),
+                      "test": "test[:60]"},
+              reports={"test_head": "test[:30]"}),
     profiles={"quick": {"epochs": 2, "units": 8, "embedding_dim": 8}},
     baselines={"majority_class": "rnn_zoo.baselines:MajorityClass"},
-    bars=(Bar(metric="accuracy", higher_is_better=True, baseline="majority_class"),),
+    bars=(Bar(metric="accuracy", higher_is_better=True, baseline="majority_class"),
+          Bar(metric="accuracy", higher_is_better=True, value=0.0, split="test_head")),
     trivial="majority_class")
 
 
@@ -57,3 +59,31 @@ def test_a_finished_run_is_not_trained_over(run):
 def test_unknown_profile_is_one_line():
     with pytest.raises(ValueError, match="Unknown profile 'ful'"):
         runner.train(TINY, profile="ful", out_dir="unused")
+
+
+def test_reports_score_the_model_and_the_baselines_on_their_split(run):
+    out, metrics, data_dir = run
+    report = metrics["reports"]["test_head"]
+    assert report["split"] == "test[:30]" and report["examples"] == 30
+    head = runner.load_splits(TINY, data_dir=data_dir)["test_head"]
+    assert len(head[0]) == 30
+    assert load_task(out).evaluate(*head)["accuracy"] == report["metrics"]["accuracy"]
+    assert set(report["baselines"]) == {"majority_class"}
+    # The second bar sits on the report and says so; the headline bar stays on the test split.
+    assert metrics["bars"][1]["split"] == "test_head"
+    assert metrics["bars"][1]["value"] == report["metrics"]["accuracy"]
+    assert "split" not in metrics["bars"][0]
+    assert "test_head accuracy >= 0.0" in metrics["bar"]["rule"]
+    assert runner.evaluate(TINY, out_dir=out, data_dir=data_dir)["reports"]["test_head"] == \
+        report["metrics"]
+
+
+def test_a_bar_on_an_undeclared_report_is_refused():
+    with pytest.raises(ValueError, match="split 'nope', which is not in `data.reports`"):
+        Recipe(name="r", summary="s", task="TextClassifier",
+               data=Data(dataset="tweet_sentiment", x="text", y="label"),
+               profiles={"quick": {}}, baselines={"m": "rnn_zoo.baselines:MajorityClass"},
+               bars=(Bar(metric="accuracy", higher_is_better=True, value=0.5, split="nope"),),
+               trivial="m")
+    with pytest.raises(ValueError, match="`reports` maps a new name"):
+        Data(dataset="tweet_sentiment", x="text", y="label", reports={"test": "test[:5]"})

@@ -76,6 +76,11 @@ def write_card(folder: Path, *, usage: str, architecture: str, limitations: str)
     card = card[:old.start(1)] + limitations + card[old.end(1):]
     card = re.sub(r"`rnn_zoo.load_pretrained` refuses the preset",
                   "`Task.from_preset` refuses the preset", card)
+    write_card_with_sizes(folder, card)
+
+
+def write_card_with_sizes(folder: Path, card: str) -> None:
+    """Writes `card` with its Size section listing every file of `folder` at its final size."""
     # The size section counts the card and the checksums list too: written until it is stable
     # (the checksums list's size is known before it is written: one line per other file).
     names = sorted({p.name for p in folder.iterdir()} | {CHECKSUMS})
