@@ -50,6 +50,9 @@ RECIPE = Recipe(
                "bigram": ("rnn_zoo.baselines:CharNgram", {"order": 2})},
     bars=(Bar(metric="loss", higher_is_better=False, value=1.45, split="validation+test"),),
     trivial="unigram",
+    anchors=({"system": "nanoGPT baby GPT (6 layers x 384, 10.7 M parameters), shakespeare_char",
+              "split": "validation+test", "metric": "loss", "value": 1.4697,
+              "source": "karpathy/nanoGPT README, config/train_shakespeare_char.py"},),
     limitations=(
         "Trained on about 1M characters of Shakespeare; it models spelling and layout, not "
         "meaning. The test text (other plays) scores worse than the validation text. "

@@ -147,6 +147,9 @@ class Recipe:
         trivial: the baseline any working model beats (majority class, last value).
         online: the data is downloaded (tests run it on `tfds.testing.mock_data`).
         limitations: what the model card must say about the data and the model.
+        anchors: published results on the same data and protocol, for the model card: each
+            `{"system": ..., "split": "test" or a report's name, "metric": ..., "value": ...,
+            "source": ...}`.
     """
 
     name: str
@@ -159,6 +162,7 @@ class Recipe:
     trivial: str
     online: bool = False
     limitations: str = ""
+    anchors: Sequence[Mapping[str, Any]] = ()
 
     def __post_init__(self):
         if not self.profiles or "quick" not in self.profiles:
@@ -172,6 +176,12 @@ class Recipe:
             if bar.split != "test" and bar.split not in self.data.reports:
                 raise ValueError(f"Recipe {self.name!r}: bar on {bar.metric!r} is on split "
                                  f"{bar.split!r}, which is not in `data.reports`.")
+        for anchor in self.anchors:
+            missing = {"system", "split", "metric", "value", "source"} - set(anchor)
+            split = anchor.get("split")
+            if missing or (split != "test" and split not in self.data.reports):
+                raise ValueError(f"Recipe {self.name!r}: an anchor needs system, split (test or "
+                                 f"a report), metric, value and source; got {dict(anchor)!r}.")
         if self.trivial not in self.baselines:
             raise ValueError(f"Recipe {self.name!r}: `trivial` {self.trivial!r} is not in "
                              "`baselines`.")

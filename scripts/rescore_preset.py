@@ -52,7 +52,22 @@ def _unreproduced(recorded: dict, fresh: dict) -> list[str]:
             if not math.isclose(v, fresh[k], rel_tol=TOLERANCE, abs_tol=TOLERANCE)]
 
 
-def _reports_section(reports: dict, command: str) -> str:
+def _anchors_lines(anchors, metrics: dict) -> list[str]:
+    if not anchors:
+        return []
+    lines = ["Next to published results on the same characters and protocol:", "",
+             "| system | split | metric | published | this preset |", "|---|---|---|---|---|"]
+    for anchor in anchors:
+        split, metric = anchor["split"], anchor["metric"]
+        ours = (metrics["test"] if split == "test"
+                else metrics["reports"][split]["metrics"]).get(metric)
+        shown = f"{ours:.4f}" if isinstance(ours, (int, float)) else "–"
+        lines.append(f"| {anchor['system']} ({anchor['source']}) | {split} | {metric} | "
+                     f"{anchor['value']} | {shown} |")
+    return lines + [""]
+
+
+def _reports_section(reports: dict, command: str, anchors=(), metrics=None) -> str:
     lines = ["## Further evaluations", "",
              f"Scored by `{command}` with the committed weights; the baselines were fitted on "
              "the same training split and scored on the same text in the same run.", ""]
@@ -68,6 +83,7 @@ def _reports_section(reports: dict, command: str) -> str:
             lines.append(f"| {base} | " + " | ".join(
                 f"{values[k]:.4f}" if k in values else "–" for k in metrics) + " |")
         lines.append("")
+    lines += _anchors_lines(anchors, metrics or {"reports": reports, "test": {}})
     return "\n".join(lines) + "\n"
 
 
@@ -122,7 +138,8 @@ def rescore(name: str, *, data_dir=None, manual_dir=None) -> dict:
                                               encoding="utf-8")
         card = (staging / "README.md").read_text(encoding="utf-8")
         card = _replace_section(card, "Bar", _bar_section(bar, bars, metrics["bar_at_training"]))
-        section = _reports_section(reports, command)
+        section = _reports_section(reports, command, recipe.anchors,
+                                   {"reports": reports, "test": test})
         if "\n## Further evaluations\n" in card:
             card = _replace_section(card, "Further evaluations", section)
         else:
