@@ -77,11 +77,7 @@ class KneserNeyCounts:
                 for token in tokens:
                     self.counts[k - 1][context[1:]][token] += 1
         self.discounts = [self._discounts(k, discount) for k in range(order)]
-        # Per context: total count and the interpolation weight gamma (the discounted mass).
-        self._totals = [{c: sum(t.values()) for c, t in level.items()} for level in self.counts]
-        self._gammas = [
-            {c: sum(self._discount(k, n) for n in t.values()) / self._totals[k][c]
-             for c, t in level.items()} for k, level in enumerate(self.counts)]
+        self._cache: dict[tuple, tuple | None] = {}
 
     def _discounts(self, k: int, discount) -> tuple[float, float, float]:
         if discount is not None:
@@ -96,8 +92,22 @@ class KneserNeyCounts:
         return tuple(min(max(c - (c + 1) * y * n_next / n_c, 1e-3), float(c))
                      for c, n_c, n_next in ((1, n1, n2), (2, n2, n3), (3, n3, n4)))
 
-    def _discount(self, k: int, count: int) -> float:
-        return self.discounts[k][min(count, 3) - 1]
+    def _terms(self, k: int, context: tuple):
+        """`(ids, discounted count / total, gamma)` of a context of `k` tokens, or None when
+        it was never seen; computed once per context (a test set reads a few thousand)."""
+        key = (k, context)
+        if key not in self._cache:
+            tokens = self.counts[k].get(context)
+            if not tokens:
+                self._cache[key] = None
+            else:
+                ids = np.fromiter(tokens.keys(), np.int64, len(tokens))
+                n = np.fromiter(tokens.values(), np.float64, len(tokens))
+                d = np.asarray(self.discounts[k])[np.minimum(n, 3).astype(np.int64) - 1]
+                total = n.sum()
+                # gamma: the discounted mass, given to the lower order.
+                self._cache[key] = (ids, (n - d) / total, float(d.sum() / total))
+        return self._cache[key]
 
     def _context(self, context: Sequence[int]) -> tuple:
         context = tuple(context)[-(self.order - 1):] if self.order > 1 else ()
@@ -115,16 +125,12 @@ class KneserNeyCounts:
         context = self._context(context)
         p = np.full(self.size, 1.0 / self.size)
         for k in range(len(context) + 1):
-            h = context[len(context) - k:]
-            tokens = self.counts[k].get(h)
-            if not tokens:  # unseen context: its mass goes to the lower order unchanged
+            terms = self._terms(k, context[len(context) - k:])
+            if terms is None:  # unseen context: the lower order's distribution unchanged
                 continue
-            p *= self._gammas[k][h]
-            total = self._totals[k][h]
-            ids = np.fromiter(tokens.keys(), np.int64, len(tokens))
-            n = np.fromiter(tokens.values(), np.float64, len(tokens))
-            d = np.asarray(self.discounts[k])[np.minimum(n, 3).astype(np.int64) - 1]
-            p[ids] += (n - d) / total
+            ids, weights, gamma = terms
+            p *= gamma
+            p[ids] += weights
         return p
 
     START = _START
