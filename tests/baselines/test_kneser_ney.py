@@ -3,12 +3,13 @@ context, the LanguageModel's own tokens and targets, and a 3-gram that beats the
 
 from __future__ import annotations
 
+import doctest
 import math
 
 import numpy as np
 import pytest
 
-from rnn_zoo.baselines import KneserNey
+from rnn_zoo.baselines import KneserNey, kneser_ney
 from rnn_zoo.baselines.kneser_ney import KneserNeyCounts
 from rnn_zoo.tasks import LanguageModel
 
@@ -105,3 +106,8 @@ def test_bad_counts_input_is_a_one_line_error():
         KneserNeyCounts([[0, 7]], size=3, end=2)
     with pytest.raises(ValueError, match="empty"):
         KneserNeyCounts([], size=3, end=2)
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(kneser_ney, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 4 and result.failed == 0
