@@ -102,3 +102,10 @@ def test_an_altered_file_is_a_one_line_error(manual_copy, tmp_path):
     # The raw configs do not read the tokenised files: they still build from this folder.
     _prepare("multi30k/de_en", tmp_path / "tfds", manual_copy)
     assert split_sizes("multi30k/de_en", tmp_path / "tfds")["val"] == 1_014
+
+
+def test_a_manual_dir_that_does_not_exist_is_a_one_line_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"^manual_dir: .*nowhere is not a directory"):
+        datasets.load("multi30k/de_en", split="val", data_dir=str(tmp_path / "tfds"),
+                      manual_dir=str(tmp_path / "nowhere"))
+    assert not (tmp_path / "tfds" / "multi30k").exists()  # nothing half-built left behind
