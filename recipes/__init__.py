@@ -27,6 +27,7 @@ RECIPES = MappingProxyType({
     "g2p_cmudict": "recipes.g2p_cmudict",
     "imdb_reviews": "recipes.imdb_reviews",
     "ted_hrlr_translate": "recipes.ted_hrlr_translate",
+    "multi30k_next_word": "recipes.multi30k_next_word",
 })
 # Recipes whose data TFDS downloads (or reads from a manual dir holding the exact archive); the
 # offline test suite runs them on `tfds.testing.mock_data` only. `rnn-zoo list` marks them.

@@ -14,6 +14,7 @@ _EXPORTS = {
     "Arima": "rnn_zoo.baselines.arima",
     "CharNgram": "rnn_zoo.baselines.char_ngram",
     "CopySource": "rnn_zoo.baselines.copy_source",
+    "KneserNey": "rnn_zoo.baselines.kneser_ney",
     "LastValue": "rnn_zoo.baselines.last_value",
     "LetterRules": "rnn_zoo.baselines.letter_rules",
     "MajorityClass": "rnn_zoo.baselines.majority_class",

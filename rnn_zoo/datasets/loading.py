@@ -37,6 +37,9 @@ OFFLINE_DATASETS = (
 )
 # TFDS catalog datasets: downloaded, or read from a manual dir holding the exact source file.
 CATALOG_DATASETS = ("imdb_reviews", "ted_hrlr_translate", "tiny_shakespeare")
+# Builders defined in this package that read the exact upstream files from a manual dir (and
+# check them against pinned sha256s themselves).
+MANUAL_DATASETS = ("multi30k",)
 
 # Where the repository checkout keeps manual files (`<repo>/../shared/tfds_manual`); only used
 # when neither `manual_dir` nor $RNN_ZOO_MANUAL_DIR is given and the folder exists.
@@ -46,7 +49,7 @@ _CHECKOUT_MANUAL_DIR = _REPO_ROOT.parent / "shared" / "tfds_manual"
 
 def list_datasets() -> list[str]:
     """Names accepted by `load()` (configs go after a slash, e.g. "digit_strings/k4")."""
-    return sorted(OFFLINE_DATASETS + CATALOG_DATASETS)
+    return sorted(OFFLINE_DATASETS + CATALOG_DATASETS + MANUAL_DATASETS)
 
 
 def _base_name(name: str) -> str:
@@ -143,6 +146,20 @@ def resolve_manual_dir(dataset: str, files: dict[str, str], manual_dir=None) -> 
             f"{candidates[0]}/, or drop {source} to let TFDS download it."
         )
     return None
+
+
+def _manual_folder(dataset: str, manual_dir=None) -> Path:
+    """The folder a manual-dir builder reads: `<root>/<dataset>/` if it exists, else the root
+    (the `manual_dir` argument, $RNN_ZOO_MANUAL_DIR, or the checkout's shared folder); the
+    builder itself names any file missing there."""
+    explicit = manual_dir if manual_dir is not None else os.environ.get(MANUAL_DIR_ENV) or None
+    source = ("manual_dir" if manual_dir is not None else f"${MANUAL_DIR_ENV}") if explicit \
+        else "manual_dir"
+    root = Path(explicit).expanduser() if explicit else _CHECKOUT_MANUAL_DIR
+    if not root.is_dir():
+        raise FileNotFoundError(f"{source}: {root} is not a directory; {dataset} reads its "
+                                f"source files from <dir>/{dataset}/ (pass manual_dir=<dir>).")
+    return root / dataset if (root / dataset).is_dir() else root
 
 
 def _check_split(split, available) -> None:
@@ -290,6 +307,11 @@ def load(name: str, *, split, data_dir=None, manual_dir=None, **kwargs):
                     manual_dir=folder, **_download_config_kwargs(prepare_kwargs)
                 )
                 _prepare_catalog(builder, base, files, folder, prepare_kwargs)
+            elif base in MANUAL_DATASETS:
+                prepare_kwargs["download_config"] = tfds.download.DownloadConfig(
+                    manual_dir=_manual_folder(base, manual_dir),
+                    **_download_config_kwargs(prepare_kwargs))
+                builder.download_and_prepare(**prepare_kwargs)
             else:
                 builder.download_and_prepare(**prepare_kwargs)
     except BaseException:
