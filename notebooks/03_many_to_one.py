@@ -30,7 +30,6 @@ import tensorflow as tf
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay
 
-import rnn_zoo
 from recipes import japanese_vowels, sunspots_forecast
 from rnn_zoo import runner
 from rnn_zoo.baselines import Arima
