@@ -2,15 +2,15 @@
 and ends exactly as an uninterrupted run does (same seed, CPU).
 
 The real command, `python -m rnn_zoo.cli train breast_cancer --profile quick --epochs 15` (the
-runner, `rnn_zoo.runner.train`), runs in a subprocess (each kill comes 1 to 3 epochs after the previous backup, so 15 epochs leave
-training to do after the last one). The
-test kills it with SIGKILL several times at seeded random points (a random number of epochs after
-its newest backup, then a random delay, so kills land mid-epoch, mid-backup and mid-log-write),
-reruns the same command after each kill, and compares everything the finished run wrote with an
+runner, `rnn_zoo.runner.train`), runs in a subprocess (each kill comes 1 to 3 epochs after the
+previous backup, so 15 epochs leave training to do after the last one). The test kills it with
+SIGKILL several times at seeded random points (a random number of epochs after its newest
+backup, then a random delay, so kills land mid-epoch, mid-backup and mid-log-write), reruns the
+same command after each kill, and compares everything the finished run wrote with an
 uninterrupted run's: the test metrics and training summary in `metrics.json`, `history.csv` byte
 for byte, and the weights in `model.keras` (the saved task's raw-input model) and
-`best.weights.h5`. A second, in-process test
-adds a `Dropout` layer, whose random-generator state the resume must restore as well.
+`best.weights.h5`. A second, in-process test adds a `Dropout` layer, whose random-generator
+state the resume must restore as well.
 """
 
 from __future__ import annotations
