@@ -4,16 +4,19 @@ Same contract as `test_bad_inputs.py`: each case is a one-line `ValueError`/`Typ
 status 2 and one stderr line for the CLI) naming the argument, input or file and what was
 expected, or a documented result. Documented results here:
 
-- caps: `--beam` / `beam_width` at most the target vocabulary size (73 for g2p_cmudict); a
-  g2p word at most the preset's `max_source_length` (32) characters, every one of them a
-  character of the source vocabulary (letters, `'`, `-`, `.`; upper case folds); `--length`
+- caps: `--beam` / `beam_size` at most the target vocabulary size (73 for g2p_cmudict); a
+  g2p word at most the preset's `max_source_length` (32) characters (upper case folds);
+  `--length`
   at most 10,000 characters (one step of the in-graph loop each: about 10 s); the char-LM
   SavedModel text endpoint reads the last 100 characters of each text (the training context, what
   `rnn-zoo predict` conditions on);
 - zero time steps: `rnn_zoo.check_inputs` and the SavedModel refuse them; a TFLite
   interpreter (which runs without rnn_zoo) returns the empty sequence's output, the same for
   every input: not a prediction, so validate with `rnn_zoo.check_inputs` first;
-- a zero `std` in a breast_cancer preset's statistics reads as 1, the training rule.
+- a zero `std` (a constant training feature) reads as 1, the training rule;
+- in the task form, a g2p word with characters outside the source vocabulary (digits, other
+  scripts, blanks) gets a transcription through the OOV id, and a breast_cancer feature that is
+  huge but float32-representable gets a class; one past float32 is refused as infinite.
 """
 
 from __future__ import annotations
