@@ -133,8 +133,7 @@ def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None
     check_choice("strategy", strategy, STRATEGIES)
     check_bool("mixed_precision", mixed_precision)
     check_bool("overwrite", overwrite)
-    if out_dir is None or not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir).strip():
-        raise ValueError(f"`out_dir` must be a directory path, got {out_dir!r}.")
+    _check_out_dir(out_dir)
     task = getattr(tasks, recipe.task)(**settings)  # bad settings fail before the data loads
     out = check_run_folder(out_dir, arg="`out_dir`")
     identity = run_identity(recipe=recipe.name, profile=profile, config=settings)
@@ -158,6 +157,16 @@ def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None
     if verbose:
         print(summary_line(metrics))
     return json.loads((out / METRICS).read_text())
+
+
+def _check_out_dir(out_dir) -> None:
+    """`out_dir` is a path (TypeError otherwise), not empty (ValueError), checked before the
+    task is built or the data loads."""
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"`out_dir` must be a directory path (str or os.PathLike), got "
+                        f"{type(out_dir).__name__}: {out_dir!r}.")
+    if not str(os.fspath(out_dir)).strip():
+        raise ValueError(f"`out_dir` must be a non-empty directory path, got {out_dir!r}.")
 
 
 def _evaluate(task, split) -> dict:

@@ -56,8 +56,9 @@ def _row(name: str, folder: Path, readme_dir: Path) -> str:
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     card = Path(os.path.relpath(folder / "README.md", readme_dir)).as_posix()
     model = metrics["model"]
+    shown_model = model.get("name") or model["task"]  # a runner's run records its task
     return (f"| [`{name}`]({card}) | `{metrics['recipe']}` ({metrics['profile']}) | "
-            f"`{model['name']}`, {model['params']:,} params | {shown} | {baselines} | "
+            f"`{shown_model}`, {model['params']:,} params | {shown} | {baselines} | "
             f"`{metric} {bar['rule']}` ({_fmt(bar['target'])}): {state} | {_size(size)} | "
             f"`{metrics['command']}` |")
 

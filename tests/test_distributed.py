@@ -26,9 +26,10 @@ import tensorflow_datasets as tfds
 
 import rnn_zoo
 import rnn_zoo.datasets  # noqa: F401  (registers the offline builders)
-from recipes import breast_cancer
-from rnn_zoo import _distribute, cli, training
+from rnn_zoo import _distribute, cli, runner, training
 from rnn_zoo.data import finish
+from rnn_zoo.recipe_finder import get_recipe
+from rnn_zoo.tasks import load_task
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCHS = 2
@@ -49,7 +50,8 @@ WORKER = textwrap.dedent(
     from rnn_zoo.training import get_strategy
 
     strategy = get_strategy("multi_worker")  # first: TensorFlow allows it only before any op
-    from recipes import breast_cancer
+    from rnn_zoo import runner
+    from rnn_zoo.recipe_finder import get_recipe
 
     seen = {}
 
@@ -59,9 +61,9 @@ WORKER = textwrap.dedent(
             seen["task_id"] = strategy.cluster_resolver.task_id
 
     out_dir, data_dir, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    metrics = breast_cancer.run(profile="quick", out_dir=out_dir, data_dir=data_dir,
-                                epochs=epochs, verbose=0, strategy="multi_worker",
-                                callbacks=[Probe()])
+    metrics = runner.train(get_recipe("breast_cancer").RECIPE, profile="quick",
+                           out_dir=out_dir, data_dir=data_dir, epochs=epochs, verbose=0,
+                           strategy="multi_worker", callbacks=[Probe()])
     print("RESULT " + json.dumps({**seen, "strategy": metrics["training"]["strategy"]}))
     """
 )
@@ -104,8 +106,9 @@ def runs(tmp_path_factory):
         for i in range(WORKERS)
     ]
     try:
-        single = breast_cancer.run(profile="quick", out_dir=root / "single", data_dir=data_dir,
-                                   epochs=EPOCHS, verbose=0)
+        single = runner.train(get_recipe("breast_cancer").RECIPE, profile="quick",
+                              out_dir=root / "single", data_dir=data_dir, epochs=EPOCHS,
+                              verbose=0)
         outputs = [proc.communicate(timeout=240) for proc in procs]
     finally:
         for proc in procs:
@@ -121,7 +124,8 @@ def runs(tmp_path_factory):
 
 
 def weights(run_dir: Path) -> list[np.ndarray]:
-    return keras.saving.load_model(run_dir / "model.keras", compile=False).get_weights()
+    """The weights of the run's saved task (its raw-input model)."""
+    return load_task(run_dir).model.get_weights()
 
 
 def test_both_workers_ran_in_one_two_replica_cluster(runs):
@@ -157,7 +161,7 @@ def test_cli_creates_the_multi_worker_strategy_before_the_recipe_runs(monkeypatc
     """TensorFlow refuses the strategy once an op has run, so `train` must create it first."""
     calls = []
     monkeypatch.setattr(training, "get_strategy", lambda name: calls.append(("strategy", name)))
-    monkeypatch.setattr(breast_cancer, "run", lambda **kwargs: calls.append(
+    monkeypatch.setattr(runner, "train", lambda recipe, **kwargs: calls.append(
         ("run", kwargs["strategy"])))
     assert cli.main(["train", "breast_cancer", "--strategy", "multi_worker",
                      "--out", str(tmp_path)]) == 0

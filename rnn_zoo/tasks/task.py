@@ -319,7 +319,10 @@ class Task:
         if self.INPUT_KIND == "text":
             return text
         try:
-            value = np.asarray(json.loads(text), dtype=np.float32)
+            # A number past float32 becomes inf, which the input check refuses in one line;
+            # NumPy's overflow warning would only add noise on stderr.
+            with np.errstate(over="ignore"):
+                value = np.asarray(json.loads(text), dtype=np.float32)
         except (json.JSONDecodeError, TypeError, ValueError):
             raise ValueError(f"{name} must be JSON numbers such as [0.5, 1.2] (a series: "
                              f"[[...], ...]), got {text[:40]!r}.") from None

@@ -76,14 +76,9 @@ def test_online_recipes_are_registered_and_marked():
     assert set(list_recipes(online=True)) >= ONLINE_RECIPES
     assert not ONLINE_RECIPES & set(list_recipes())  # the offline suite trains the others
     for name in ONLINE_RECIPES:
-        module = get_recipe(name)
-        if hasattr(module, "RECIPE"):  # a declaration (rnn_zoo.recipe.Recipe)
-            assert module.RECIPE.online and set(module.RECIPE.profiles) == {"quick", "full"}
-            assert module.RECIPE.profiles["full"]["epochs"] >= module.RECIPE.profiles[
-                "quick"]["epochs"]
-            continue
-        assert set(module.PROFILES) == {"quick", "full"}
-        assert module.PROFILES["full"].epochs >= module.PROFILES["quick"].epochs
+        recipe = get_recipe(name).RECIPE  # a declaration (rnn_zoo.recipe.Recipe)
+        assert recipe.online and set(recipe.profiles) == {"quick", "full"}
+        assert recipe.profiles["full"]["epochs"] >= recipe.profiles["quick"]["epochs"]
 
 
 def test_imdb_reviews_quick_with_mock_data(tmp_path):

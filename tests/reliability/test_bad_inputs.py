@@ -27,7 +27,9 @@ and `test_the_matrix_has_the_documented_size` keeps these numbers true. They cov
 - run folders (`train --out`, `run(out_dir=...)`): a path under a regular file or where no folder
   can be created (`/sys`), and a `--data-dir`/`--manual-dir` that is a file;
 - `load_pretrained`: wrong types, empty, unknown and path-like names, bad `presets_dir`/`compile`;
-- `predict` hooks and the CLI: NaN/inf/non-numeric features, blank tweets, empty prompts,
+- `predict` (a preset task's `answer`, what `rnn-zoo predict` prints) and the CLI: NaN/inf/
+  non-numeric features, no tweet at all (a blank tweet gets a label, as in the SavedModel), empty
+  prompts,
   non-finite temperatures, negative seeds, over-long generation; unseen characters and over-long
   prompts or tweets give a result (unseen characters map to the OOV id; a prompt is cut to the
   model's context; a tweet to its `max_length` tokens);
@@ -49,11 +51,11 @@ import pytest
 import tensorflow as tf
 
 import rnn_zoo
-from recipes import get_recipe, list_recipes
-from rnn_zoo import cli, datasets, inputs
+from rnn_zoo import cli, datasets, inputs, runner
 from rnn_zoo.data import char_lm_pipeline, char_vectorizer, decode_ids, finish, sliding_windows
+from rnn_zoo.recipe_finder import get_recipe, list_recipes
 from tests.harness import build_tiny, example_batch, tiny_overrides
-from tests.reliability.models import preset, task
+from tests.reliability.models import task
 
 DOCUMENTED = {"total": 467, "fixed": 108, "per recipe": 11, "per model": (12, 19)}
 
@@ -107,8 +109,9 @@ def _name_cases() -> list[Case]:
         _fails("builder-name-not-str", lambda ctx: rnn_zoo.get_model(3), TypeError, "`name`"),
         _fails("builder-empty-name", lambda ctx: rnn_zoo.get_model(""), ValueError,
                "Unknown model name ''"),
-        _fails("recipe-out_dir-is-a-file", lambda ctx: get_recipe("breast_cancer").run(
-            out_dir=ctx.file, verbose=0), ValueError, "`out_dir`", "is not a directory"),
+        _fails("recipe-out_dir-is-a-file", lambda ctx: runner.train(
+            get_recipe("breast_cancer").RECIPE, out_dir=ctx.file, verbose=0), ValueError,
+               "`out_dir`", "is not a directory"),
         _fails("recipe-unknown-name", lambda ctx: get_recipe("breast_cancr"), ValueError,
                "Unknown recipe 'breast_cancr'", "breast_cancer"),
         _fails("recipe-name-not-str", lambda ctx: get_recipe(None), TypeError, "`recipe`"),
@@ -346,7 +349,7 @@ _RECIPE_ARGS = [
     ({"epochs": 0}, ValueError, "`epochs`"),
     ({"epochs": -1}, ValueError, "`epochs`"),
     ({"epochs": 2.5}, TypeError, "`epochs`"),
-    ({"out_dir": None}, ValueError, "`out_dir`"),
+    ({"out_dir": None}, TypeError, "`out_dir`"),
     ({"out_dir": ""}, ValueError, "`out_dir`"),
     ({"out_dir": 3}, TypeError, "`out_dir`"),
     ({"verbose": 5}, ValueError, "`verbose`"),
@@ -369,13 +372,8 @@ def _recipe_cases() -> list[Case]:
 
 
 def _train(name: str, **kwargs):
-    """A recipe's training: the runner for a declaration (`RECIPE`), else its own `run`."""
-    from rnn_zoo import runner
-
-    module = get_recipe(name)
-    if hasattr(module, "RECIPE"):
-        return runner.train(module.RECIPE, **kwargs)
-    return module.run(**kwargs)
+    """A recipe's training: the runner on its declaration."""
+    return runner.train(get_recipe(name).RECIPE, **kwargs)
 
 
 # --- load_pretrained -------------------------------------------------------------------------
@@ -408,8 +406,8 @@ def _load_cases() -> list[Case]:
 
 
 def _hook(name: str, inputs, **options):
-    info, model = preset(name)
-    return get_recipe(info.recipe).predict(model, info, inputs, **options)
+    """What `rnn-zoo predict NAME INPUT...` prints: the preset task's `answer`."""
+    return task(name).answer(inputs, **options)
 
 
 def _generate(**options):
@@ -419,10 +417,12 @@ def _generate(**options):
 
 
 def _features(bad=None) -> list[str]:
+    """One breast_cancer INPUT: the 30 raw features as JSON numbers (NaN and Infinity as
+    Python's `json` reads them)."""
     values = ["1.0"] * 30
     if bad is not None:
         values[7] = bad
-    return [",".join(values)]
+    return ["[" + ",".join(values) + "]"]
 
 
 def _starts_with(prefix: str, length: int):
@@ -443,21 +443,26 @@ def _labelled(texts):
 
 def _hook_cases() -> list[Case]:
     return [
-        *[_fails(f"predict-breast_cancer-{bad}-feature",
-                 lambda ctx, b=bad: _hook("breast_cancer", _features(b)), ValueError, "finite")
-          for bad in ("nan", "inf", "-inf")],
+        *[_fails(f"predict-breast_cancer-{label}-feature",
+                 lambda ctx, b=bad: _hook("breast_cancer", _features(b)), ValueError,
+                 "`x[0]`", needle)
+          for label, bad, needle in (("nan", "NaN", "NaN"), ("inf", "Infinity", "infinite"),
+                                     ("-inf", "-Infinity", "infinite"))],
         _fails("predict-breast_cancer-word-feature",
-               lambda ctx: _hook("breast_cancer", _features("abc")), ValueError,
-               "must be numbers"),
+               lambda ctx: _hook("breast_cancer", _features('"abc"')), ValueError,
+               "INPUT 1", "must be JSON numbers"),
         _fails("predict-breast_cancer-29-features",
-               lambda ctx: _hook("breast_cancer", [",".join(["1"] * 29)]), ValueError,
-               "needs the 30 raw features", "got 29"),
-        _fails("predict-tweet-empty", lambda ctx: _hook("tweet_sentiment", [""]), ValueError,
-               "INPUT 1"),
-        _fails("predict-tweet-blank-second",
-               lambda ctx: _hook("tweet_sentiment", ["fine", " \t"]), ValueError, "INPUT 2"),
+               lambda ctx: _hook("breast_cancer", ["[" + ",".join(["1"] * 29) + "]"]),
+               ValueError, "(29,)", "trained on (30,)"),
+        # Documented (the task form): a tweet with no token gets a label, as the exported
+        # SavedModel gives one for blank text (no longer refused as the old hook did).
+        _gives("predict-tweet-empty", lambda ctx: _hook("tweet_sentiment", [""]),
+               _labelled([""])),
+        _gives("predict-tweet-blank-second",
+               lambda ctx: _hook("tweet_sentiment", ["fine", " \t"]),
+               _labelled(["fine", " \t"])),
         _fails("predict-tweet-none", lambda ctx: _hook("tweet_sentiment", []), ValueError,
-               "needs one or more tweets"),
+               "needs one or more INPUT"),
         _gives("predict-tweet-unseen-characters",
                lambda ctx: _hook("tweet_sentiment", ["日本語 😀 ∑ ¿qué?"]),
                _labelled(["日本語 😀 ∑ ¿qué?"])),
@@ -493,13 +498,14 @@ def _cli_cases() -> list[Case]:
         (["predict", "char_lm_shakespeare", "--temperature", "inf"], "--temperature"),
         (["predict", "char_lm_shakespeare", "--temperature", "nan"], "--temperature"),
         (["predict", "char_lm_shakespeare", "--seed", "x"], "--seed"),
-        (["predict", "char_lm_shakespeare", "--seed", "-1", "--length", "2"], "`seed`"),
+        (["predict", "char_lm_shakespeare", "--prompt", "A", "--seed", "-1", "--length", "2"],
+         "`seed`"),
         (["predict", "char_lm_shakespeare", "--prompt", "", "--length", "2"], "`prompt`"),
         (["predict", "char_lm_shakespeare", "--length", "1000000000"], "`length`"),
         (["predict", "char_lm_shakespeare", "--length", "0"], "--length"),
-        (["predict", "tweet_sentiment", ""], "INPUT 1"),
-        (["predict", "breast_cancer", *_features("nan")], "finite"),
-        (["predict", "breast_cancer", *_features("1e999")], "finite"),
+        (["predict", "tweet_sentiment"], "needs one or more INPUT"),
+        (["predict", "breast_cancer", *_features("NaN")], "contains NaN"),
+        (["predict", "breast_cancer", *_features("1e999")], "infinite"),
         (["predict", ""], "Unknown preset ''"),
         (["train", "breast_cancer", "--epochs", "-1"], "--epochs"),
         (["train", "breast_cancer", "--verbose", "7"], "--verbose"),
@@ -532,9 +538,9 @@ def _run_folder_cases() -> list[Case]:
         _fails("cli-train-manual-dir-is-a-file",
                lambda ctx: _train_cli(ctx, "--manual-dir", ctx.file, "--out", ctx.tmp / "run"),
                SystemExit, "--manual-dir", "is a file; expected a directory"),
-        _fails("recipe-out_dir-under-a-file", lambda ctx: get_recipe("breast_cancer").run(
-            out_dir=ctx.file / "run", verbose=0, data_dir=ctx.data_dir), ValueError,
-               "`out_dir`", "is a file"),
+        _fails("recipe-out_dir-under-a-file", lambda ctx: runner.train(
+            get_recipe("breast_cancer").RECIPE, out_dir=ctx.file / "run", verbose=0,
+            data_dir=ctx.data_dir), ValueError, "`out_dir`", "is a file"),
     ]
 
 
@@ -576,8 +582,8 @@ def _folder_cases() -> list[Case]:
                lambda ctx: export(build_tiny("one_to_one_gru")[2], _preset_copy(ctx)),
                ValueError, "`directory`", "is a preset folder"),
         _fails("api-evaluate-a-preset-folder",
-               lambda ctx: get_recipe("breast_cancer").evaluate(out_dir=_preset_copy(ctx),
-                                                                data_dir=ctx.data_dir),
+               lambda ctx: runner.evaluate(get_recipe("breast_cancer").RECIPE,
+                                           out_dir=_preset_copy(ctx), data_dir=ctx.data_dir),
                ValueError, "`out_dir`", "is a preset folder"),
     ]
 

@@ -4,22 +4,24 @@ Same contract as `test_bad_inputs.py`: each case is a one-line `ValueError`/`Typ
 status 2 and one stderr line for the CLI) naming the argument, input or file and what was
 expected, or a documented result. Documented results here:
 
-- caps: `--beam` / `beam_width` at most the target vocabulary size (73 for g2p_cmudict); a
-  g2p word at most the preset's `max_source_length` (32) characters, every one of them a
-  character of the source vocabulary (letters, `'`, `-`, `.`; upper case folds); `--length`
+- caps: `--beam` / `beam_size` at most the target vocabulary size (73 for g2p_cmudict); a
+  g2p word at most the preset's `max_source_length` (32) characters (upper case folds);
+  `--length`
   at most 10,000 characters (one step of the in-graph loop each: about 10 s); the char-LM
   SavedModel text endpoint reads the last 100 characters of each text (the training context, what
   `rnn-zoo predict` conditions on);
 - zero time steps: `rnn_zoo.check_inputs` and the SavedModel refuse them; a TFLite
   interpreter (which runs without rnn_zoo) returns the empty sequence's output, the same for
   every input: not a prediction, so validate with `rnn_zoo.check_inputs` first;
-- a zero `std` in a breast_cancer preset's statistics reads as 1, the training rule.
+- a zero `std` (a constant training feature) reads as 1, the training rule;
+- in the task form, a g2p word with characters outside the source vocabulary (digits, other
+  scripts, blanks) gets a transcription through the OOV id, and a breast_cancer feature that is
+  huge but float32-representable gets a class; one past float32 is refused as infinite.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -31,11 +33,10 @@ import pytest
 import tensorflow as tf
 
 import rnn_zoo
-from recipes import get_recipe
 from rnn_zoo import cli, datasets, presets
 from tests.harness import build_tiny
 from tests.reliability.conftest import REPO, subprocess_env
-from tests.reliability.models import preset
+from tests.reliability.models import preset, task
 from tests.reliability.test_bad_inputs import Case, _fails, _gives, _hook
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -50,12 +51,13 @@ def _cli(argv, ctx, **env):
     raise SystemExit(f"exit {status}: {err}")
 
 
-def _preset_copy(ctx, name: str, edit) -> str:
-    """A presets dir holding a copy of preset `name` whose metrics.json went through `edit`,
-    checksums rewritten (a user's own preset: it verifies, it is just incomplete)."""
+def _preset_copy(ctx, name: str, edit, file: str = "task.json") -> str:
+    """A presets dir holding a copy of preset `name` whose `file` (the task record: what
+    `predict` reads) went through `edit`, checksums rewritten (a user's own preset: it
+    verifies, it is just incomplete)."""
     root = ctx.tmp / "presets"
     shutil.copytree(presets.presets_dir() / name, root / name)
-    path = root / name / "metrics.json"
+    path = root / name / file
     metrics = json.loads(path.read_text())
     edit(metrics)
     path.write_text(json.dumps(metrics))
@@ -65,10 +67,11 @@ def _preset_copy(ctx, name: str, edit) -> str:
 
 
 def _run_copy(ctx, name: str, text: str) -> str:
-    """A run directory with the preset's model.keras and a metrics.json of `text`."""
+    """A run directory (a task folder) with the preset's task and a metrics.json of `text`."""
     run = ctx.tmp / "run"
     run.mkdir()
-    shutil.copy(presets.presets_dir() / name / "model.keras", run / "model.keras")
+    for file in ("model.keras", "task.json"):
+        shutil.copy(presets.presets_dir() / name / file, run / file)
     (run / "metrics.json").write_text(text)
     return str(run)
 
@@ -89,7 +92,8 @@ def _metrics_without(name, key) -> str:
 
 
 def _features(value: str) -> list[str]:
-    return [",".join([value] * 30)]
+    """One breast_cancer INPUT: 30 raw features as JSON numbers."""
+    return ["[" + ",".join([value] * 30) + "]"]
 
 
 def _no_warnings(call):
@@ -102,15 +106,17 @@ def _no_warnings(call):
 
 
 def _zero_std(ctx):
-    info, model = preset("breast_cancer")
-    stats = info.metrics["preprocessing"]["standardize"]
-    std = list(stats["std"])
-    std[3] = 0.0  # a constant feature; the tumour sits at the means: 0 / 0 for feature 4
-    metrics = {**info.metrics, "preprocessing": {"standardize": {**stats, "std": std}}}
-    fake = presets.Preset(name=info.name, recipe=info.recipe, path=info.path, metrics=metrics,
-                          size=info.size)
-    return get_recipe("breast_cancer").predict(
-        model, fake, [",".join(repr(float(m)) for m in stats["mean"])])
+    """A constant feature in the training rows (std 0): the task standardises it with std 1
+    (the training rule), so a row at the means gets a finite probability, not 0 / 0."""
+    from rnn_zoo.tasks import TabularClassifier
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 4)).astype("float32")
+    x[:, 3] = 7.0
+    y = np.where(x[:, 0] > 0, "high", "low").tolist()
+    clf = TabularClassifier(units=4, epochs=1, batch_size=16, seed=0)
+    clf.fit(x, y, verbose=0)
+    return np.asarray(clf.model.predict(x.mean(axis=0, keepdims=True), verbose=0))
 
 
 def _transcribed(words):
@@ -122,9 +128,8 @@ def _transcribed(words):
     return check
 
 
-def _probability(text: str) -> None:
-    value = float(text.split("p=", 1)[1].split(";", 1)[0])
-    assert math.isfinite(value) and 0.5 <= value <= 1.0, text
+def _probability(outputs) -> None:
+    assert np.isfinite(outputs).all() and outputs.shape[0] == 1, outputs
 
 
 # --- D7: a metrics.json missing a key; D15: a bad metrics.json -------------------------------
@@ -132,26 +137,26 @@ def _probability(text: str) -> None:
 
 def _metrics_cases() -> list[Case]:
     return [
-        _fails("D7-preset-metrics-without-preprocessing",
+        # A preset is a task folder: `predict` reads its task record (task.json).
+        _fails("D7-preset-task-without-state",
                lambda ctx: _cli(["predict", "breast_cancer", *_features("1.0")], ctx,
                                 RNN_ZOO_PRESETS_DIR=_preset_copy(
-                                    ctx, "breast_cancer", _without("preprocessing"))),
-               SystemExit, "metrics.json", "'preprocessing'"),
-        _fails("D7-preset-metrics-without-standardize-std",
+                                    ctx, "breast_cancer", _without("state"))),
+               SystemExit, "task.json", "'state'"),
+        _fails("D7-preset-task-without-config",
                lambda ctx: _cli(["predict", "breast_cancer", *_features("1.0")], ctx,
                                 RNN_ZOO_PRESETS_DIR=_preset_copy(
-                                    ctx, "breast_cancer",
-                                    _without("preprocessing", "standardize", "std"))),
-               SystemExit, "metrics.json", "'std'"),
-        _fails("D7-preset-metrics-without-config",
+                                    ctx, "breast_cancer", _without("config"))),
+               SystemExit, "task.json", "'config'"),
+        _fails("D7-tweet-preset-task-without-config",
                lambda ctx: _cli(["predict", "tweet_sentiment", "good"], ctx,
                                 RNN_ZOO_PRESETS_DIR=_preset_copy(
                                     ctx, "tweet_sentiment", _without("config"))),
-               SystemExit, "metrics.json", "'config'"),
-        _fails("D7-run-metrics-without-config",
+               SystemExit, "task.json", "'config'"),
+        _fails("D7-run-metrics-without-test",
                lambda ctx: _cli(["evaluate", "breast_cancer", "--out", _run_copy(
-                   ctx, "breast_cancer", _metrics_without("breast_cancer", "config"))], ctx),
-               SystemExit, "metrics.json", "'config'"),
+                   ctx, "breast_cancer", _metrics_without("breast_cancer", "test"))], ctx),
+               SystemExit, "metrics.json", "'test'"),
         _fails("D15-run-metrics-not-json",
                lambda ctx: _cli(["evaluate", "breast_cancer", "--out",
                                  _run_copy(ctx, "breast_cancer", "{not json")], ctx),
@@ -166,11 +171,8 @@ def _metrics_cases() -> list[Case]:
 # --- D8: caps on --beam, --length and input lengths ------------------------------------------
 
 
-def _g2p_translator(beam_width):
-    info, model = preset("g2p_cmudict")
-    prep = info.metrics["preprocessing"]
-    return get_recipe("g2p_cmudict").translator_for(
-        model, prep["source_vocabulary"], prep["target_vocabulary"], beam_width=beam_width)
+def _g2p_translator(beam_size):
+    return task("g2p_cmudict").translate(["zoology"], beam_size=beam_size)
 
 
 def _tiny_beam(width):
@@ -185,24 +187,24 @@ def _cap_cases() -> list[Case]:
     return [
         _fails("D8-cli-beam-3000000000",
                lambda ctx: _cli(["predict", "g2p_cmudict", "zoology", "--beam", "3000000000"],
-                                ctx), SystemExit, "`beam`", "[1, 73]", "target vocabulary"),
+                                ctx), SystemExit, "`beam_size`", "[1, 73]", "target vocabulary"),
         _fails("D8-cli-beam-100000",
                lambda ctx: _cli(["predict", "g2p_cmudict", "zoology", "--beam", "100000"], ctx),
-               SystemExit, "`beam`", "[1, 73]"),
+               SystemExit, "`beam_size`", "[1, 73]"),
         _gives("D8-hook-beam-at-the-cap",
                lambda ctx: _hook("g2p_cmudict", ["zoology"], beam=73),
                _transcribed(["zoology"])),
         _fails("D8-hook-beam-74", lambda ctx: _hook("g2p_cmudict", ["zoology"], beam=74),
-               ValueError, "`beam`", "[1, 73]"),
-        _fails("D8-translator-beam_width-past-vocabulary",
-               lambda ctx: _g2p_translator(10**9), ValueError, "`beam_width`", "73"),
+               ValueError, "`beam_size`", "[1, 73]"),
+        _fails("D8-translate-beam_size-past-vocabulary",
+               lambda ctx: _g2p_translator(10**9), ValueError, "`beam_size`", "73"),
         _fails("D8-beam_search-beam_width-past-vocabulary", lambda ctx: _tiny_beam(7),
                ValueError, "`beam_width`", "6"),
         _gives("D8-beam_search-beam_width-at-vocabulary", lambda ctx: _tiny_beam(6),
                lambda found: tuple(found.ids.shape) == (1, 3)),
         _fails("D8-hook-word-past-max-source-length",
-               lambda ctx: _hook("g2p_cmudict", ["ok", "a" * 33]), ValueError, "INPUT 2",
-               "at most 32 characters"),
+               lambda ctx: _hook("g2p_cmudict", ["ok", "a" * 33]), ValueError, "`texts[1]`",
+               "at most max_source_length=32"),
         _gives("D8-hook-word-at-max-source-length",
                lambda ctx: _hook("g2p_cmudict", ["a" * 32]), _transcribed(["a" * 32])),
         _fails("D8-cli-length-past-the-cap",
@@ -227,11 +229,12 @@ def _utf8_cases() -> list[Case]:
         _fails("D10-cli-prompt-invalid-utf8",
                lambda ctx: _cli(["predict", "char_lm_shakespeare", "--prompt", _INVALID,
                                  "--length", "2"], ctx), SystemExit, "--prompt", "UTF-8"),
-        _fails("D10-hook-tweet-invalid-utf8",
-               lambda ctx: _hook("tweet_sentiment", ["fine", _INVALID]), ValueError, "INPUT 2",
-               "UTF-8"),
-        _fails("D10-hook-breast_cancer-invalid-utf8",
-               lambda ctx: _hook("breast_cancer", [_INVALID]), ValueError, "INPUT 1", "UTF-8"),
+        _fails("D10-cli-tweet-invalid-utf8-second",
+               lambda ctx: _cli(["predict", "tweet_sentiment", "fine", _INVALID], ctx),
+               SystemExit, "INPUT 2", "UTF-8"),
+        _fails("D10-cli-breast_cancer-invalid-utf8",
+               lambda ctx: _cli(["predict", "breast_cancer", _INVALID], ctx), SystemExit,
+               "INPUT 1", "UTF-8"),
     ]
 
 
@@ -292,13 +295,17 @@ def _id_model():
 
 
 def _garbage_cases() -> list[Case]:
-    allowed = "letters"
     return [
-        *[_fails(f"D16-cli-g2p-{label}",
-                 lambda ctx, w=word: _cli(["predict", "g2p_cmudict", "ok", w], ctx),
-                 SystemExit, "INPUT 2", allowed)
-          for label, word in (("empty", ""), ("digits", "123"), ("japanese", "日本語"),
-                              ("blank", "  "), ("letters-and-digits", "r2d2"))],
+        _fails("D16-cli-g2p-empty",
+               lambda ctx: _cli(["predict", "g2p_cmudict", "ok", ""], ctx), SystemExit,
+               "`texts[1]`", "is empty"),
+        # Documented (the task form): characters outside the source vocabulary map to its OOV
+        # id and the word still gets a transcription (the old hook refused them).
+        *[_gives(f"D16-cli-g2p-{label}",
+                 lambda ctx, w=word: _hook("g2p_cmudict", ["ok", w]),
+                 lambda out: len(out.splitlines()) == 2)
+          for label, word in (("digits", "123"), ("japanese", "日本語"), ("blank", "  "),
+                              ("letters-and-digits", "r2d2"))],
         _gives("D16-hook-g2p-upper-case-folds",
                lambda ctx: (_hook("g2p_cmudict", ["CAT"]), _hook("g2p_cmudict", ["cat"])),
                lambda outs: outs[0].split()[1:] == outs[1].split()[1:] != []),
@@ -328,9 +335,11 @@ def _garbage_cases() -> list[Case]:
                                                 np.zeros((1, 0, 1))),
                ValueError, "at least 1 time step"),
         _gives("D16-breast_cancer-zero-std-reads-as-1", _zero_std, _probability),
-        _fails("D16-breast_cancer-overflowing-feature",
-               lambda ctx: _hook("breast_cancer", _features("3e38")), ValueError,
-               "feature ", "is too large"),
+        # Documented (the task form): a float32-representable huge feature gets a class (the
+        # old hook refused it as too large); one past float32 is refused as infinite.
+        _gives("D16-breast_cancer-huge-feature",
+               lambda ctx: _hook("breast_cancer", _features("3e38")),
+               lambda out: out.split("\t")[0] in ("malignant", "benign")),
     ]
 
 
@@ -371,7 +380,7 @@ def _noise_cases() -> list[Case]:
                lambda out: len(out.splitlines()) == 2),
         _fails("D20-breast_cancer-1e308-no-runtime-warning",
                _no_warnings(lambda ctx: _hook("breast_cancer", _features("1e308"))),
-               ValueError, "feature ", "is too large"),
+               ValueError, "`x[0]`", "infinite"),
     ]
 
 

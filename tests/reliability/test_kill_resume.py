@@ -1,15 +1,16 @@
 """No lost work: a training run killed with SIGKILL at random points resumes from its last backup
 and ends exactly as an uninterrupted run does (same seed, CPU).
 
-The real command, `python -m recipes.breast_cancer --profile quick --epochs 15`, runs in a
-subprocess (each kill comes 1 to 3 epochs after the previous backup, so 15 epochs leave
-training to do after the last one). The
-test kills it with SIGKILL several times at seeded random points (a random number of epochs after
-its newest backup, then a random delay, so kills land mid-epoch, mid-backup and mid-log-write),
-reruns the same command after each kill, and compares everything the finished run wrote with an
+The real command, `python -m rnn_zoo.cli train breast_cancer --profile quick --epochs 15` (the
+runner, `rnn_zoo.runner.train`), runs in a subprocess (each kill comes 1 to 3 epochs after the
+previous backup, so 15 epochs leave training to do after the last one). The test kills it with
+SIGKILL several times at seeded random points (a random number of epochs after its newest
+backup, then a random delay, so kills land mid-epoch, mid-backup and mid-log-write), reruns the
+same command after each kill, and compares everything the finished run wrote with an
 uninterrupted run's: the test metrics and training summary in `metrics.json`, `history.csv` byte
-for byte, and the weights in `model.keras` and `best.weights.h5`. A second, in-process test
-adds a `Dropout` layer, whose random-generator state the resume must restore as well.
+for byte, and the weights in `model.keras` (the saved task's raw-input model) and
+`best.weights.h5`. A second, in-process test adds a `Dropout` layer, whose random-generator
+state the resume must restore as well.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import signal
 import time
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -27,7 +29,7 @@ import tensorflow as tf
 
 from rnn_zoo._checkpointing import read_backup
 from rnn_zoo.data import finish
-from rnn_zoo.presets import load_model_safely
+from rnn_zoo.tasks import load_task
 from rnn_zoo.training import fit, set_seed
 from tests.harness import Interrupt
 from tests.reliability.conftest import python
@@ -39,8 +41,9 @@ _UNIT = re.compile(r"epoch-(\d+)")
 
 
 def _start(out: Path, data_dir: str):
-    return python("-m", "recipes.breast_cancer", "--profile", "quick", "--epochs", str(EPOCHS),
-                  "--out", str(out), "--data-dir", data_dir, "--verbose", "0")
+    return python("-m", "rnn_zoo.cli", "train", "breast_cancer", "--profile", "quick",
+                  "--epochs", str(EPOCHS), "--out", str(out), "--data-dir", data_dir,
+                  "--verbose", "0")
 
 
 def _newest_backup(out: Path) -> int:
@@ -72,10 +75,15 @@ def _finish(proc) -> None:
 
 
 def _weights(out: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    model = load_model_safely(out / "model.keras")
-    final = model.get_weights()
-    model.load_weights(out / "best.weights.h5")
-    return final, model.get_weights()
+    """The final weights (the saved task's model) and the best epoch's (`best.weights.h5`, the
+    backbone's, read as the arrays the file holds)."""
+    final = load_task(out).model.get_weights()
+    best = []
+    with h5py.File(out / "best.weights.h5", "r") as f:
+        f.visititems(lambda name, node: best.append(node[()])
+                     if isinstance(node, h5py.Dataset) else None)
+    assert final and best
+    return final, best
 
 
 def test_sigkilled_training_resumes_to_the_uninterrupted_result(tmp_path, breast_cancer_data_dir):
@@ -108,8 +116,6 @@ def test_sigkilled_training_resumes_to_the_uninterrupted_result(tmp_path, breast
     # Nothing half-written is left behind: no backup, no temporary file.
     assert not (out / "backup").exists()
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
-
-
 
 
 def _fit_with_dropout(out: Path, callbacks=()):

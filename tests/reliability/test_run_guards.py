@@ -29,12 +29,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from recipes import breast_cancer
-from rnn_zoo import cli
+from rnn_zoo import cli, runner
 from rnn_zoo._folders import MANIFEST, read_manifest
+from rnn_zoo.recipe_finder import get_recipe
 from rnn_zoo.training import fit
 from tests.harness import Interrupt
 from tests.reliability.conftest import REPO, python
+
+RECIPE = get_recipe("breast_cancer").RECIPE
 
 
 def _train(out: Path, data_dir: str, *extra: str, epochs: int = 1) -> subprocess.Popen:
@@ -67,8 +69,6 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def _cli(argv, capsys) -> tuple[int, str]:
     status = cli.main([str(a) for a in argv])
     return status, capsys.readouterr().err
-
-
 
 
 # --- D2: finished runs, presets and exports are kept ----------------------------------------
@@ -114,9 +114,9 @@ def test_a_preset_copy_and_an_export_folder_are_refused(tmp_path, breast_cancer_
     assert status == 2 and err.count("\n") == 1, err
     assert f"--out {str(preset)!r} is a preset folder" in err and "even with --overwrite" in err
     assert _snapshot(preset) == before
-    with pytest.raises(ValueError, match="is a preset folder"):  # the recipe's own path
-        breast_cancer.run(out_dir=preset, epochs=1, data_dir=breast_cancer_data_dir, verbose=0,
-                          overwrite=True)
+    with pytest.raises(ValueError, match="is a preset folder"):  # the runner's own path
+        runner.train(RECIPE, out_dir=preset, epochs=1, data_dir=breast_cancer_data_dir,
+                     verbose=0, overwrite=True)
     assert _snapshot(preset) == before
 
     export = tmp_path / "export"
@@ -137,8 +137,8 @@ def test_the_backup_of_another_profile_or_config_is_refused(tmp_path, breast_can
                                                             capsys):
     run = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        breast_cancer.run(profile="quick", out_dir=run, epochs=3, data_dir=breast_cancer_data_dir,
-                          verbose=0, callbacks=[Interrupt(after=0)])
+        runner.train(RECIPE, profile="quick", out_dir=run, epochs=3,
+                     data_dir=breast_cancer_data_dir, verbose=0, callbacks=[Interrupt(after=0)])
     assert (run / "backup").is_dir()
     before = _snapshot(run)
 
@@ -153,8 +153,8 @@ def test_the_backup_of_another_profile_or_config_is_refused(tmp_path, breast_can
     assert _snapshot(run) == before
 
     # The same recipe, profile and config resumes it.
-    metrics = breast_cancer.run(profile="quick", out_dir=run, epochs=3,
-                                data_dir=breast_cancer_data_dir, verbose=0)
+    metrics = runner.train(RECIPE, profile="quick", out_dir=run, epochs=3,
+                           data_dir=breast_cancer_data_dir, verbose=0)
     assert metrics["training"]["initial_epoch"] == 1
 
 
