@@ -31,6 +31,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from rnn_zoo import presets  # noqa: E402
+from rnn_zoo._folders import TASK_FILE  # noqa: E402
 
 SKIP_METRIC_KEYS = {"examples"}
 
@@ -127,7 +128,9 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
                    "(parameters in `metrics.json`, fitted on train)")
     out.append("")
 
-    out += ["## Architecture", "", f"- registry model: `{model['name']}`",
+    shown = f"- task: `{model['task']}`" if "task" in model else (
+        f"- registry model: `{model['name']}`")
+    out += ["## Architecture", "", shown,
             f"- parameters: {model['params']:,}"]
     if model.get("overrides"):
         out.append("- overrides: " + ", ".join(f"`{k}={v!r}`" for k, v in
@@ -303,7 +306,8 @@ def publish(run_dir, *, name: str | None = None, presets_dir=None, force: bool =
         raise ValueError(f"Preset name {name!r} must be lower-case letters, digits and _.")
     if limitations is None:
         module = _recipe_module(metrics["recipe"])
-        limitations = getattr(module, "LIMITATIONS", None)
+        limitations = (getattr(module, "LIMITATIONS", None)
+                       or getattr(getattr(module, "RECIPE", None), "limitations", None))
     root = presets.presets_dir(presets_dir)
     dest = root / name
     if dest.exists() and not force:
@@ -317,6 +321,8 @@ def publish(run_dir, *, name: str | None = None, presets_dir=None, force: bool =
         shutil.copyfile(run / presets.MODEL, tmp / presets.MODEL)
         (tmp / presets.METRICS).write_bytes(raw_metrics)
         shutil.copyfile(run / presets.HISTORY, tmp / presets.HISTORY)
+        if (run / TASK_FILE).is_file():  # a run of rnn_zoo.runner is a task folder: keep it one
+            shutil.copyfile(run / TASK_FILE, tmp / TASK_FILE)
         vocabulary = metrics["dataset"].get("vocabulary")
         if isinstance(vocabulary, list):
             (tmp / presets.VOCABULARY).write_text(
