@@ -242,7 +242,8 @@ def _list(args) -> int:
             + (f"baseline {bar['baseline']}" if bar.get("baseline") else repr(bar.get("value")))
             for bar in info["bars"] or ())
         online = " (downloads)" if info["online"] else ""
-        print(f"  {name:<{width}}  {info['summary']}; task {info['model'] or 'unknown'}; "
+        summary = info["summary"].rstrip(".")
+        print(f"  {name:<{width}}  {summary}; task {info['model'] or 'unknown'}; "
               f"full bar: {rules or 'none declared'}{online}")
     _list_presets()
     return 0
