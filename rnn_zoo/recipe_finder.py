@@ -265,7 +265,9 @@ def describe_source(source: str, *, name: str) -> dict[str, Any]:
     bars = [_keywords(node) for node in bar_nodes if isinstance(node, ast.Call)]
     task = _literal(keywords.get("task"))
     task = task if isinstance(task, str) else None
-    cell = _full_setting(keywords.get("profiles"), "cell")
+    shared = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+              for t in node.targets if isinstance(t, ast.Name)}
+    cell = _full_setting(keywords.get("profiles"), "cell", shared)
     model = None if task is None else f"{task} ({cell})" if isinstance(cell, str) else task
     return {"summary": summary, "task": task, "model": model, "bars": bars or None,
             "online": _literal(keywords.get("online")) is True}
@@ -285,13 +287,28 @@ def _keywords(call: ast.Call) -> dict[str, Any]:
     return {keyword.arg: _literal(keyword.value) for keyword in call.keywords}
 
 
-def _full_setting(profiles, key: str):
-    """The literal `key` of the `full` profile's dict (`**shared` entries are skipped)."""
+def _full_setting(profiles, key: str, shared: Mapping[str, ast.expr]):
+    """The literal `key` of the `full` profile's dict; a `**NAME` entry reads the module's
+    `NAME = {...}` (later entries win, as in Python)."""
     if not isinstance(profiles, ast.Dict):
         return None
     for name, value in zip(profiles.keys, profiles.values, strict=True):
         if _literal(name) == "full" and isinstance(value, ast.Dict):
-            for k, v in zip(value.keys, value.values, strict=True):
-                if k is not None and _literal(k) == key:
-                    return _literal(v)
+            return _dict_entry(value, key, shared)
     return None
+
+
+def _dict_entry(node: ast.Dict, key: str, shared: Mapping[str, ast.expr]):
+    found = None
+    for k, v in zip(node.keys, node.values, strict=True):
+        if k is None:  # `**NAME`
+            inner = shared.get(v.id) if isinstance(v, ast.Name) else None
+            if isinstance(inner, ast.Dict):
+                found = _dict_entry(inner, key, {}) if _has(inner, key) else found
+        elif _literal(k) == key:
+            found = _literal(v)
+    return found
+
+
+def _has(node: ast.Dict, key: str) -> bool:
+    return any(k is not None and _literal(k) == key for k in node.keys)
