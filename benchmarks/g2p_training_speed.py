@@ -5,10 +5,12 @@ of 256 units per direction, LSTM decoder of 512 units, additive attention, softm
 phonemes) on the same training pairs, for the same number of epochs, epochs interleaved so
 that machine load hits both alike. They differ in what the issue names:
 
-- zoo: `recipes.g2p_cmudict` pipeline (length buckets, padding only to the longest word of a
-  batch, masks) and loss (`TokenSumCrossentropy`: each batch summed over one fixed token
-  count), the registry model, XLA off (measured slower for LSTM loops on a CPU); decoding is
-  the in-graph `Translator` (beam and greedy search in one `tf.function`);
+- zoo: the `g2p_cmudict` recipe's `Seq2Seq` task (its `full` settings at these sizes): the
+  task's pipeline (length buckets learned from the pairs, padding only to the longest word of
+  a batch, masks), its loss (`TokenSumCrossentropy`: each batch summed over one fixed token
+  count) and its backbone (`rnn_zoo.topologies.encoder_decoder`), XLA off (measured slower for
+  LSTM loops on a CPU); decoding is the task's in-graph search (`Seq2Seq.translate`: beam and
+  greedy search inside the model);
 - zoo, batch-mean loss: the same with Keras's default loss (mean over each batch's tokens), the
   ablation that shows why the recipe sums tokens: a bucket of short words then weighs a token
   several times as much as a bucket of long words;
@@ -18,12 +20,16 @@ that machine load hits both alike. They differ in what the issue names:
   a Python loop that re-runs the teacher-forced model on the growing prefix, batched.
 
 All sides use the same optimizer (Adam 3e-3, gradient norm clipped at 5, no schedule) and no
-dropout. WER after a few epochs varies by several points with the seed (initialisation and
-batch order), so every side is trained once per `--seeds` seed and the WERs are compared as
-means over the seeds. Epochs are interleaved with `benchmarks._common.interleave` (rotating
-the order of the sides every round); the first epoch of each run (tracing, graph building) is
-reported apart, and the speed-up is the median of the per-epoch ratios of the later epochs of
-all seeds. Output: a JSON document (`--out`) and a Markdown table on stdout.
+dropout. Outputs are scored as the task scores them (`Seq2Seq.evaluate`: stress digits
+stripped, a word right when it matches any of its pronunciations): WER is 1 - exact match and
+PER the phoneme (token) error rate.
+
+WER after a few epochs varies by several points with the seed (initialisation and batch order),
+so every side is trained once per `--seeds` seed and the WERs are compared as means over the
+seeds. Epochs are interleaved with `benchmarks._common.interleave` (rotating the order of the
+sides every round); the first epoch of each run (tracing, graph building) is reported apart,
+and the speed-up is the median of the per-epoch ratios of the later epochs of all seeds.
+Output: a JSON document (`--out`) and a Markdown table on stdout.
 
     nice -n 10 python -m benchmarks.g2p_training_speed --epochs 5 \
         --out benchmarks/results/g2p_training_speed.json
@@ -41,17 +47,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-import rnn_zoo  # noqa: E402
 from benchmarks import _common  # noqa: E402
 from benchmarks import report as report_tables  # noqa: E402
-from recipes import _common as recipes_common  # noqa: E402
-from recipes import g2p_cmudict as recipe  # noqa: E402
 from rnn_zoo.data import text  # noqa: E402
-from rnn_zoo.data.tasks import seq2seq_pipeline  # noqa: E402
-from rnn_zoo.losses import TokenSumCrossentropy, expected_tokens_per_batch  # noqa: E402
+from rnn_zoo.losses import TokenSumCrossentropy  # noqa: E402
+from rnn_zoo.tasks.seq2seq import END, RESERVED_TARGET_IDS, START, Seq2Seq  # noqa: E402
 
 EMBEDDING, UNITS = 64, 256
 
@@ -76,21 +78,6 @@ def keras_io_model(source_vocab: int, target_vocab: int, source_len: int, target
     model.compile(optimizer=keras.optimizers.Adam(3e-3, clipnorm=5.0),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
-
-
-def padded_arrays(pairs, source_vec, target_vec, *, source_length: int, target_length: int):
-    """NumPy arrays padded to the global maximum lengths: source, decoder input and target."""
-    words, prons = zip(*pairs, strict=True)
-    source = source_vec(list(words)).numpy().astype("int32")
-    decoder_in, decoder_out = text.teacher_forcing_pair(target_vec(list(prons)), start_id=2,
-                                                        end_id=3)
-
-    def pad(x, length):
-        x = np.asarray(x, "int32")
-        return np.pad(x, [(0, 0), (0, length - x.shape[1])])
-
-    return (pad(source, source_length), pad(decoder_in, target_length),
-            pad(decoder_out, target_length))
 
 
 def keras_io_greedy(model, source, max_length: int, batch_size: int) -> np.ndarray:
@@ -128,6 +115,26 @@ def to_strings(ids, vocabulary) -> list[str]:
     return texts
 
 
+def load_words(split: str):
+    """`(words, pronunciations)` of a g2p_cmudict split, as `rnn_zoo.runner` reads them."""
+    from rnn_zoo import recipe_finder, runner
+
+    return runner.load_splits(recipe_finder.get_declaration("g2p_cmudict"))[split]
+
+
+def g2p_task(words, pronunciations, *, embedding_dim: int, units: int, batch_size: int,
+             seed: int) -> Seq2Seq:
+    """The recipe's `full` task at these sizes, without dropout, its preprocessing (both
+    vocabularies, length buckets, the token-sum normaliser) learned from the pairs."""
+    from rnn_zoo import recipe_finder
+
+    settings = recipe_finder.get_declaration("g2p_cmudict").settings("full")
+    task = Seq2Seq(**{**settings, "embedding_dim": embedding_dim, "units": units,
+                      "dropout": 0.0, "batch_size": batch_size, "seed": seed})
+    task._adapt(*task._check_xy(words, pronunciations, x_name="x", y_name="y", fitting=True))
+    return task
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=30_000,
@@ -146,65 +153,78 @@ def main(argv=None) -> dict:
     machine = _common.machine(_common.command_line(  # the load average before the run
         "benchmarks.g2p_training_speed", sys.argv[1:] if argv is None else argv))
 
-    config = recipe.PROFILES["full"]
-    train_words = recipe.load_words("train")
-    test_words = recipe.load_words("test")[:args.test_words]
+    train_words, train_prons = load_words("train")
+    test_x, test_y = load_words("test")
+    words, references = list(test_x[:args.test_words]), list(test_y[:args.test_words])
     # A fixed random sample: the split is sorted by word, so its first pairs are all "a..." words.
-    pairs = [(w, p) for w, prons in train_words for p in prons]
+    pairs = [(w, p) for w, prons in zip(train_words, train_prons, strict=True) for p in prons]
     pick = np.random.default_rng(0).permutation(len(pairs))[:args.pairs]
     pairs = [pairs[i] for i in sorted(pick)]
-    source_vec = text.char_vectorizer([w for w, _ in train_words], standardize="lower")
-    target_vec = text.target_vectorizer(text.target_vocabulary(
-        [p for _, prons in train_words for p in prons]))
-    source_vocab = text.vocabulary_of(source_vec)
-    target_vocab = text.vocabulary_of(target_vec)
-    token_sum = TokenSumCrossentropy(tokens_per_batch=expected_tokens_per_batch(
-        [len(p.split()) + 1 for _, p in pairs], batch_size=args.batch_size))
+    pair_words, pair_prons = [w for w, _ in pairs], [p for _, p in pairs]
+    sizes = {"embedding_dim": args.embedding_dim, "units": args.units,
+             "batch_size": args.batch_size}
+    # The vocabularies of the whole train split, as a keras.io script that loads it builds them.
+    task = g2p_task(train_words, train_prons, **sizes, seed=args.seeds[0])
+    source_vocab, target_vocab = (task.state["source_vocabulary"],
+                                  task.state["target_vocabulary"])
+    source_vec = task._source_vectorizer()
+    target_vec = text.target_vectorizer(target_vocab[RESERVED_TARGET_IDS:], start_token=START,
+                                        end_token=END, split=task._vectorizer_split("target"))
+
+    def vectorize(vectorizer, texts, side):
+        return vectorizer(task._standardize(list(texts), side)).numpy().astype("int32")
 
     # keras.io style: global padding, NumPy arrays. "Global maximum" is the whole training
     # split's, as a keras.io script that loads the dictionary pads it, even when only a sample
     # of the pairs is timed here.
-    source, decoder_in, decoder_out = padded_arrays(
-        pairs, source_vec, target_vec,
-        source_length=max(len(w) for w, _ in train_words),
-        target_length=1 + max(len(p.split()) for _, prons in train_words for p in prons))
+    source_length = max(len(w) for w in train_words)
+    target_length = 1 + max(len(p.split()) for prons in train_prons for p in prons)
+
+    def pad(x, length):
+        x = np.asarray(x, "int32")
+        return np.pad(x, [(0, 0), (0, length - x.shape[1])])[:, :length]
+
+    decoder_in, decoder_out = text.teacher_forcing_pair(
+        vectorize(target_vec, pair_prons, "target"), start_id=2, end_id=3)
+    source = pad(vectorize(source_vec, pair_words, "source"), source_length)
+    decoder_in, decoder_out = pad(decoder_in, target_length), pad(decoder_out, target_length)
     base_x = {"source_tokens": source, "target_tokens": decoder_in}
-    words = [w for w, _ in test_words]
-    references = [refs for _, refs in test_words]
-    test_source = source_vec(words).numpy().astype("int32")
-    test_source = np.pad(test_source, [(0, 0), (0, max(0, source.shape[1]
-                                                       - test_source.shape[1]))])
-    test_source = test_source[:, :source.shape[1]]
-    max_length = config.max_output_length
+    test_source = pad(vectorize(source_vec, words, "source"), source_length)
+    max_length = task.state["decode_length"]
+    beam_width = task.config["beam_size"]
+    decode_batch = 512
 
-    def zoo_model(loss):
-        model = rnn_zoo.get_model(config.model, source_vocab_size=len(source_vocab),
-                                  target_vocab_size=len(target_vocab),
-                                  embedding_dim=args.embedding_dim, units=args.units, dropout=0.0)
-        return recipes_common.sparse_classifier(model, 3e-3, clipnorm=5.0, loss=loss,
-                                                jit_compile=config.jit_compile)
+    def zoo_model(seed_task, loss):
+        backbone = seed_task._build_backbone(steps_per_epoch=1)
+        # The benchmark's shared optimizer, not the task's schedule: the sides differ only in
+        # what the issue names.
+        backbone.compile(optimizer=keras.optimizers.Adam(3e-3, clipnorm=5.0),
+                         loss=loss or keras.losses.SparseCategoricalCrossentropy(
+                             from_logits=True),
+                         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                         jit_compile=False)
+        return backbone
 
-    def zoo_decode(model, search):
-        translator = recipe.translator_for(model, source_vocab, target_vocab, search=search,
-                                           beam_width=config.beam_width, max_length=max_length)
-        recipe.transcribe(translator, words[:64])  # trace once, outside the timing
+    def zoo_decode(seed_task, backbone, beam_size):
+        seed_task.model = seed_task._assemble(backbone)
+        seed_task.translate(words[:64], beam_size=beam_size)  # trace once, outside the timing
         start = time.perf_counter()
-        hyps = recipe.transcribe(translator, words, batch_size=config.decode_batch_size)
+        hyps = seed_task.translate(words, beam_size=beam_size, max_length=max_length,
+                                   batch_size=decode_batch)
         return hyps, len(words) / (time.perf_counter() - start)
 
     def scored(hyps, words_per_second):
-        found = recipe.score_pronunciations(hyps, references)
-        return {"wer": found["wer"], "per": found["per"], "words_per_second": words_per_second}
+        found = task._scores(references, {"text": hyps})
+        return {"wer": 1 - found["exact_match"], "per": found["token_error_rate"],
+                "words_per_second": words_per_second}
 
     runs = []
     for seed in args.seeds:
         keras.utils.set_random_seed(seed)
-        zoo_data = seq2seq_pipeline(
-            tf.data.Dataset.from_tensor_slices(tuple(map(list, zip(*pairs, strict=True)))),
-            source_vectorizer=source_vec, target_vectorizer=target_vec,
-            batch_size=args.batch_size, boundaries=list(config.boundaries),
-            shuffle_buffer=len(pairs), seed=seed)
-        zoo, zoo_mean = zoo_model(token_sum), zoo_model(None)
+        seed_task = g2p_task(pair_words, pair_prons, **sizes, seed=seed)
+        zoo_data = seed_task._datasets(pair_words, pair_prons, training=True)
+        token_sum = TokenSumCrossentropy(tokens_per_batch=seed_task.state["tokens_per_batch"])
+        zoo, zoo_mean = zoo_model(seed_task, token_sum), zoo_model(seed_task, None)
         base = keras_io_model(len(source_vocab), len(target_vocab), source.shape[1],
                               decoder_in.shape[1], embedding_dim=args.embedding_dim,
                               units=args.units)
@@ -217,12 +237,12 @@ def main(argv=None) -> dict:
                 base_x, decoder_out, batch_size=args.batch_size, shuffle=True, epochs=1,
                 verbose=0)),
         }, rounds=args.epochs)
-        decoding = {"zoo_greedy": scored(*zoo_decode(zoo, "greedy")),
-                    "zoo_beam": scored(*zoo_decode(zoo, "beam")),
-                    "zoo_batch_mean_greedy": scored(*zoo_decode(zoo_mean, "greedy"))}
-        keras_io_greedy(base, test_source[:64], max_length, config.decode_batch_size)
+        decoding = {"zoo_greedy": scored(*zoo_decode(seed_task, zoo, 1)),
+                    "zoo_beam": scored(*zoo_decode(seed_task, zoo, beam_width)),
+                    "zoo_batch_mean_greedy": scored(*zoo_decode(seed_task, zoo_mean, 1))}
+        keras_io_greedy(base, test_source[:64], max_length, decode_batch)
         start = time.perf_counter()
-        ids = keras_io_greedy(base, test_source, max_length, config.decode_batch_size)
+        ids = keras_io_greedy(base, test_source, max_length, decode_batch)
         decoding["keras_io_greedy"] = scored(to_strings(ids, target_vocab),
                                              len(words) / (time.perf_counter() - start))
         runs.append({"seed": seed, "epoch_seconds": times, "decoding": decoding})
@@ -239,10 +259,10 @@ def main(argv=None) -> dict:
     report = {
         "machine": machine,
         "pairs": len(pairs), "epochs": args.epochs, "seeds": args.seeds,
-        "test_words": len(words), "beam_width": config.beam_width,
+        "test_words": len(words), "beam_width": beam_width,
         "padded_lengths": {"source": int(source.shape[1]), "target": int(decoder_in.shape[1])},
         "params": {"zoo": int(zoo.count_params()), "keras_io": int(base.count_params())},
-        "tokens_per_batch": token_sum.tokens_per_batch,
+        "tokens_per_batch": token_sum.tokens_per_batch,  # the last seed's (same pairs)
         "runs": runs,
         "median_epoch_seconds_after_first": median_epoch,
         "epoch_speedup": speedup,

@@ -1,16 +1,20 @@
 """Input pipeline: batches bucketed by length against padded batches, on cmudict and tweets.
 
-Three ways to batch the same shuffled examples (the recipes' pipelines from `rnn_zoo.data`):
+Three ways to batch the same shuffled examples, each the task's own training pipeline
+(`Seq2Seq` for `g2p_cmudict`, `TextClassifier` for `tweet_sentiment`, their preprocessing
+learned from the train split with the recipe's `quick` settings), with only the length
+boundaries changed:
 
 - `pad_to_max`: every batch padded to the longest example of the whole split (fixed shapes);
 - `pad_to_batch_max`: `padded_batch`, each batch padded to its own longest example;
-- `bucketed`: `bucket_by_length` with the recipe's boundaries, then padded to the batch's
-  longest (what `g2p_cmudict` and `tweet_sentiment` train on).
+- `bucketed`: `bucket_by_length` with the task's learned boundaries, then padded to the
+  batch's longest (what `g2p_cmudict` and `tweet_sentiment` train on).
 
 Reported per dataset and strategy: the share of padded (wasted) tokens over the whole train
-split, counted from the batches themselves, and the time of one epoch of the recipe's `quick`
-model over the first `--timing-examples` examples, the strategies interleaved round by round
-(median seconds and the median per-round ratio to `pad_to_max`).
+split, counted from the batches themselves, and the time of one epoch of the task's backbone
+(as the task builds and compiles it, `--quick`: 4 units) over the first `--timing-examples`
+examples, the strategies interleaved round by round (median seconds and the median per-round
+ratio to `pad_to_max`).
 
     nice -n 10 python -m benchmarks.input_pipeline --out benchmarks/results/input_pipeline.json
 
@@ -33,16 +37,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import rnn_zoo  # noqa: E402
 from benchmarks import _common  # noqa: E402
-from rnn_zoo.data import (  # noqa: E402
-    char_vectorizer,
-    seq2seq_pipeline,
-    target_vectorizer,
-    target_vocabulary,
-    text_classification_pipeline,
-    vocabulary_of,
-)
 
 MODULE = "benchmarks.input_pipeline"
 STRATEGIES = ("pad_to_max", "pad_to_batch_max", "bucketed")
@@ -84,107 +79,105 @@ def _components(inputs) -> dict[str, np.ndarray]:
     return dict(inputs) if isinstance(inputs, dict) else {"tokens": inputs}
 
 
-def cmudict_task(*, timing_examples: int, quick: bool, seed: int = 0) -> Task:
-    from recipes import g2p_cmudict as recipe
-    from recipes._common import sparse_classifier
+def load_split(recipe: str, split: str):
+    """`(x, y)` of a split of `recipe`'s dataset, as `rnn_zoo.runner` reads them for training."""
+    from rnn_zoo import recipe_finder, runner
 
-    config = recipe.PROFILES["quick"]
-    words = recipe.load_words("train")
-    if quick:
-        words = words[:300]
-    source_vec = char_vectorizer([w for w, _ in words], standardize="lower")
-    target_vec = target_vectorizer(
-        target_vocabulary([p for _, prons in words for p in prons]),
-        start_token=recipe.START, end_token=recipe.END)
+    return runner.load_splits(recipe_finder.get_declaration(recipe))[split]
 
-    def pipeline(subset):
-        pairs = recipe.pairs_of(subset)
-        count = sum(len(p) for _, p in subset)
 
-        def make(boundaries):
-            return seq2seq_pipeline(pairs, source_vectorizer=source_vec,
-                                    target_vectorizer=target_vec,
-                                    batch_size=config.batch_size, boundaries=boundaries,
-                                    start_token=recipe.START, end_token=recipe.END,
-                                    shuffle_buffer=count, seed=seed)
-        return make
+def load_words(split: str):
+    """`(words, pronunciations)` of a g2p_cmudict split (each word's list of valid ones)."""
+    return load_split("g2p_cmudict", split)
 
-    timing_words = words[:max(1, timing_examples)]
-    vocab = {"source_vocab_size": len(vocabulary_of(source_vec)),
-             "target_vocab_size": len(vocabulary_of(target_vec))}
+
+def load_tweets(split: str):
+    """`(texts, labels)` of a tweet_sentiment split."""
+    return load_split("tweet_sentiment", split)
+
+
+def _task_for(recipe: str, x, y, *, quick: bool, **overrides):
+    """The recipe's task with its quick settings, its preprocessing learned from `(x, y)` (the
+    vocabulary and length buckets `fit` learns); `quick` shrinks the model to 4 units."""
+    from rnn_zoo import recipe_finder, tasks
+
+    declared = recipe_finder.get_declaration(recipe)
+    sizes = {"embedding_dim": 4, "units": 4} if quick else {}
+    task = getattr(tasks, declared.task)(**{**declared.settings("quick"), **overrides, **sizes})
+    task._adapt(*task._check_xy(x, y, x_name="x", y_name="y", fitting=True))
+    return task
+
+
+def _pipelines(task, x, y):
+    """`make(n)(boundaries)`: the task's training pipeline (shuffled) over the first `n`
+    examples, bucketed by `boundaries`, or padded per batch when they are None."""
+
+    def make(n):
+        def with_boundaries(boundaries):
+            learned = task.state
+            task.state = {**learned, "bucket_boundaries": boundaries}
+            try:
+                return task._datasets(x[:n], y[:n], training=True)
+            finally:
+                task.state = learned
+        return with_boundaries
+    return make
+
+
+def _backbone_maker(task, *, examples: int):
+    """A fresh backbone, built and compiled as the task's `fit` does."""
 
     def build_model():
-        sizes = {"embedding_dim": 4, "units": 4} if quick else {
-            "embedding_dim": config.embedding_dim, "units": config.units}
-        model = rnn_zoo.get_model(config.model, **vocab, **sizes)
-        return sparse_classifier(model, 1e-3, jit_compile=False)
+        steps = -(-examples // task.config["batch_size"])
+        return task._build_backbone(steps_per_epoch=steps)
+    return build_model
+
+
+def cmudict_task(*, timing_examples: int, quick: bool, seed: int = 0) -> Task:
+    words, pronunciations = load_words("train")
+    if quick:
+        words, pronunciations = words[:300], pronunciations[:300]
+    task = _task_for("g2p_cmudict", words, pronunciations, quick=quick, seed=seed)
+    pipeline = _pipelines(task, words, pronunciations)
+    timing = min(len(words), max(1, timing_examples))
 
     def real_tokens(batch) -> int:
         inputs, _ = batch
         return int(sum(np.count_nonzero(inputs[k]) for k in ("source_tokens", "target_tokens")))
 
-    return Task("cmudict (g2p_cmudict)", pipeline(words), pipeline(timing_words),
-                list(config.boundaries), build_model, real_tokens,
-                {"model": config.model, "batch_size": config.batch_size,
-                 "boundaries": list(config.boundaries), "train_words": len(words),
-                 "timing_words": len(timing_words),
+    config, boundaries = task.config, task.state["bucket_boundaries"] or []
+    return Task("cmudict (g2p_cmudict)", pipeline(len(words)), pipeline(timing),
+                list(boundaries), _backbone_maker(task, examples=timing), real_tokens,
+                {"model": "Seq2Seq backbone (rnn_zoo.topologies.encoder_decoder)",
+                 "settings": {k: config[k] for k in ("cell", "bidirectional", "attention",
+                                                      "embedding_dim", "units")},
+                 "batch_size": config["batch_size"], "boundaries": list(boundaries),
+                 "train_words": len(words), "timing_words": timing,
                  "counted": "source characters + decoder input phonemes"})
 
 
-def load_tweets(split: str):
-    """`(texts, labels)` of a tweet_sentiment split, as the recipe's runner reads them."""
-    from recipes.tweet_sentiment import RECIPE
-    from rnn_zoo import runner
-
-    return runner.load_splits(RECIPE)[split]
-
-
 def tweets_task(*, timing_examples: int, quick: bool, seed: int = 0) -> Task:
-    from recipes._common import sparse_classifier
-    from recipes.tweet_sentiment import RECIPE
-    from rnn_zoo.tasks import TextClassifier
-
-    # The recipe's quick settings; random vectors, since only the input pipeline is timed.
-    config = {**RECIPE.settings("quick"), "embedding_init": "random"}
     texts, labels = load_tweets("train")
     if quick:
         texts, labels = texts[:300], labels[:300]
-    classifier = TextClassifier(**config)
-    classifier._adapt(texts, labels)  # the vocabulary, handles and buckets `fit` learns
-    vocabulary = classifier.state["vocabulary"]
-    boundaries = classifier.state["bucket_boundaries"]
-    vectorizer = classifier._vectorizer()
-    standardized = classifier._standardizer()(tf.constant(texts, tf.string))
-    index = {c: i for i, c in enumerate(classifier.state["classes"])}
-    label_ids = tf.constant([index[v] for v in labels], tf.int32)
-
-    def pipeline(n):
-        ds = tf.data.Dataset.from_tensor_slices((standardized[:n], label_ids[:n]))
-
-        def make(bounds):
-            return text_classification_pipeline(
-                ds, vectorizer=vectorizer, batch_size=config["batch_size"], boundaries=bounds,
-                max_length=config["max_length"], shuffle_buffer=n, seed=seed)
-        return make
-
-    def build_model():
-        sizes = {"embedding_dim": 4, "units": 4} if quick else {
-            "embedding_dim": config["embedding_dim"], "units": config["units"]}
-        model = rnn_zoo.get_model("many_to_one_bilstm", vocab_size=len(vocabulary),
-                                  num_layers=config["num_layers"], dropout=config["dropout"],
-                                  pooling=config["pooling"], **sizes)
-        return sparse_classifier(model, 1e-3, jit_compile=False)
+    # Random vectors instead of the recipe's PPMI-SVD ones: only the input pipeline is timed.
+    task = _task_for("tweet_sentiment", texts, labels, quick=quick, seed=seed,
+                     embedding_init="random")
+    pipeline = _pipelines(task, texts, labels)
+    timing = min(len(texts), max(1, timing_examples))
 
     def real_tokens(batch) -> int:
         return int(np.count_nonzero(batch[0]))
 
-    timing = min(len(texts), max(1, timing_examples))
+    config, boundaries = task.config, list(task.state["bucket_boundaries"])
     return Task("tweets (tweet_sentiment)", pipeline(len(texts)), pipeline(timing), boundaries,
-                build_model, real_tokens,
-                {"model": "many_to_one_bilstm", "batch_size": config["batch_size"],
-                 "boundaries": boundaries, "max_length": config["max_length"],
-                 "train_tweets": len(texts), "timing_tweets": timing,
-                 "counted": "word ids (capped at max_length)"})
+                _backbone_maker(task, examples=timing), real_tokens,
+                {"model": "TextClassifier backbone (rnn_zoo.topologies.many_to_one)",
+                 "settings": {k: config[k] for k in ("cell", "bidirectional", "num_layers",
+                                                      "pooling", "embedding_dim", "units")},
+                 "batch_size": config["batch_size"], "boundaries": boundaries,
+                 "max_length": config["max_length"], "train_tweets": len(texts),
+                 "timing_tweets": timing, "counted": "word ids (capped at max_length)"})
 
 
 def padding_stats(task: Task) -> tuple[dict, dict[str, int]]:

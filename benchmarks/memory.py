@@ -1,12 +1,13 @@
 """Memory: peak resident memory (RSS) of one training epoch of each recipe's `quick` profile.
 
-Each recipe runs in a fresh process (`recipe.run(profile="quick", epochs=1, ...)`), which is
-stopped at the end of its first epoch by a callback: the process's peak RSS at that moment
+Each recipe runs in a fresh process (`rnn_zoo.runner.train(RECIPE, profile="quick",
+epochs=1, ...)`, as `rnn-zoo train` does), which is stopped at the end of its first epoch by a
+callback: the process's peak RSS at that moment
 (`resource.getrusage(RUSAGE_SELF).ru_maxrss`) covers the interpreter, TensorFlow, the data as
 the recipe holds it, the model and one epoch of training, and nothing after (baselines, test
 decoding). The RSS when training starts (`on_train_begin`) is recorded too, so the epoch's own
-growth shows. The offline recipes run (`recipes.list_recipes()`); the ones that download data
-are skipped.
+growth shows. The offline recipes run (`rnn_zoo.recipe_finder.list_recipes()`); the ones
+that download data are skipped.
 
     nice -n 10 python -m benchmarks.memory --out benchmarks/results/memory.json
 """
@@ -51,7 +52,7 @@ def child(recipe: str, data_dir: str | None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from recipes import get_recipe
+    from rnn_zoo import recipe_finder, runner
 
     class EpochDone(Exception):
         pass
@@ -72,8 +73,8 @@ def child(recipe: str, data_dir: str | None) -> None:
             raise EpochDone  # stop here: what follows (baselines, scoring) is not training
 
     with tempfile.TemporaryDirectory() as out, contextlib.suppress(EpochDone):
-        get_recipe(recipe).run(profile="quick", out_dir=out, epochs=1, data_dir=data_dir,
-                               verbose=0, callbacks=[Probe()])
+        runner.train(recipe_finder.get_declaration(recipe), profile="quick", out_dir=out,
+                     epochs=1, data_dir=data_dir, verbose=0, callbacks=[Probe()])
     if "peak_rss_mib" not in seen:
         raise RuntimeError(f"{recipe}: the first epoch never ended.")
     print("RESULT " + json.dumps(seen), flush=True)
@@ -107,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if args.child:
         child(args.child, args.data_dir)
         return {}
-    from recipes import list_recipes
+    from rnn_zoo.recipe_finder import list_recipes
 
     names = args.recipes or list_recipes()
     results = {"benchmark": "memory",

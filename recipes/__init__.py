@@ -1,10 +1,17 @@
 """Recipes: train a registry model on real data, evaluate on the test split next to baselines.
 
-Each recipe is one module with `PROFILES = {"quick": ..., "full": ...}` (frozen dataclass configs),
-`run(*, profile, out_dir, ...) -> dict` (data -> model -> train -> test metrics + baselines ->
-`metrics.json` + `model.keras`) and `evaluate(*, out_dir, ...) -> dict` (re-scores a trained run
-on the test split). Run one directly, `python -m recipes.breast_cancer --profile quick --out
-runs/bc`, or through the CLI, `rnn-zoo train breast_cancer --profile quick --out runs/bc`.
+Each recipe is one module that declares `RECIPE = rnn_zoo.recipe.Recipe(...)`: the task to train
+(`rnn_zoo.tasks`), the dataset and its features, the `quick` and `full` profiles (the task's
+settings), the baselines fitted and scored in the same run, and the `full` profile's bars. No
+recipe has code of its own: `rnn_zoo.runner` trains, resumes, evaluates and reports them all
+the same way.
+
+    rnn-zoo train breast_cancer --profile quick --out runs/bc    # rnn_zoo.runner.train
+    rnn-zoo evaluate breast_cancer --out runs/bc                  # rnn_zoo.runner.evaluate
+
+>>> from recipes import get_recipe
+>>> get_recipe("breast_cancer").RECIPE.task
+'TabularClassifier'
 """
 
 from __future__ import annotations
@@ -56,12 +63,14 @@ def get_recipe(name: str) -> ModuleType:
 
 
 def describe_recipe(name: str) -> dict[str, Any]:
-    """What `rnn-zoo list` shows of a recipe, read from its source without importing it
-    (`rnn_zoo.recipe_finder.describe_source`): `{"summary", "model", "bars"}`."""
+    """What `rnn-zoo list` shows of a recipe, read from its declaration's source without
+    importing it (`rnn_zoo.recipe_finder.describe_source`): `{"summary", "task", "model",
+    "bars", "online"}`."""
     from rnn_zoo.recipe_finder import describe_source
 
     spec = importlib.util.find_spec(_module_name(name))
-    return describe_source(Path(spec.origin).read_text(encoding="utf-8"), name=name)
+    found = describe_source(Path(spec.origin).read_text(encoding="utf-8"), name=name)
+    return {**found, "online": bool(found["online"] or name in ONLINE_RECIPES)}
 
 
 def _module_name(name: str) -> str:

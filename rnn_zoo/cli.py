@@ -6,9 +6,11 @@
     rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:"   run a pretrained preset on raw input
     rnn-zoo export breast_cancer --formats tflite --out DIR   deployable artifacts, parity-checked
 
-Also `python -m rnn_zoo ...`, and each recipe directly: `python -m recipes.breast_cancer ...`.
+Also `python -m rnn_zoo ...`. A recipe is a declaration (`RECIPE = rnn_zoo.recipe.Recipe(...)`)
+that `train` and `evaluate` run through `rnn_zoo.runner`; recipe modules have no `__main__`.
 Recipes are found by `rnn_zoo.recipe_finder` ($RNN_ZOO_RECIPES, the checkout's `recipes/`,
 `./recipes`, or the `rnn_zoo.recipes` entry-point group), never imported as an installed package.
+Every preset and run `predict` reads is a task folder (`task.json`, `rnn_zoo.tasks.load_task`).
 Errors are one line on stderr and exit status 2; an interrupted `train` resumes when the same
 command is run again (the run directory keeps a backup until training ends).
 
@@ -119,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train", help="train a recipe (data -> model -> train -> test metrics + baselines)",
-        description="Train RECIPE and write metrics.json, model.keras, history.csv, logs/ and "
-                    "best.weights.h5 into the run directory. Run the same command again after "
+        description="Train RECIPE's declaration (rnn_zoo.runner.train) and write task.json, "
+                    "model.keras, metrics.json, history.csv, logs/ and best.weights.h5 into "
+                    "the run directory (a task folder). Run the same command again after "
                     "an interruption to resume. A finished run is kept (--overwrite trains it "
                     "again); a preset or an export folder, another run's backup and a folder "
                     "another process is training into are refused.")
@@ -150,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "evaluate", help="re-evaluate a trained run directory on the test split",
-        description="Load DIR/model.keras and score it on RECIPE's test split; prints the "
+        description="Load the task in DIR and score it on RECIPE's test split; prints the "
                     "metrics next to the recorded ones and writes DIR/evaluation.json. A preset "
                     "folder is refused (its files are checksummed): copy its model.keras and "
                     "metrics.json into a new folder and evaluate that.")
@@ -164,11 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser(
         "predict", help="run a pretrained preset on raw inputs",
-        description="Verify and load PRESET (checksums, safe_mode) and run it on raw inputs, "
-                    "through its recipe's predict hook. char_lm_shakespeare: generate text "
+        description="Verify and load PRESET (checksums, safe_mode), a task folder, and run it "
+                    "on raw inputs (its task's `answer`). char_lm_shakespeare: generate text "
                     "after --prompt. breast_cancer: the 30 raw features of one tumour as INPUTs "
                     "(comma- or space-separated). g2p_cmudict: words as INPUTs, pronunciations "
-                    "out (--beam N). Presets without a hook say so.",
+                    "out (--beam N). A folder without task.json is refused.",
         epilog='examples: rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 200; '
                'rnn-zoo predict g2p_cmudict zoology xylophone --beam 5')
     predict.add_argument("preset", metavar="PRESET",
@@ -239,8 +242,9 @@ def _list(args) -> int:
             + (f"baseline {bar['baseline']}" if bar.get("baseline") else repr(bar.get("value")))
             for bar in info["bars"] or ())
         online = " (downloads)" if info["online"] else ""
-        print(f"  {name:<{width}}  {info['summary']} Model {info['model']}; full bar: "
-              f"{rules or 'none declared'}{online}")
+        summary = info["summary"].rstrip(".")
+        print(f"  {name:<{width}}  {summary}; task {info['model'] or 'unknown'}; "
+              f"full bar: {rules or 'none declared'}{online}")
     _list_presets()
     return 0
 
@@ -279,20 +283,18 @@ def _predict(args) -> int:
                if getattr(args, k) is not None}
     candidate = (Path(args.preset).expanduser() if _preset_folders.is_path(args.preset)
                  else presets.presets_dir() / args.preset)
-    if (candidate / TASK_FILE).is_file():
-        # A task (a preset, a run, a saved task) answers raw inputs itself; its `answer` names
-        # the options it takes. A preset's checksums are verified first.
-        from rnn_zoo.tasks import load_task
+    if not (candidate / TASK_FILE).is_file():
+        presets.get_preset(args.preset)  # an unknown name or a missing folder: its own error
+        raise CliError(f"{PROG} predict: error: {args.preset!r} is not a task folder (it has "
+                       f"no {TASK_FILE}); republish it with scripts/publish_preset.py from a "
+                       "run of `rnn-zoo train`.")
+    # A task (a preset, a run, a saved task) answers raw inputs itself; its `answer` names the
+    # options it takes. A preset's checksums are verified first.
+    from rnn_zoo.tasks import load_task
 
-        task = load_task(_preset_folders.find_task_folder(args.preset))
-        _check_options(task.answer, options, args.preset)
-        print(task.answer(list(args.inputs), **options))
-        return 0
-    preset = presets.get_preset(args.preset)
-    hook = presets.predictor_for(preset)
-    _check_options(hook, options, args.preset)
-    model = presets.load_pretrained(args.preset)
-    print(hook(model, preset, list(args.inputs), **options))
+    task = load_task(_preset_folders.find_task_folder(args.preset))
+    _check_options(task.answer, options, args.preset)
+    print(task.answer(list(args.inputs), **options))
     return 0
 
 
@@ -324,11 +326,9 @@ def _train(args) -> int:
     from rnn_zoo import recipe_finder, runner, training
     from rnn_zoo._folders import FolderBusyError
 
-    module = recipe_finder.get_recipe(args.recipe)
-    declared = getattr(module, "RECIPE", None)
-    # The recipe resolves it again; resolving here fails before TensorFlow starts work.
-    config = (declared.settings(args.profile, epochs=args.epochs) if declared is not None
-              else recipe_finder.resolve_profile(module.PROFILES, args.profile, args.epochs))
+    declared = recipe_finder.get_declaration(args.recipe)
+    # The runner resolves it again; resolving here fails before TensorFlow starts work.
+    config = declared.settings(args.profile, epochs=args.epochs)
     out = args.out or _path(os.path.join("runs", args.recipe, args.profile))
     _check_input_dir("--data-dir", args.data_dir)
     _check_input_dir("--manual-dir", args.manual_dir)
@@ -336,16 +336,15 @@ def _train(args) -> int:
         # Refuse a folder that is not this run's before the data loads (checked again, under
         # the folder's lock, when training starts).
         training.check_run_folder(out, identity=training.run_identity(
-            recipe=args.recipe, profile=args.profile, config=config),
+            recipe=declared.name, profile=args.profile, config=config),
             overwrite=args.overwrite, arg="--out")
         if args.strategy == "multi_worker":
             # TensorFlow allows this strategy only before its first op: before the data loads.
             training.get_strategy("multi_worker")
-        run = (module.run if declared is None
-               else lambda **kwargs: runner.train(declared, **kwargs))
-        run(profile=args.profile, out_dir=out, epochs=args.epochs, data_dir=args.data_dir,
-            manual_dir=args.manual_dir, verbose=args.verbose, strategy=args.strategy,
-            mixed_precision=args.mixed_precision, overwrite=args.overwrite)
+        runner.train(declared, profile=args.profile, out_dir=out, epochs=args.epochs,
+                     data_dir=args.data_dir, manual_dir=args.manual_dir, verbose=args.verbose,
+                     strategy=args.strategy, mixed_precision=args.mixed_precision,
+                     overwrite=args.overwrite)
     except FolderBusyError as e:
         raise CliError(f"{PROG} train: error: {_one_line(e)}") from None
     except OSError as e:  # a full disk: one line naming the run folder (training.run_folder)
@@ -357,24 +356,18 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
+    from rnn_zoo import runner
     from rnn_zoo._folders import FolderBusyError, check_evaluation_folder, folder_lock
-    from rnn_zoo.presets import METRICS
-    from rnn_zoo.recipe_finder import get_recipe
+    from rnn_zoo.recipe_finder import get_declaration
 
     check_evaluation_folder(args.out, argument="`--out`")  # before the data and model load
-    module = get_recipe(args.recipe)
+    declared = get_declaration(args.recipe)
     # Not while `train` (or another evaluate) writes the run: the lock names the holder.
-    finished = (args.out / METRICS).is_file()
+    finished = (args.out / runner.METRICS).is_file()
     try:
         with folder_lock(args.out, what="evaluation") if finished else contextlib.nullcontext():
-            if getattr(module, "RECIPE", None) is not None:
-                from rnn_zoo import runner
-
-                evaluation = runner.evaluate(module.RECIPE, out_dir=args.out,
-                                             data_dir=args.data_dir, manual_dir=args.manual_dir)
-            else:
-                evaluation = module.evaluate(out_dir=args.out, data_dir=args.data_dir,
-                                             manual_dir=args.manual_dir)
+            evaluation = runner.evaluate(declared, out_dir=args.out, data_dir=args.data_dir,
+                                         manual_dir=args.manual_dir)
     except FolderBusyError as e:
         raise CliError(f"{PROG}: error: {_one_line(e)}") from None
     print(json.dumps({k: evaluation[k] for k in ("recipe", "test", "recorded_test", "baselines")},

@@ -27,7 +27,7 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,6 @@ __all__ = [
     "get_preset",
     "list_presets",
     "load_pretrained",
-    "predictor_for",
     "presets_dir",
     "read_metrics",
     "read_vocabulary",
@@ -223,12 +222,6 @@ def is_task(preset: Preset) -> bool:
     return (preset.path / TASK_FILE).is_file()
 
 
-# --- raw-input prediction hooks --------------------------------------------------------------
-# A recipe module may define `predict(model, preset, inputs, **options) -> str`: `inputs` are the
-# CLI's positional strings, `options` the CLI options that were given (prompt, length,
-# temperature, seed). A recipe without one falls back to the hooks below, if any.
-
-
 def read_vocabulary(preset: Preset) -> list[str]:
     """The preset's vocabulary (`vocabulary.txt`: one JSON-encoded string per line)."""
     path = preset.path / VOCABULARY
@@ -239,18 +232,3 @@ def read_vocabulary(preset: Preset) -> list[str]:
             return list(stored)
         raise ValueError(f"Preset {preset.name!r} has no {VOCABULARY}.")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def predictor_for(preset: Preset) -> Callable[..., str]:
-    """The `predict(model, preset, inputs, **options) -> str` hook of the preset's recipe."""
-    from rnn_zoo.recipe_finder import find_recipe
-
-    hook = getattr(find_recipe(preset.recipe), "predict", None)
-    if hook is None:
-        raise ValueError(
-            f"Preset {preset.name!r} (recipe {preset.recipe!r}) has no predict hook for raw "
-            f"inputs; load it in Python with rnn_zoo.load_pretrained({preset.name!r})."
-        )
-    return hook
-
-

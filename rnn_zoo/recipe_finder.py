@@ -1,12 +1,13 @@
 """Finding recipes without installing them: the CLI's `list`/`train`/`evaluate` and the preset
 hooks look recipes up here, so the library never imports a `recipes` package by name.
 
-A recipe is a module with `PROFILES`, `run(...)` and `evaluate(...)` (see the checkout's
-`recipes/__init__.py`). Two sources, in this order (a name found in the first wins):
+A recipe is a module that declares `RECIPE = rnn_zoo.recipe.Recipe(...)`; `rnn_zoo.runner`
+trains and evaluates it (`rnn-zoo train NAME`), so a recipe module has no code of its own.
+Two sources, in this order (a name found in the first wins):
 
 1. A recipes folder: `$RNN_ZOO_RECIPES` if set, else the checkout's `recipes/` next to the
    package source (an editable install), else `./recipes` in the working directory. The folder
-   is loaded by path as the package `recipes`, so its modules' own `from recipes import _common`
+   is loaded by path as the package `recipes`, so its modules' own `from recipes import ...`
    works from any working directory. Its `RECIPES` mapping (name -> module), if it has one,
    gives the names and their order, and `ONLINE_RECIPES` those that download data; otherwise
    every `*.py` not starting with `_` is a recipe.
@@ -20,8 +21,8 @@ True
 Traceback (most recent call last):
 ValueError: Unknown recipe 'breast_cancr'. Did you mean 'breast_cancer'? Available: ...
 
-Nothing here imports TensorFlow or a recipe module until `get_recipe` is called; `describe_recipe`
-reads a recipe's declarations from its source.
+Nothing here imports TensorFlow or a recipe module until `get_recipe` (or `get_declaration`) is
+called; `describe_recipe` reads a recipe's declaration from its source.
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from rnn_zoo._validation import check_optional_int
-
 __all__ = [
     "ENTRY_POINT_GROUP",
     "ENV_VAR",
@@ -49,10 +48,10 @@ __all__ = [
     "describe_recipe",
     "find_recipe",
     "find_recipes",
+    "get_declaration",
     "get_recipe",
     "list_recipes",
     "recipes_folder",
-    "resolve_profile",
 ]
 
 ENTRY_POINT_GROUP = "rnn_zoo.recipes"
@@ -200,13 +199,35 @@ def get_recipe(name: str) -> ModuleType:
     return importlib.import_module(_lookup(name).module)
 
 
+def get_declaration(name: str):
+    """The `rnn_zoo.recipe.Recipe` that the recipe module `name` declares as `RECIPE`, what
+    `rnn_zoo.runner.train` takes. A module without one raises a one-line ValueError; unknown
+    names raise as in `get_recipe`.
+
+    Args:
+        name: a recipe name, as `rnn-zoo list` shows it.
+    """
+    from rnn_zoo.recipe import Recipe as Declaration
+
+    found = _lookup(name)
+    declared = getattr(importlib.import_module(found.module), "RECIPE", None)
+    if not isinstance(declared, Declaration):
+        got = "no RECIPE" if declared is None else f"a RECIPE of type {type(declared).__name__}"
+        raise ValueError(f"Recipe {name!r} (module {found.module!r}, {found.origin}) has {got}; "
+                         "a recipe module must declare `RECIPE = rnn_zoo.recipe.Recipe(...)`.")
+    return declared
+
+
 def describe_recipe(name: str) -> dict[str, Any]:
     """What `rnn-zoo list` shows of a recipe, read from its source without importing it.
 
-    Importing a recipe starts TensorFlow (seconds); its declarations are literals, so the
-    summary (docstring's first line), the `full` profile's model and the bars are read from the
-    module's syntax tree instead. Returns `{"summary", "model", "bars", "online"}`, where each
-    bar is `{"metric", "higher_is_better", "value" or "baseline"}`; what cannot be read is None.
+    A recipe module may import anything (a third party's may start TensorFlow), so its
+    `RECIPE = Recipe(...)` declaration is read from the module's syntax tree instead: the
+    literal keywords are the declaration's. Returns `{"summary", "task", "model", "bars",
+    "online"}`, where `model` is the task with the `full` profile's cell when it declares one
+    (`"Seq2Seq (lstm)"`) and each bar is `{"metric", "higher_is_better", "value" or
+    "baseline"}`; what cannot be read is None. `online` is the declaration's, or the recipes
+    folder's `ONLINE_RECIPES`.
 
     Args:
         name: a recipe name (unknown names raise as in `get_recipe`).
@@ -216,73 +237,78 @@ def describe_recipe(name: str) -> dict[str, Any]:
     if spec is None or spec.origin is None:
         raise ValueError(f"Recipe {name!r}: module {recipe.module!r} ({recipe.origin}) has no "
                          "source file.")
-    return {**describe_source(Path(spec.origin).read_text(encoding="utf-8"), name=name),
-            "online": recipe.online}
+    found = describe_source(Path(spec.origin).read_text(encoding="utf-8"), name=name)
+    return {**found, "online": bool(found.pop("online") or recipe.online)}
 
 
 def describe_source(source: str, *, name: str) -> dict[str, Any]:
-    """`describe_recipe` of a recipe module's source text: `{"summary", "model", "bars"}`.
+    """`describe_recipe` of a recipe module's source text: `{"summary", "task", "model",
+    "bars", "online"}` of its `RECIPE = Recipe(...)` (all None, `online` False, without one).
 
     Args:
         source: the module's Python source.
-        name: the recipe's name (a summary line starting `name:` loses that prefix).
+        name: the recipe's name (a docstring first line starting `name:` loses that prefix,
+            the summary when the declaration has no literal `summary`).
     """
     tree = ast.parse(source)
-    doc = ast.get_docstring(tree) or ""
-    summary = doc.strip().splitlines()[0] if doc.strip() else ""
-    summary = summary.split(":", 1)[1].strip() if summary.startswith(f"{name}:") else summary
-    assigned = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-                for target in node.targets if isinstance(target, ast.Name)}
-    bar_nodes = assigned.get("BAR")
+    declared = next((node.value for node in tree.body if isinstance(node, ast.Assign)
+                     and any(isinstance(t, ast.Name) and t.id == "RECIPE" for t in node.targets)
+                     and isinstance(node.value, ast.Call)), None)
+    keywords = {} if declared is None else {k.arg: k.value for k in declared.keywords if k.arg}
+    summary = _literal(keywords.get("summary"))
+    if not isinstance(summary, str) or not summary:
+        doc = (ast.get_docstring(tree) or "").strip()
+        summary = doc.splitlines()[0] if doc else ""
+        summary = summary.split(":", 1)[1].strip() if summary.startswith(f"{name}:") else summary
+    bar_nodes = keywords.get("bars")
     bar_nodes = bar_nodes.elts if isinstance(bar_nodes, (ast.Tuple, ast.List)) else [bar_nodes]
     bars = [_keywords(node) for node in bar_nodes if isinstance(node, ast.Call)]
-    return {"summary": summary, "model": _full_model(tree, assigned.get("PROFILES")),
-            "bars": bars or None}
+    task = _literal(keywords.get("task"))
+    task = task if isinstance(task, str) else None
+    shared = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+              for t in node.targets if isinstance(t, ast.Name)}
+    cell = _full_setting(keywords.get("profiles"), "cell", shared)
+    model = None if task is None else f"{task} ({cell})" if isinstance(cell, str) else task
+    return {"summary": summary, "task": task, "model": model, "bars": bars or None,
+            "online": _literal(keywords.get("online")) is True}
+
+
+def _literal(node):
+    """The value of a literal expression node; None for anything else (or no node)."""
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return None
 
 
 def _keywords(call: ast.Call) -> dict[str, Any]:
-    found = {}
-    for keyword in call.keywords:
-        try:
-            found[keyword.arg] = ast.literal_eval(keyword.value)
-        except ValueError:
-            found[keyword.arg] = None
-    return found
+    return {keyword.arg: _literal(keyword.value) for keyword in call.keywords}
 
 
-def _full_model(tree: ast.Module, profiles) -> str | None:
-    if isinstance(profiles, ast.Dict):
-        for key, value in zip(profiles.keys, profiles.values, strict=True):
-            if isinstance(key, ast.Constant) and key.value == "full" and isinstance(
-                    value, ast.Call):
-                model = _keywords(value).get("model")
-                if model:
-                    return model
-    for node in ast.walk(tree):  # the Config dataclass's default
-        if isinstance(node, ast.ClassDef) and node.name == "Config":
-            for item in node.body:
-                if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-                        and item.target.id == "model" and isinstance(item.value, ast.Constant)):
-                    return item.value.value
+def _full_setting(profiles, key: str, shared: Mapping[str, ast.expr]):
+    """The literal `key` of the `full` profile's dict; a `**NAME` entry reads the module's
+    `NAME = {...}` (later entries win, as in Python)."""
+    if not isinstance(profiles, ast.Dict):
+        return None
+    for name, value in zip(profiles.keys, profiles.values, strict=True):
+        if _literal(name) == "full" and isinstance(value, ast.Dict):
+            return _dict_entry(value, key, shared)
     return None
 
 
-def resolve_profile(profiles: Mapping[str, Any], profile: str, epochs: int | None):
-    """A recipe's profile config, with `epochs` replaced when given (>= 1).
+def _dict_entry(node: ast.Dict, key: str, shared: Mapping[str, ast.expr]):
+    found = None
+    for k, v in zip(node.keys, node.values, strict=True):
+        if k is None:  # `**NAME`
+            inner = shared.get(v.id) if isinstance(v, ast.Name) else None
+            if isinstance(inner, ast.Dict):
+                found = _dict_entry(inner, key, {}) if _has(inner, key) else found
+        elif _literal(k) == key:
+            found = _literal(v)
+    return found
 
-    Args:
-        profiles: the recipe's `PROFILES` (name -> frozen dataclass config).
-        profile: the profile's name; an unknown one raises a one-line ValueError with a hint.
-        epochs: None (the profile's own) or a positive int.
-    """
-    if not isinstance(profile, str) or profile not in profiles:
-        close = difflib.get_close_matches(str(profile), list(profiles), n=1, cutoff=0.5)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown profile {profile!r}.{hint} Available: {', '.join(profiles)}."
-        )
-    config = profiles[profile]
-    epochs = check_optional_int("epochs", epochs)
-    if epochs is not None:
-        config = dataclasses.replace(config, epochs=epochs)
-    return config
+
+def _has(node: ast.Dict, key: str) -> bool:
+    return any(k is not None and _literal(k) == key for k in node.keys)

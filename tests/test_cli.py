@@ -57,9 +57,10 @@ def test_train_through_the_cli(trained):
     assert proc.returncode == 0, proc.stderr[-2000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["training"]["epochs_run"] == 3
-    assert metrics["command"] == (f"python -m recipes.breast_cancer --profile quick --out {out} "
+    assert metrics["command"] == (f"rnn-zoo train breast_cancer --profile quick --out {out} "
                                   f"--epochs 3 --data-dir {data}")
-    assert (out / "model.keras").is_file()
+    # A run folder is a task folder: `predict`, `export` and `load_task` read it.
+    assert (out / "model.keras").is_file() and (out / "task.json").is_file()
     assert "Wrote" in proc.stdout
 
 
@@ -72,10 +73,18 @@ def test_evaluate_through_the_cli(trained, capsys):
     assert (out / "evaluation.json").is_file()
 
 
-def test_a_recipe_module_runs_directly():
-    proc = _run("-m", "recipes.japanese_vowels", "--help")
-    assert proc.returncode == 0
-    assert "--profile" in proc.stdout and "--epochs" in proc.stdout
+def test_recipes_are_declarations_run_by_the_cli(capsys):
+    """A recipe module is only its `RECIPE` (no `__main__`): `rnn-zoo train NAME` runs it, and
+    its profiles are the ones `train --profile` takes."""
+    for name in RECIPES:
+        source = (REPO / "recipes" / f"{name}.py").read_text()
+        assert "__main__" not in source and "def " not in source, name
+        assert "RECIPE = Recipe(" in source, name
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--profile" in out and "--epochs" in out
 
 
 @pytest.mark.parametrize("argv", [[], ["list"], ["train"], ["evaluate"]])
@@ -152,11 +161,11 @@ def test_list_shows_presets_with_their_metric(preset_dir, monkeypatch, capsys):
 
 def test_predict_breast_cancer_from_raw_features(preset_dir, monkeypatch, capsys):
     monkeypatch.setenv("RNN_ZOO_PRESETS_DIR", str(preset_dir))
-    metrics = json.loads((preset_dir / "breast_cancer" / "metrics.json").read_text())
-    features = ",".join(str(v) for v in metrics["preprocessing"]["standardize"]["mean"])
+    task = json.loads((preset_dir / "breast_cancer" / "task.json").read_text())
+    features = json.dumps(task["state"]["mean"])  # the train split's mean tumour
     assert cli.main(["predict", "breast_cancer", features]) == 0
-    out = capsys.readouterr().out.strip()
-    assert out.split()[0] in ("malignant", "benign") and "p=" in out
+    label, shown = capsys.readouterr().out.strip().split("\t")
+    assert label in ("malignant", "benign") and json.loads(shown) == task["state"]["mean"]
 
 
 @pytest.mark.parametrize(
@@ -164,20 +173,22 @@ def test_predict_breast_cancer_from_raw_features(preset_dir, monkeypatch, capsys
     [
         (["predict", "breast_cancr"], "Unknown preset 'breast_cancr'. Did you mean "
                                       "'breast_cancer'?"),
-        (["predict", "breast_cancer", "1", "2"], "needs the 30 raw features"),
+        (["predict", "breast_cancer", "[1, 2]"], "the task was trained on (30,)"),
+        (["predict", "breast_cancer", "1,2"], "INPUT 1 must be JSON numbers"),
         (["predict", "breast_cancer", "--prompt", "x"], "takes no --prompt option"),
         (["predict", "breast_cancer", "--temperature", "0"], "expected a positive number"),
         (["predict", "breast_cancer", "--length", "-3"], "expected a positive integer"),
-        (["predict", "sunspots_forecast"], "has no predict hook"),
+        (["predict", "sunspots_forecast"], "'sunspots_forecast' is not a task folder (it has "
+                                           "no task.json)"),
         (["predict"], "the following arguments are required: PRESET"),
     ],
 )
 def test_predict_errors_are_one_line(preset_dir, tmp_path, monkeypatch, capsys, argv, message):
     root = tmp_path / "presets"
     shutil.copytree(preset_dir, root)
-    hookless = root / "sunspots_forecast"
-    hookless.mkdir()
-    (hookless / "metrics.json").write_text(json.dumps({"recipe": "sunspots_forecast"}))
+    legacy = root / "sunspots_forecast"  # a preset of the old form: a model, no task.json
+    legacy.mkdir()
+    (legacy / "metrics.json").write_text(json.dumps({"recipe": "sunspots_forecast"}))
     monkeypatch.setenv("RNN_ZOO_PRESETS_DIR", str(root))
     assert cli.main(argv) == 2
     captured = capsys.readouterr()
@@ -192,7 +203,7 @@ def test_predict_refuses_a_tampered_preset(preset_dir, tmp_path, monkeypatch, ca
     model = root / "breast_cancer" / "model.keras"
     model.write_bytes(model.read_bytes()[:-10])
     monkeypatch.setenv("RNN_ZOO_PRESETS_DIR", str(root))
-    assert cli.main(["predict", "breast_cancer", ",".join(["0"] * 30)]) == 2
+    assert cli.main(["predict", "breast_cancer", json.dumps([0] * 30)]) == 2
     err = capsys.readouterr().err
     assert "checksum of 'model.keras' differs" in err and err.count("\n") == 1
 
@@ -248,7 +259,9 @@ def test_export_a_trained_run_directory(trained, tmp_path, capsys):
     assert cli.main(["export", str(out), "--formats", "saved_model", "tflite", "--out",
                      str(target)]) == 0
     manifest = json.loads((target / "export.json").read_text())
-    assert manifest["metadata"]["recipe"] == "breast_cancer"
+    # The run is a task folder: its export carries the task's own metadata.
+    assert manifest["metadata"]["task"] == "TabularClassifier"
+    assert manifest["metadata"]["classes"] == ["benign", "malignant"]
     assert manifest["parity"]["ok"] is True
     assert {a["format"] for a in manifest["artifacts"]} == {"saved_model", "tflite"}
     assert "parity ok" in capsys.readouterr().out

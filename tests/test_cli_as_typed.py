@@ -15,8 +15,8 @@ import pytest
 
 import rnn_zoo
 from recipes import RECIPES, describe_recipe, get_recipe
-from recipes._common import summary_line
 from rnn_zoo import cli
+from rnn_zoo.runner import summary_line
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "rnn-zoo"
@@ -86,7 +86,7 @@ def test_export_from_a_subdirectory_with_dotdot(workdir):
     assert json.loads((workdir / "exports/up/export.json").read_text())["parity"]["ok"]
 
 
-FEATURES = ",".join(["0"] * 30)
+FEATURES = json.dumps([0] * 30)  # one tumour's 30 raw features, as the task reads an INPUT
 
 
 @pytest.fixture(scope="module")
@@ -201,17 +201,20 @@ def test_parser_choices_match_the_library():
 @pytest.mark.parametrize("name", list(RECIPES))
 def test_recipe_descriptions_match_the_modules(name):
     """`rnn-zoo list` reads the declarations without importing; they must say the same."""
-    module, info = get_recipe(name), describe_recipe(name)
-    bars = module.BAR if isinstance(module.BAR, (tuple, list)) else (module.BAR,)
-    assert info["model"] == module.PROFILES["full"].model
-    assert len(info["bars"]) == len(bars)
-    for read, bar in zip(info["bars"], bars, strict=True):
+    recipe, info = get_recipe(name).RECIPE, describe_recipe(name)
+    full = {**recipe.profiles["full"]}
+    assert info["task"] == recipe.task
+    assert info["model"] == (f"{recipe.task} ({full['cell']})" if "cell" in full
+                             else recipe.task)
+    assert info["online"] == recipe.online
+    assert len(info["bars"]) == len(recipe.bars)
+    for read, bar in zip(info["bars"], recipe.bars, strict=True):
         assert read["metric"] == bar.metric
         assert read["higher_is_better"] == bar.higher_is_better
         assert read.get("baseline") == bar.baseline
         if bar.baseline is None:
             assert read["value"] == bar.value
-    assert info["summary"] and module.__doc__.startswith(f"{name}: {info['summary']}")
+    assert info["summary"] == recipe.summary and recipe.name == name
 
 
 def _metrics(profile: str, value: float, met: bool) -> dict:
@@ -243,14 +246,15 @@ def test_load_pretrained_takes_a_relative_or_absolute_folder(monkeypatch, tmp_pa
     by_dotdot = rnn_zoo.load_pretrained(
         os.path.relpath(REPO / "saved_models" / "breast_cancer"), compile=False)
     for model in (by_relative, by_absolute, by_dotdot):
-        for a, b in zip(by_name.get_weights(), model.get_weights(), strict=True):
+        # A preset in the task form loads as its task; its `model` holds the weights.
+        for a, b in zip(by_name.model.get_weights(), model.model.get_weights(), strict=True):
             assert (a == b).all()
     with pytest.raises(ValueError, match="Preset folder 'no/such/preset' does not exist"):
         rnn_zoo.load_pretrained("no/such/preset")
 
 
 def test_export_api_takes_a_relative_directory(monkeypatch, tmp_path):
-    model = rnn_zoo.load_pretrained("breast_cancer", compile=False)
+    model = rnn_zoo.load_pretrained("breast_cancer", compile=False).model
     monkeypatch.chdir(tmp_path)
     result = rnn_zoo.export(model, "out/bc", formats=("keras", "tflite"))
     assert result.parity_ok is True

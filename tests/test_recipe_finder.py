@@ -21,26 +21,33 @@ from rnn_zoo import recipe_finder
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = textwrap.dedent('''
-    """{name}: a test recipe that imports its helper through the package name."""
+    """{name}: a test recipe that imports its shared settings through the package name."""
 
     from recipes import _helper
+    from rnn_zoo.recipe import Bar, Data, Recipe
 
-    PROFILES = {{"full": _helper.Config(model="one_to_one_gru")}}
-    BAR = _helper.Bar(metric="accuracy", higher_is_better=True, value=0.5)
+    RECIPE = Recipe(
+        name="{name}",
+        summary="a test recipe, declared",
+        task="TabularClassifier",
+        data=Data(dataset="breast_cancer", x="features", y="label"),
+        profiles={{"quick": _helper.QUICK, "full": {{"cell": "gru", "epochs": 5}}}},
+        baselines={{"majority_class": "rnn_zoo.baselines:MajorityClass"}},
+        bars=(Bar(metric="accuracy", higher_is_better=True, value=0.5),),
+        trivial="majority_class")
     ''')
 HELPER = textwrap.dedent('''
-    import dataclasses
+    QUICK = {"cell": "gru", "units": 4, "epochs": 1}
+    ''')
+# A module of the old form (a `run` function, no declaration): the CLI refuses it in one line.
+LEGACY = textwrap.dedent('''
+    """legacy: a recipe of the old form."""
 
-    @dataclasses.dataclass(frozen=True)
-    class Config:
-        model: str
-        epochs: int = 1
+    PROFILES = {}
 
-    @dataclasses.dataclass(frozen=True)
-    class Bar:
-        metric: str
-        higher_is_better: bool
-        value: float
+
+    def run(**kwargs):
+        raise AssertionError("never called")
     ''')
 
 
@@ -66,9 +73,12 @@ FIND = """
     names = f.list_recipes(online=True)
     first = names[0]
     module = f.get_recipe(first)
-    print(json.dumps({"names": names, "config": module.PROFILES["full"].model,
+    declared = f.get_declaration(first)
+    print(json.dumps({"names": names, "task": module.RECIPE.task,
+                      "same": declared is module.RECIPE,
                       "described": f.describe_recipe(first),
-                      "resolved": f.resolve_profile(module.PROFILES, "full", 3).epochs,
+                      "quick": declared.settings("quick"),
+                      "resolved": declared.settings("full", epochs=3)["epochs"],
                       "tf": "tensorflow" in sys.modules}))
 """
 
@@ -82,10 +92,12 @@ def test_a_folder_from_the_environment_variable(tmp_path, init):
     assert done.returncode == 0, done.stderr[-2000:]
     found = json.loads(done.stdout)
     assert found["names"] == ["alpha", "beta"]  # sorted file names; no `_helper`
-    assert found["config"] == "one_to_one_gru" and found["resolved"] == 3
+    assert found["task"] == "TabularClassifier" and found["same"] is True
+    assert found["quick"] == {"cell": "gru", "units": 4, "epochs": 1}  # from the helper
+    assert found["resolved"] == 3
     assert found["described"] == {
-        "summary": "a test recipe that imports its helper through the package name.",
-        "model": "one_to_one_gru", "online": False,
+        "summary": "a test recipe, declared", "task": "TabularClassifier",
+        "model": "TabularClassifier (gru)", "online": False,
         "bars": [{"metric": "accuracy", "higher_is_better": True, "value": 0.5}]}
     assert found["tf"] is False
 
@@ -114,31 +126,45 @@ def test_a_recipe_registered_by_an_entry_point(tmp_path):
         from rnn_zoo import recipe_finder as f
         found = f.find_recipes()
         print(json.dumps({"names": list(found), "origin": found["their_recipe"].origin,
-                          "model": f.get_recipe("their_recipe").PROFILES["full"].model,
+                          "task": f.get_declaration("their_recipe").task,
                           "summary": f.describe_recipe("their_recipe")["summary"]}))
         """, cwd=tmp_path, PYTHONPATH=str(site))
     assert done.returncode == 0, done.stderr[-2000:]
     found = json.loads(done.stdout)
     assert found["names"][0] == "breast_cancer" and found["names"][-1] == "their_recipe"
     assert found["origin"] == "entry point of their-pkg"
-    assert found["model"] == "one_to_one_gru"
-    assert found["summary"].startswith("a test recipe")
+    assert found["task"] == "TabularClassifier"
+    assert found["summary"] == "a test recipe, declared"
 
 
 def test_the_cli_lists_and_refuses_by_the_finder(tmp_path):
     folder = _folder(tmp_path / "r", "alpha")
+    (folder / "legacy.py").write_text(LEGACY)
     listed = subprocess.run([sys.executable, "-m", "rnn_zoo", "list"], cwd=tmp_path,
                             env={**os.environ, "RNN_ZOO_RECIPES": str(folder)},
                             capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr[-2000:]
-    assert "Recipes (1):\n  alpha  a test recipe" in listed.stdout
+    assert "Recipes (2):\n  alpha   a test recipe, declared; task TabularClassifier (gru)" \
+        in listed.stdout
     assert "full bar: accuracy >= 0.5" in listed.stdout
+    assert "  legacy  a recipe of the old form; task unknown; full bar: none declared" \
+        in listed.stdout
     refused = subprocess.run([sys.executable, "-m", "rnn_zoo", "train", "alpah"], cwd=tmp_path,
                              env={**os.environ, "RNN_ZOO_RECIPES": str(folder)},
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines()[-1] == (
-        "rnn-zoo: error: Unknown recipe 'alpah'. Did you mean 'alpha'? Available: alpha.")
+        "rnn-zoo: error: Unknown recipe 'alpah'. Did you mean 'alpha'? Available: alpha, "
+        "legacy.")
+    for command in (["train", "legacy"], ["evaluate", "legacy", "--out", "run"]):
+        refused = subprocess.run([sys.executable, "-m", "rnn_zoo", *command], cwd=tmp_path,
+                                 env={**os.environ, "RNN_ZOO_RECIPES": str(folder)},
+                                 capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2, refused.stderr[-2000:]
+        assert refused.stderr.strip().splitlines()[-1] == (
+            f"rnn-zoo: error: Recipe 'legacy' (module 'recipes.legacy', folder {folder}) has no "
+            "RECIPE; a recipe module must declare `RECIPE = rnn_zoo.recipe.Recipe(...)`.")
+        assert "Traceback" not in refused.stderr
 
 
 @pytest.mark.parametrize(("setup", "message"), [
@@ -168,6 +194,17 @@ def test_argument_errors():
     with pytest.raises(TypeError, match="`recipe` must be a recipe name"):
         recipe_finder.find_recipe(3)
     assert recipe_finder.find_recipe("no_such_recipe") is None
-    profiles = {"quick": object(), "full": object()}
+    with pytest.raises(TypeError, match="`recipe` must be a recipe name"):
+        recipe_finder.get_declaration(["breast_cancer"])
+    with pytest.raises(ValueError, match="Unknown recipe 'breast_cancr'. Did you mean"):
+        recipe_finder.get_declaration("breast_cancr")
+    declared = recipe_finder.get_declaration("breast_cancer")
     with pytest.raises(ValueError, match="Unknown profile 'ful'. Did you mean 'full'?"):
-        recipe_finder.resolve_profile(profiles, "ful", None)
+        declared.settings("ful")
+
+
+def test_describe_source_without_a_declaration():
+    """A module that declares no `RECIPE` is described as unknown, not guessed."""
+    found = recipe_finder.describe_source('"""x: what it is."""\nPROFILES = {}\n', name="x")
+    assert found == {"summary": "what it is.", "task": None, "model": None, "bars": None,
+                     "online": False}

@@ -8,7 +8,6 @@ import pytest
 
 from benchmarks import g2p_training_speed
 from benchmarks import report as report_tables
-from recipes import g2p_cmudict
 
 WORDS = ["a", "at", "cat", "cats", "scatter", "category", "catastrophe", "to", "tomato",
          "automatic", "tic", "tac"] * 6
@@ -16,10 +15,10 @@ WORDS = ["a", "at", "cat", "cats", "scatter", "category", "catastrophe", "to", "
 
 @pytest.fixture(autouse=True)
 def tiny_words(monkeypatch):
-    def load_words(split, data_dir=None, manual_dir=None):
-        return [(w, [" ".join(f"{c.upper()}1" for c in w)]) for w in WORDS]
+    def load_words(split):
+        return list(WORDS), [[" ".join(f"{c.upper()}1" for c in w)] for w in WORDS]
 
-    monkeypatch.setattr(g2p_cmudict, "load_words", load_words)
+    monkeypatch.setattr(g2p_training_speed, "load_words", load_words)
 
 
 def test_benchmark_reports_speed_quality_and_throughput(tmp_path):

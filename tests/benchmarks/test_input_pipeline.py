@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import input_pipeline
-from recipes import g2p_cmudict
 
 WORDS = ["a", "at", "cat", "cats", "scatter", "category", "catastrophe", "to", "tomato",
          "automatic"] * 8
@@ -15,14 +14,14 @@ TWEETS = ["good", "so bad :(", "i love this film so much !!!", "meh", "not great
 
 @pytest.fixture(autouse=True)
 def tiny_data(monkeypatch):
-    def load_words(split, data_dir=None, manual_dir=None):
-        return [(w, [" ".join(f"{c.upper()}1" for c in w)]) for w in WORDS]
+    def load_words(split):
+        return list(WORDS), [[" ".join(f"{c.upper()}1" for c in w)] for w in WORDS]
 
     def load_tweets(split):
         return list(TWEETS), [["negative", "neutral", "positive"][i % 3]
                               for i in range(len(TWEETS))]
 
-    monkeypatch.setattr(g2p_cmudict, "load_words", load_words)
+    monkeypatch.setattr(input_pipeline, "load_words", load_words)
     monkeypatch.setattr(input_pipeline, "load_tweets", load_tweets)
 
 
