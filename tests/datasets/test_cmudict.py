@@ -92,6 +92,7 @@ def test_cntk_no_word_in_two_splits_and_every_package_word_somewhere(data_dir, l
     assert not words["train"] & words["validation"]
     assert not words["validation"] & words["test"]
     assert words["train"] | words["validation"] == set(lexicon) - words["test"]
+    assert words["test"] <= set(lexicon)  # no CNTK word is missing from the package
 
 
 def test_cntk_test_holds_every_reference_of_the_file_once(data_dir, cntk_lines):
