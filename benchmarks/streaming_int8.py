@@ -21,12 +21,15 @@ int8 weights, float32 activations and state, no calibration data) and the full-i
   `generation_over_window_rerun` is a median of per-round ratios, with the 100x bar recorded.
 
 The preset's own numbers (`metrics.json`: Keras, and the dynamic-range int8 sequence model, by
-`python scripts/export_presets.py`) are copied next to them.
+`python scripts/export_presets.py`) are copied next to them. The fresh-process parity verdict
+of every step is recorded (`parity`); a step outside its bound is still measured, and the
+verdict says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -93,7 +96,8 @@ def generation(runner, manifest, prompt_ids, length, sampler) -> None:
         found = runner(token=token, **states)
         if t >= len(prompt_ids) - 1:
             token[0] = sampler(found["outputs"])
-        states = {n: found[o] for n, o in zip(names, outs, strict=True)}
+        # The runner's outputs view its buffers; copy before the next call (as `score`).
+        states = {n: np.array(found[o]) for n, o in zip(names, outs, strict=True)}
 
 
 def generation_cases(model, vocabulary, runners, manifest, *, window_chars, chars) -> dict:
@@ -134,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     from ai_edge_litert.interpreter import Interpreter
 
-    from rnn_zoo.exporters.stateful import export_stateful
+    from rnn_zoo.exporters.stateful import StatefulExportError, export_stateful
 
     start = time.perf_counter()
     machine = _common.machine(_common.command_line(MODULE, argv))
@@ -163,7 +167,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     pick = np.linspace(0, len(train_chunks) - 1, args.calibration_chunks).astype(int)
     representative = [train_chunks[k][:SEQ_LEN] for k in pick]
     with tempfile.TemporaryDirectory() as tmp:
-        manifest = export_stateful(model, tmp, formats=("tflite",), representative=representative)
+        try:
+            manifest = export_stateful(model, tmp, formats=("tflite",),
+                                       representative=representative)
+        except StatefulExportError as e:  # a step off its bound: still measured, recorded
+            print(f"parity check failed: {e}", file=sys.stderr)
+            manifest = json.loads((Path(tmp) / "stateful.json").read_text())
         artifacts = {name: manifest["artifacts"][name] for name in STEPS
                      if manifest["artifacts"].get(name, {}).get("written", True)}
         sizes = {name: (Path(tmp) / a["path"]).stat().st_size for name, a in artifacts.items()}
