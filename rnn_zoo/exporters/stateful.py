@@ -308,8 +308,8 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
 
     Returns:
         The manifest written to `directory/stateful.json`: `states` (names and shapes),
-        `artifacts` (path, signature names, TFLite ops) and `parity` (max errors per artifact,
-        `ok`).
+        `artifacts` (path, signature names, TFLite ops) and `parity` (max errors per artifact;
+        the quantized steps' under `approximate`, with their bound; `ok`).
 
     Example:
 
