@@ -11,6 +11,9 @@
 - `step.tflite`: the `step` signature with builtin ops only (the cells are called once, so no
   `TensorList`/`WHILE` appears; a recurrent layer converted as such needs
   `TensorListReserve` with a static element shape), batch fixed at `batch`, float32.
+- `step_dynamic_int8.tflite` (with `step.tflite`): the same step with dynamic-range int8
+  weights (`Optimize.DEFAULT`, no representative dataset, builtin ops only), a quarter of the
+  weight bytes a batch-1 step reads per step; activations and state stay float32.
 - `step.onnx`: the same step through tf2onnx (opset 17), explicit state inputs and outputs
   with the same names (ONNX graphs are stateless; the caller carries the state).
 - `stateful_cases.npz` and `stateful.json`: the parity inputs and whole-sequence Keras
@@ -20,7 +23,9 @@ The parity check runs `_stateful_runner.py` in a fresh interpreter that refuses 
 rnn_zoo: each artifact is fed every sequence step by step, the state carried, then reset to
 zeros and fed again; both passes must equal the whole-sequence Keras outputs within
 `atol + rtol * |expected|` (1e-5, 1e-6), and `generate` must return the text sampled in
-process with the same seed.
+process with the same seed. The quantized steps (`step_dynamic_int8.tflite`,
+`step_int8.tflite`) are held to `QUANTIZED_RTOL * max(1, max |keras|)` instead, and the pass
+after the reset must reproduce the first exactly.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ FORMATS = ("saved_model", "tflite", "onnx")
 RUNNER = Path(__file__).with_name("_stateful_runner.py")
 MANIFEST = "stateful.json"
 CASES = "stateful_cases.npz"
+DYNAMIC_INT8 = "step_dynamic_int8.tflite"
 
 
 class StatefulExportError(RuntimeError):
@@ -154,6 +160,41 @@ def _calibration_feeds(step: keras.Model, representative, batch: int, limit: int
     return feeds
 
 
+def _builtin_step(flatbuffer: bytes, facts: dict, name: str, what: str) -> None:
+    """Raises unless the converted step has builtin ops only and no loop op."""
+    if facts["select_tf_ops"] or facts["flex_ops"]:
+        raise StatefulExportError(
+            f"The {what} of {name!r} did not convert with builtin ops only: "
+            f"{facts['select_tf_ops_reason'] or facts['flex_ops']}")
+    bad = [op for op in facts["ops"] if "TENSOR_LIST" in op or op == "WHILE"]
+    if bad:
+        raise StatefulExportError(f"The {what} of {name!r} has loop ops {bad}.")
+
+
+def _write_dynamic_int8(path: Path, *, model, step, batch: int) -> dict:
+    """The step with dynamic-range int8 weights: no calibration data, activations in float.
+
+    At batch 1 the float step reads every weight once per step, so it is bound by memory
+    traffic; int8 weights are a quarter of the bytes."""
+    from rnn_zoo.exporters.tflite import tensor_types
+
+    with tempfile.TemporaryDirectory() as tmp:
+        _write_saved_model(Path(tmp) / "sm", model=model, step=step, vocabulary=None,
+                           batch=batch)
+        flatbuffer, facts = convert(str(Path(tmp) / "sm"), signature_keys=["step"],
+                                    quantize=True)
+    _builtin_step(flatbuffer, facts, model.name, "dynamic-range int8 step")
+    path.write_bytes(flatbuffer)
+    # The converter leaves weights under 1024 elements in float32; say how many are int8.
+    return {"path": path.name, "signatures": ["step"], "batch": batch, "ops": facts["ops"],
+            "builtin_only": True, "runs_on": facts["runs_on"],
+            "quantization": "dynamic-range int8 (Optimize.DEFAULT, no representative "
+                            "dataset): int8 weights, float32 activations and state",
+            "int8_tensors": tensor_types(flatbuffer)["integer_tensors"],
+            "parity": f"max |step - keras| <= {QUANTIZED_RTOL} * max(1, max |keras|) over "
+                      "the streamed sequences"}
+
+
 def _write_int8(path: Path, *, model, step, batch: int, representative) -> dict:
     """The full-integer step (int8, else 16x8), or the record of why the converter cannot."""
     from rnn_zoo.exporters.tflite import convert_full_integer
@@ -256,7 +297,8 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
         parity_rows, parity_time: the parity sequences (random ids or features, seeded).
         seed: the parity inputs' seed (and the `generate` check's sampling seed).
         timeout: seconds the parity runner may take.
-        representative: with `"tflite"`, also write `step_int8.tflite`, full-integer (int8
+        representative: with `"tflite"` (which always adds `step_dynamic_int8.tflite`, the
+            dynamic-range int8 step), also write `step_int8.tflite`, full-integer (int8
             weights and activations, `TFLITE_BUILTINS_INT8`, else 16x8; float32 inputs and
             outputs, so it takes the same feeds): an iterable of input sequences from the
             training split (token ids `(time,)` or features `(time, input_dim)`), run through
@@ -266,8 +308,8 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
 
     Returns:
         The manifest written to `directory/stateful.json`: `states` (names and shapes),
-        `artifacts` (path, signature names, TFLite ops) and `parity` (max errors per artifact,
-        `ok`).
+        `artifacts` (path, signature names, TFLite ops) and `parity` (max errors per artifact;
+        the quantized steps' under `approximate`, with their bound; `ok`).
 
     Example:
 
@@ -321,17 +363,13 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
                                    batch=batch)
                 flatbuffer, facts = convert(str(Path(tmp) / "sm"), signature_keys=["step"],
                                             quantize=False)
-            if facts["select_tf_ops"] or facts["flex_ops"]:
-                raise StatefulExportError(
-                    f"The step model of {model.name!r} did not convert with builtin ops only: "
-                    f"{facts['select_tf_ops_reason'] or facts['flex_ops']}")
-            bad = [op for op in facts["ops"] if "TENSOR_LIST" in op or op == "WHILE"]
-            if bad:
-                raise StatefulExportError(f"The step model of {model.name!r} has loop ops {bad}.")
+            _builtin_step(flatbuffer, facts, model.name, "step model")
             (out / "step.tflite").write_bytes(flatbuffer)
             manifest["artifacts"]["tflite"] = {"path": "step.tflite", "signatures": ["step"],
                                                "batch": batch, "ops": facts["ops"],
                                                "builtin_only": True, "runs_on": facts["runs_on"]}
+            manifest["artifacts"]["tflite_dynamic_int8"] = _write_dynamic_int8(
+                out / DYNAMIC_INT8, model=model, step=step, batch=batch)
         if "tflite" in formats and representative is not None:
             manifest["artifacts"]["tflite_int8"] = _write_int8(
                 out / "step_int8.tflite", model=model, step=step, batch=batch,

@@ -47,10 +47,14 @@ def test_int8_benchmark_runs_end_to_end(tmp_path):
     from benchmarks import streaming_int8
 
     out = tmp_path / "int8.json"
-    results = streaming_int8.main(["--quick", "--calibration-chunks", "2", "--out", str(out)])
+    results = streaming_int8.main(["--quick", "--calibration-chunks", "2", "--rounds", "2",
+                                   "--chars", "20", "--window-chars", "2", "--out", str(out)])
     assert out.is_file() and results["characters_scored"] == 300
     loss = results["validation_loss"]
-    assert set(loss) == {"tflite", "tflite_int8"} and all(np.isfinite(v) for v in loss.values())
+    assert set(loss) == set(streaming_int8.STEPS) and all(np.isfinite(v) for v in loss.values())
+    ratios = results["generation"]["generation_over_window_rerun"]
+    assert set(ratios) == set(streaming_int8.STEPS)
+    assert all(r["n"] == 2 and r["median"] > 0 and r["bar"] == 100.0 for r in ratios.values())
     assert results["parity"]["artifacts"]["tflite"]["ok"]
     assert results["parity"]["approximate"]["tflite_int8"]["reset_reproduces"]
     assert not any(op.startswith("Flex") for op in results["int8_artifact"]["ops"])

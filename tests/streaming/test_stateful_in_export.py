@@ -19,7 +19,7 @@ def test_export_writes_the_step_model_into_the_export(tmp_path):
     manifest = json.loads((tmp_path / "out" / "export.json").read_text())
     stateful = manifest["stateful"]
     assert stateful["directory"] == "stateful"
-    assert set(stateful["artifacts"]) == {"tflite"}
+    assert set(stateful["artifacts"]) == {"tflite", "tflite_dynamic_int8"}
     assert stateful["parity"]["checked"] is True and stateful["parity"]["ok"] is True
     assert (tmp_path / "out" / "stateful" / "step.tflite").is_file()
     assert result.parity_ok is True and manifest["parity"]["ok"] is True
