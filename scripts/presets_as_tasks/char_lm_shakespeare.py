@@ -118,6 +118,7 @@ def _usage(task) -> str:
 
 def rewrite_card(folder: Path, task, rescored: dict, recorded: dict) -> None:
     """The card's usage, vocabulary, training-note and size parts; the rest stays."""
+    from rnn_zoo._atomic import write_text_atomic
     from rnn_zoo._preset_folders import checksums_text
 
     card = (folder / "README.md").read_text(encoding="utf-8")
@@ -149,8 +150,8 @@ def rewrite_card(folder: Path, task, rescored: dict, recorded: dict) -> None:
         size = len(text.encode())
     else:
         raise RuntimeError("The card's stated size did not settle.")
-    (folder / "README.md").write_text(text, encoding="utf-8")
-    (folder / "checksums.sha256").write_text(checksums_text(folder, listed), encoding="utf-8")
+    write_text_atomic(folder / "README.md", text)
+    write_text_atomic(folder / "checksums.sha256", checksums_text(folder, listed))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
