@@ -98,7 +98,7 @@ class Forecaster(Task):
 
     def fit(self, series, y=None, *, validation_data=None, out_dir=None,
             overwrite: bool = False, verbose: int = 1, strategy: str = "default",
-            mixed_precision: bool = False) -> Forecaster:
+            mixed_precision: bool = False, callbacks=()) -> Forecaster:
         """Learns the normalisation from `series`, then trains on its windows.
 
         Args:
@@ -109,7 +109,8 @@ class Forecaster(Task):
                 too) for early stopping, or None to hold out the last `validation_split` of
                 each series in time. With `contiguous`, each continues its training series
                 and needs only `horizon` steps.
-            out_dir, overwrite, verbose, strategy, mixed_precision: see `Task.fit`.
+            out_dir, overwrite, verbose, strategy, mixed_precision, callbacks: see
+                `Task.fit`.
 
         Returns:
             The forecaster itself, trained.
@@ -122,7 +123,7 @@ class Forecaster(Task):
             validation_data = validation_data[0]
         return super().fit(series, None, out_dir=out_dir, overwrite=overwrite,
                            verbose=verbose, strategy=strategy, mixed_precision=mixed_precision,
-                           validation_data=None if validation_data is None
+                           callbacks=callbacks, validation_data=None if validation_data is None
                            else (validation_data, None))
 
     def predict(self, history, *, batch_size: int | None = None) -> np.ndarray:
