@@ -172,16 +172,43 @@ def _unrolled(config: dict) -> dict:
     return config
 
 
+def _nested_shapes(model, shapes: dict[str, tuple]) -> dict[str, dict[str, tuple]]:
+    """Nested functional model (a task's backbone) -> the static shapes of its inputs when
+    `model` is fed `shapes`: an unrolled layer inside it needs its time dimension."""
+    import keras
+
+    static = [keras.KerasTensor(shapes[t.name], dtype=t.dtype) for t in model.inputs]
+    found = {}
+    for layer in model.layers:
+        if not isinstance(layer, keras.Model) or not layer._inbound_nodes:
+            continue
+        feeds = list(layer._inbound_nodes[0].input_tensors)
+        prefix = keras.Model(model.inputs, feeds)
+        specs = keras.tree.flatten(prefix.compute_output_spec(
+            static if len(static) > 1 else static[0]))
+        found[layer.name] = {t.name: tuple(spec.shape)
+                             for t, spec in zip(layer.inputs, specs, strict=True)}
+    return found
+
+
 def unrolled_model(model, shapes: dict[str, tuple]):
     """A copy of `model` with fully static input `shapes` (batch included) and every recurrent
-    layer unrolled, sharing nothing with `model` but its weight values."""
+    layer unrolled, sharing nothing with `model` but its weight values. A nested model (a
+    task's backbone) is unrolled too, at the static shapes it is fed: a WHILE loop left inside
+    it crashes TFLite's calibrator (a segfault, not an error)."""
     import keras
+
+    nested = _nested_shapes(model, shapes)
+
+    def clone_layer(layer):
+        if layer.name in nested:
+            return unrolled_model(layer, nested[layer.name])
+        return layer.__class__.from_config(_unrolled(layer.get_config()))
 
     inputs = [keras.Input(batch_shape=shapes[t.name], dtype=t.dtype, name=t.name)
               for t in model.inputs]
     clone = keras.models.clone_model(
-        model, input_tensors=inputs if len(inputs) > 1 else inputs[0],
-        clone_function=lambda layer: layer.__class__.from_config(_unrolled(layer.get_config())))
+        model, input_tensors=inputs if len(inputs) > 1 else inputs[0], clone_function=clone_layer)
     clone.set_weights(model.get_weights())
     return clone
 

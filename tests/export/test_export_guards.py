@@ -390,11 +390,9 @@ def test_export_presets_script_still_refreshes_a_preset(tmp_path, monkeypatch):
     root = tmp_path / "presets"
     shutil.copytree(PRESET, root / "breast_cancer")
     created = load_result(root / "breast_cancer").manifest["created"]
-    monkeypatch.setattr(export_presets, "measure", lambda *a: None)  # no test-split scoring
-    from rnn_zoo.exporters import api
-
-    monkeypatch.setattr(api, "DEFAULT_FORMATS", ("tflite", "tflite_int8"))  # the fast ones
-    record = export_presets.export_one("breast_cancer", presets_dir=root, work=tmp_path / "w")
+    monkeypatch.setattr(export_presets, "measure", lambda *a, **k: None)  # no scoring
+    record = export_presets.export_one("breast_cancer", presets_dir=root, work=tmp_path / "w",
+                                       formats=("tflite", "tflite_int8"))  # the fast ones
     assert record["parity"]["ok"] is True and record["int8"] is None
     result = load_result(root / "breast_cancer")
     # The script adds the full-integer artifact (calibrated on the training split) itself.
