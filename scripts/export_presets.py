@@ -26,6 +26,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -242,7 +243,18 @@ def representative_of(task, servable, splits) -> list[dict] | None:
         rows = np.pad(rows, pad, constant_values=_pad_value(rows))
     ((name, spec),) = servable.endpoints[servable.tflite_endpoints[0]].inputs.items()
     rows = rows.astype(spec.dtype.as_numpy_dtype)
+    if np.issubdtype(rows.dtype, np.floating) and not np.isfinite(rows).all():
+        raise NotCalibrated(NAN_PADDING)
     return [{name: rows[i:i + 32]} for i in range(0, len(rows), 32)]
+
+
+class NotCalibrated(ValueError):
+    """The full-integer artifact cannot be calibrated; the message is the recorded reason."""
+
+
+NAN_PADDING = ("not written: the task's raw series are NaN-padded to one length and a "
+               "full-integer artifact has a static length, but int8 has no NaN, so padded "
+               "steps cannot be told apart (the calibrator refuses non-finite inputs)")
 
 
 # The char LM's device artifact is its step (`export_stateful`, scored by `_char_lm_step`).
@@ -287,7 +299,7 @@ def _char_lm_step(task, splits) -> dict:
     return found
 
 
-def measure(scorer, result, *, char_lm_step=None) -> dict:
+def measure(scorer, result, *, not_written: str = "not exported", char_lm_step=None) -> dict:
     """The bar's metric for Keras and every TFLite file (`None` for one not written)."""
     endpoint = result.artifacts["tflite"]["endpoints"][0]
     found = {"metric": scorer.metric, "split": scorer.split, "examples": scorer.examples,
@@ -299,8 +311,7 @@ def measure(scorer, result, *, char_lm_step=None) -> dict:
     full = result.artifacts.get("tflite_full_int8")
     if full is None:
         found["tflite_full_int8"] = None
-        found["full_int8"] = {"written": False, "reason": CHAR_LM_NOTE
-                              if char_lm_step is not None else "not exported"}
+        found["full_int8"] = {"written": False, "reason": not_written}
     elif full.get("written") is False:
         found["tflite_full_int8"] = None
         found["full_int8"] = {"written": False, "reason": full["reason"]}
@@ -336,18 +347,25 @@ def export_one(name: str, *, presets_dir: Path, work: Path, formats=None) -> dic
         shutil.rmtree(target)
     language_model = type(task).__name__ == "LanguageModel"
     formats, representative = tuple(formats or servable.formats), None
+    not_written = CHAR_LM_NOTE if language_model else "not exported"
     if "tflite_full_int8" in servable.formats and not language_model:
         formats = (*(f for f in formats if f != "tflite_full_int8"), "tflite_full_int8")
         # Real calibration data where the TFLite endpoint is the task's model or backbone; a
         # decoding loop gets one dummy example, only for the record of why it cannot.
-        representative = representative_of(task, servable, splits) or [
-            {k: np.ones([1 if d is None else d for d in s.shape], s.dtype.as_numpy_dtype)
-             for k, s in servable.endpoints[servable.tflite_endpoints[0]].inputs.items()}]
-    else:
+        try:
+            representative = representative_of(task, servable, splits) or [
+                {k: np.ones([1 if d is None else d for d in s.shape], s.dtype.as_numpy_dtype)
+                 for k, s in servable.endpoints[servable.tflite_endpoints[0]].inputs.items()}]
+        except NotCalibrated as e:
+            not_written = str(e)
+    if representative is None:
         formats = tuple(f for f in formats if f != "tflite_full_int8")
-    # raises ParityError if an artifact does not match
-    result = export(servable, target, formats=formats, representative=representative)
-    int8 = measure(Scorer(preset, task, servable, splits), result,
+    result = export(servable, target, formats=formats, representative=representative,
+                    check=False)
+    _check(result)  # raises ParityError if an artifact does not match
+    if "tflite_full_int8" in servable.formats and "tflite_full_int8" not in result.artifacts:
+        _record_not_written(result, not_written)
+    int8 = measure(Scorer(preset, task, servable, splits), result, not_written=not_written,
                    char_lm_step=_char_lm_step(task, splits) if language_model else None)
 
     committed = ["tflite_int8"]
@@ -364,6 +382,41 @@ def export_one(name: str, *, presets_dir: Path, work: Path, formats=None) -> dic
     if sha256_of(folder / presets.MODEL) != weights:
         raise RuntimeError(f"{folder / presets.MODEL} changed during the export.")
     return json.loads((folder / presets.METRICS).read_text(encoding="utf-8"))["export"]
+
+
+def _check(result) -> None:
+    """The parity check; a full-integer file the interpreter cannot run at all (e.g. "failed
+    to create XNNPACK runtime") is recorded as not written with that reason, then everything
+    else is checked again, strictly. A full-integer file that runs but misses its tolerance
+    still fails."""
+    from rnn_zoo.exporters import check_parity
+
+    found = check_parity(result, raise_on_failure=False, write=False)
+    full = result.artifacts.get("tflite_full_int8", {})
+    unrunnable = [f for f in found if not f["ok"] and f["format"] == "tflite_full_int8"
+                  and " failed (" in (f.get("error") or "")]
+    if unrunnable and full.get("written") is not False:
+        error = re.sub(r"(failed to create XNNPACK runtime)+", r"\1", unrunnable[0]["error"])
+        reason = f"converted, but the interpreter cannot run it: {error}"
+        (result.directory / full["path"]).unlink(missing_ok=True)
+        full.clear()
+        full.update({**{k: v for k, v in result.artifacts["tflite"].items()
+                        if k in ("endpoints", "inputs", "runtime")},
+                     "format": "tflite_full_int8", "path": "model_full_int8.tflite",
+                     "written": False, "reason": reason})
+    check_parity(result)
+
+
+def _record_not_written(result, reason: str) -> None:
+    """Records the full-integer artifact as not written, with `reason`, in `result`'s
+    manifest (as `export` records a conversion that fails)."""
+    tflite = result.artifacts["tflite"]
+    result.manifest["artifacts"].append({
+        "format": "tflite_full_int8", "path": "model_full_int8.tflite",
+        "endpoints": tflite["endpoints"], "inputs": tflite["inputs"],
+        "runtime": tflite["runtime"], "written": False, "reason": reason})
+    result.manifest["parity"]["artifacts"]["tflite_full_int8"] = {
+        "ok": True, "skipped": f"not written: {reason}", "cases": 0}
 
 
 def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict | None
@@ -403,7 +456,7 @@ def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict
                    "formats": {f: {k: v for k, v in s.items() if k in (
                        "ok", "max_abs_diff", "argmax_agreement", "runtime")}
                                for f, s in parity["artifacts"].items()}},
-        "sizes": {f: a["bytes"] for f, a in result.artifacts.items()},
+        "sizes": {f: a.get("bytes") for f, a in result.artifacts.items()},
         "artifacts": {f: {k: result.artifacts[f][k] for k in (
             "path", "bytes", "endpoints", "static_batch_size", "select_tf_ops", "ops", "runs_on",
             "quantization", "written", "reason") if k in result.artifacts[f]}

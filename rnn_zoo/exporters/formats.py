@@ -7,6 +7,7 @@ implements, their input specs and what running it needs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -294,6 +295,28 @@ def write_tflite_full_int8(job: Job) -> dict:
             "select_tf_ops": False, "flex_ops": []}
 
 
+@contextlib.contextmanager
+def _constant_normalization(model):
+    """Keras `Normalization` layers built from a given mean and variance hold them as eager
+    tensors, which tf2onnx turns into required graph inputs (".../Sub/y:0 missing from input
+    feed"); as NumPy arrays they are traced as constants. The same ops, so the same numbers;
+    the layers get their tensors back afterwards."""
+    import keras
+
+    layers = [layer for layer in model._flatten_layers(include_self=False, recursive=True)
+              if isinstance(layer, keras.layers.Normalization)
+              and getattr(layer, "input_mean", None) is not None]
+    saved = [(layer, layer.mean, layer.variance) for layer in layers]
+    try:
+        for layer, mean, variance in saved:
+            layer.mean = np.asarray(keras.ops.convert_to_numpy(mean))
+            layer.variance = np.asarray(keras.ops.convert_to_numpy(variance))
+        yield
+    finally:
+        for layer, mean, variance in saved:
+            layer.mean, layer.variance = mean, variance
+
+
 def write_onnx(job: Job) -> dict:
     try:
         import onnx
@@ -307,7 +330,7 @@ def write_onnx(job: Job) -> dict:
     signature = [dict(endpoint.inputs)] if len(endpoint.inputs) > 1 else [
         next(iter(endpoint.inputs.values()))]
     tmp = _temp_path(job, "onnx")
-    with warnings.catch_warnings(), tflite.quiet_tf_logger():
+    with warnings.catch_warnings(), tflite.quiet_tf_logger(), _constant_normalization(model):
         # tf2onnx and its numpy-2 patch warn about deprecated NumPy and TF names.
         warnings.simplefilter("ignore")
         model.export(str(tmp), format="onnx", input_signature=signature, verbose=False)
