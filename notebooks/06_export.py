@@ -114,10 +114,11 @@ print(f"TFLite: {g2p.artifacts['tflite'].get('runs_on')}; loop and search operat
 # Float32 artifacts must agree within `|artifact - keras| <= 1e-5 + 1e-6 |keras|`; int8
 # artifacts only have to run and give finite outputs of the right shape (their cost in
 # accuracy is measured on real data instead, see below). The verdicts are written into each
-# `export.json`, which we read back from disk.
+# `export.json`, which we read back from disk (a failing artifact is listed with its error
+# here rather than raised, so the rest of the notebook still runs).
 
 # %%
-check_parity([sun, g2p])
+check_parity([sun, g2p], raise_on_failure=False)
 for result in (sun, g2p):
     parity = load_result(result.directory).manifest["parity"]
     print(f"{result.manifest['name']}: all ok = {parity['ok']} ({parity['process']})")
@@ -126,7 +127,8 @@ for result in (sun, g2p):
         print(f"  {fmt:<12} ok={verdict['ok']!s:<5} max |diff| {verdict['max_abs_diff']:.1e}  "
               f"{verdict['cases']} cases  {verdict['runtime']}, rnn_zoo loaded: "
               f"{verdict['rnn_zoo_loaded']}"
-              + ("" if agreement is None else f", argmax agreement {agreement:.0%}"))
+              + ("" if agreement is None else f", argmax agreement {agreement:.0%}")
+              + ("" if verdict["ok"] else f"\n    {verdict.get('error', '')[:160]}"))
 
 # %% [markdown]
 # ## 4. By hand: plain TensorFlow and LiteRT on the real test years

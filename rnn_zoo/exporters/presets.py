@@ -18,9 +18,10 @@ from rnn_zoo.exporters.result import ExportResult
 from rnn_zoo.exporters.servable import Servable, keras_servable
 
 
-def _not_task_form(what: str) -> ValueError:
-    return ValueError(f"{what} is not in the task form (no {TASK_FILE}); retrain it with "
-                      "`rnn-zoo train RECIPE --out DIR` or save it with `Task.save`.")
+def _not_task_form(what: str, *, folder: bool = False) -> ValueError:
+    kind = " (not a finished run directory or saved task)" if folder else ""
+    return ValueError(f"{what} is not in the task form: it has no {TASK_FILE}{kind}; train "
+                      "it with `rnn-zoo train RECIPE --out DIR` or save it with `Task.save`.")
 
 
 def load_servable(preset_or_path, *, presets_dir=None) -> Servable:
@@ -49,7 +50,7 @@ def load_servable(preset_or_path, *, presets_dir=None) -> Servable:
     path = Path(text)
     if path.is_dir():
         if not (path / TASK_FILE).is_file():
-            raise _not_task_form(f"Folder {text!r}")
+            raise _not_task_form(f"Folder {text!r}", folder=True)
         from rnn_zoo.tasks import load_task
 
         if (path / _presets.CHECKSUMS).is_file():  # a preset folder given by path
