@@ -6,9 +6,10 @@ For each preset (default: all in saved_models/):
 
 1. `rnn_zoo.export` writes all five formats to a scratch folder and checks every artifact in a
    fresh process without rnn_zoo (float32 within 1e-5 + 1e-6 * |keras|).
-2. The test-split metric of the recipe's bar is computed with the recipe's own data loading and
-   scoring code for Keras, the float32 TFLite file and the int8 TFLite file (run one example
-   at a time at the artifact's static batch size, like on a device).
+2. The metric of the preset's bar is computed by its task (`task.evaluate` on the recipe's raw
+   split from `rnn_zoo.runner.load_splits`) for Keras and for each TFLite file standing in for
+   the part of the model its endpoint computes (run one example at a time at the artifact's
+   static batch size, like on a device; a decoding loop through its `serve_ids` signature).
 3. Into `saved_models/<preset>/` go: `model_int8.tflite` (every preset), `model.tflite` (when
    under 1 MiB), `export.json` (those artifacts: ops, shapes, parity) and `parity_cases.npz`
    (so `rnn_zoo.exporters.check_parity(rnn_zoo.exporters.load_result(folder))` re-checks them).
@@ -20,10 +21,12 @@ For each preset (default: all in saved_models/):
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -36,8 +39,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from rnn_zoo import presets  # noqa: E402
-from rnn_zoo._atomic import copy_atomic  # noqa: E402
+from rnn_zoo._atomic import copy_atomic, write_text_atomic  # noqa: E402
 from rnn_zoo._folders import folder_lock  # noqa: E402
+from rnn_zoo._hashing import sha256_of  # noqa: E402
+from rnn_zoo._preset_folders import write_checksums  # noqa: E402
 from rnn_zoo.training import write_json_atomic  # noqa: E402
 
 COMMAND = "python scripts/export_presets.py"
@@ -49,10 +54,13 @@ CALIBRATION_EXAMPLES = 256
 
 
 class TFLiteModel:
-    """A TFLite file behind the one method the recipes' scorers call: `predict(x)`.
+    """A TFLite signature behind `predict(x)` / `__call__(x)`: NumPy inputs in, its first
+    output out.
 
-    Runs `static batch size` rows at a time (a device's single-example path); a padded batch
-    is fed row by row with its padding, which the model masks.
+    Runs `static batch size` rows at a time (a device's single-example path); a short last
+    chunk is padded with its last row, then cut. A full-integer artifact has a static sequence
+    length: shorter inputs are right padded with `pad_value` (NaN steps for raw series, id 0
+    for tokens: what the model masks).
     """
 
     def __init__(self, path, endpoint: str):
@@ -62,226 +70,218 @@ class TFLiteModel:
         ((self.name, detail),) = self.runner.get_input_details().items()
         self.dtype = detail["dtype"]
         self.batch = int(detail["shape_signature"][0])
-        # A full-integer artifact has a static sequence length: shorter inputs are right
-        # padded with 0 (every preset's padding value, which its model masks).
         signature = detail["shape_signature"]
         self.length = int(signature[1]) if len(signature) > 1 and signature[1] > 0 else None
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         if self.length is not None and x.ndim > 1 and x.shape[1] < self.length:
             pad = [(0, 0), (0, self.length - x.shape[1])] + [(0, 0)] * (x.ndim - 2)
-            x = np.pad(x, pad)
+            x = np.pad(x, pad, constant_values=_pad_value(x))
         rows = []
         for i in range(0, len(x), self.batch):
             chunk = x[i:i + self.batch].astype(self.dtype)
-            real = len(chunk)  # a short last chunk is padded with its last row, then cut
+            real = len(chunk)
             chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch - real, axis=0)])
             rows.append(next(iter(self.runner(**{self.name: chunk}).values()))[:real])
         return np.concatenate(rows)
 
+    def __call__(self, x, training=False):
+        del training
+        return self._run(np.asarray(x))
+
     def predict(self, x, verbose=0, batch_size=None):
         del verbose, batch_size
-        if hasattr(x, "as_numpy_iterator"):  # a tf.data.Dataset of input batches
-            return np.concatenate([self._run(np.asarray(b)) for b in x.as_numpy_iterator()])
-        return self._run(np.asarray(x))
-
-    def predict_on_batch(self, x):
         return self._run(np.asarray(x))
 
 
-# --- the recipes' own test metrics, for any object with `predict` ------------------------------
+def _pad_value(x: np.ndarray):
+    return np.nan if np.issubdtype(x.dtype, np.floating) else 0
 
 
-def _test_split_of_task(module, preset):
-    """A task preset's task and its recipe's raw test split (the models take raw inputs)."""
-    from rnn_zoo import runner
-    from rnn_zoo.tasks import load_task
-
-    x, y = runner.load_splits(module.RECIPE)["test"]
-    return load_task(preset.path), np.stack(x).astype(np.float32), y
+# --- the bar's metric through the task, for Keras and for each TFLite artifact ----------------
 
 
-def _breast_cancer(module, preset):
-    task, x, y = _test_split_of_task(module, preset)
-    return "accuracy", lambda m: task._scores(y, m.predict(x))["accuracy"], len(y)
+class _StandIn:
+    """`task.model` with an artifact standing in for the part its TFLite endpoint computes:
+    the whole raw-input model (`part="model"`) or the backbone (`part="backbone"`: the task's
+    own preprocessing layers make the backbone's inputs, as in `model.keras`)."""
+
+    def __init__(self, model, run, part: str):
+        self._model, self._run, self._part = model, run, part
+
+    def __call__(self, x, training=False):
+        if self._part == "model":
+            return self._run(np.asarray(x))
+        if self._model.layers[-1].name != "backbone":
+            raise ValueError("the model's output is not the backbone's; score it through "
+                             "the backbone (the task's evaluate does for a LanguageModel)")
+        return self._run(_backbone_inputs(self._model, x))
+
+    def get_layer(self, name):
+        if name == "backbone" and self._part == "backbone":
+            return self._run
+        return self._model.get_layer(name)
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
 
 
-def _sunspots(module, preset):
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
-    series = module.load_series()
-    data = module.windows(series, config)
-    return "rmse", lambda m: module._score(m, data, series)["rmse"], len(series["test"])
+def _backbone_inputs(model, x) -> np.ndarray:
+    """What the raw-input `model` feeds its backbone for the batch `x` (its token ids)."""
+    import keras
+
+    node = model.get_layer("backbone")._inbound_nodes[0]
+    prefix = keras.Model(model.inputs, node.input_tensors[0])
+    return np.asarray(keras.ops.convert_to_numpy(prefix(x)))
 
 
-def _japanese_vowels(module, preset):
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
-    data = module.load_data(config)
-    return "accuracy", lambda m: module._score(m, data, config)["accuracy"], len(data["test"][1])
+def _part(task, servable) -> str | None:
+    """Which part of `task.model` the servable's TFLite endpoint computes (None: neither,
+    e.g. a decoding loop)."""
+    if servable.tflite_endpoints[0] != servable.model_endpoint:
+        return None
+    if servable.keras_model is task.model:
+        return "model"
+    return "backbone" if servable.keras_model is task.backbone else None
 
 
-def _digit_captions(module, preset):
-    # The task's exact_match is the recorded string_accuracy (metrics.json's bar metric).
-    task, x, y = _test_split_of_task(module, preset)
-    return ("string_accuracy", lambda m: task._scores(y, m.predict(x))["exact_match"], len(y))
+def bar_value(metric: str, scores: dict) -> float:
+    """The preset's recorded bar metric from the task's scores (presets published before the
+    task form name some of them differently)."""
+    name = metric.removeprefix("validation_")
+    if name in scores:
+        return float(scores[name])
+    if name == "string_accuracy":  # SequenceCaptioner: the whole string right
+        return float(scores["exact_match"])
+    if name == "wer":  # Seq2Seq: a word is an error unless it matches one of its references
+        return 1.0 - float(scores["exact_match"])
+    raise KeyError(f"no task score gives the bar metric {metric!r}: {sorted(scores)}")
 
 
-def _tweet_sentiment(module, preset):
-    """Test accuracy of any model over token ids: the ids come from the task's own layers."""
-    import tensorflow as tf
-
-    from rnn_zoo import runner
-    from rnn_zoo.tasks import load_task
-
-    task = load_task(preset.path)
-    texts, labels = runner.load_splits(module.RECIPE)["test"]
-    index = {c: i for i, c in enumerate(task.classes)}
-    truth = np.asarray([index[v] for v in labels])
-    layers = [task.model.get_layer(n) for n in ("standardize", "vectorize", "fit_length")]
-    batches = []
-    for i in range(0, len(texts), 64):
-        ids = tf.constant(texts[i:i + 64], tf.string)
-        for layer in layers:
-            ids = layer(ids)
-        batches.append(np.asarray(ids, np.int32))
-
-    def accuracy(m):
-        found = np.concatenate([np.asarray(m.predict(b, verbose=0)).argmax(-1) for b in batches])
-        return float(np.mean(found == truth))
-
-    return "accuracy", accuracy, len(labels)
+def _split_of(metric: str) -> str:
+    return "validation" if metric.startswith("validation_") else "test"
 
 
-def _char_lm(module, preset):
-    """Validation loss (the bar's metric): mean cross-entropy per character over the recipe's
-    validation chunks, the same loop for every model (Keras' evaluate() averages per batch)."""
-    from rnn_zoo.data import char_vectorizer
-
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME)
-    texts = module.load_texts()
-    vectorizer = char_vectorizer([texts["train"]])
-    batches = list(module._pipeline(texts["validation"], vectorizer, config, train=False)
-                   .as_numpy_iterator())
-
-    def loss(m):
-        total, count = 0.0, 0
-        for x, y in batches:
-            logits = np.asarray(m.predict(x, verbose=0), np.float64)
-            logits -= logits.max(axis=-1, keepdims=True)
-            log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-            picked = np.take_along_axis(log_probs, y[..., None].astype(np.int64), -1)[..., 0]
-            mask = x != 0
-            total -= float(picked[mask].sum())
-            count += int(mask.sum())
-        return total / count
-
-    return "validation_loss", loss, sum(int((x != 0).sum()) for x, _ in batches)
+def _examples(task, x, y) -> int:
+    if type(task).__name__ == "LanguageModel":
+        return int(task.evaluate(x)["tokens"])
+    return len(x)
 
 
-def _g2p(module, preset):
-    """Beam-search WER (stress removed) on the 12,000 test words: Keras through the recipe's
-    `score_preset`, TFLite through the artifact's `codepoints` signature, one word per call."""
-    from rnn_zoo.exporters.seq2seq import codepoints_of
+class Scorer:
+    """`score(run)`: the preset's bar metric, `task.evaluate` on the recipe's raw split with
+    `run` (None: `model.keras`; else a `TFLiteModel`) standing in for its part of the model."""
 
-    length = int(preset.metrics["preprocessing"].get("max_source_length",
-                                                     module.MAX_SOURCE_LENGTH))
-    words = module.load_words("test")
+    def __init__(self, preset, task, servable, splits):
+        self.metric = preset.metrics["bar"]["metric"]
+        self.split = _split_of(self.metric)
+        self.task, self.part = task, _part(task, servable)
+        self.x, self.y = splits[self.split]
+        self.examples = _examples(task, self.x, self.y)
 
-    def wer(m):
-        if not isinstance(m, TFLiteModel):
-            return module.score_preset(m, preset)["wer"]
-        hypotheses = []
-        for word, _ in words:
-            tokens = m.runner(codepoints=codepoints_of([word], length))["tokens"][0]
-            hypotheses.append(" ".join(t.decode("utf-8") for t in tokens if t))
-        return module.score_pronunciations(hypotheses, [refs for _, refs in words])["wer"]
+    def _evaluate(self, task):
+        if self.y is None:
+            return task.evaluate(self.x)
+        return task.evaluate(self.x, self.y)
 
-    return "wer", wer, len(words)
+    def __call__(self, run=None, *, part: str | None = None) -> float:
+        """`part` overrides which part `run` stands in for (a backbone-only artifact)."""
+        if run is None:
+            return bar_value(self.metric, self._evaluate(self.task))
+        part = part or self.part
+        if part is None:
+            return _decoding_score(self, run)
+        stand_in = copy.copy(self.task)
+        stand_in.model = _StandIn(self.task.model, run, part)
+        return bar_value(self.metric, self._evaluate(stand_in))
 
 
-# --- calibration data for the full-integer artifact: the training split, padded to one length --
+def _decoding_score(scorer, run) -> float:
+    """A Seq2Seq artifact's `serve_ids` (the decoding loop), one source per call: its tokens
+    joined as the task joins them, scored by the task's own `_scores`."""
+    task = scorer.task
+    model, length = task.model, task._config["max_source_length"]
+    join = "" if task._config["target_level"] == "char" else " "
+    texts = []
+    for source in scorer.x:
+        ids = model.get_layer("source_vectorize")(
+            task._standardize([source], "source")).numpy()[:, :length].astype(np.int32)
+        padded = np.zeros((1, length), np.int32)
+        padded[:, :ids.shape[1]] = ids
+        tokens = run.runner(source_ids=padded)["tokens"][0]
+        texts.append(join.join(t.decode("utf-8") for t in tokens if t))
+    return bar_value(scorer.metric, task._scores(scorer.y, {"text": texts}))
+
+
+# --- calibration data for the full-integer artifact: the training split at one static shape ---
 
 
 def _spread(n: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(n, CALIBRATION_EXAMPLES)).astype(int))
 
 
-def _padded(rows, length: int) -> np.ndarray:
-    out = np.zeros((len(rows), length, *np.shape(rows[0])[1:]), np.float32)
-    for i, row in enumerate(rows):
-        out[i, :len(row)] = row[:length]
-    return out
+def _endpoint_inputs(task, part: str, x) -> np.ndarray:
+    """What the TFLite endpoint takes for raw inputs `x` (the task's own preprocessing)."""
+    import keras
+
+    checked, _ = task._check_xy(x, None, x_name="x", y_name="y", fitting=False)
+    batch = task._batch(checked)
+    if part == "model":
+        return np.asarray(keras.ops.convert_to_numpy(batch))
+    return _backbone_inputs(task.model, batch)
 
 
-def _train_rows(module, preset) -> np.ndarray:
-    """`CALIBRATION_EXAMPLES` model inputs from the recipe's training split, preprocessed as
-    its scorer does, at one static shape (the longest sequence of any split, so no test
-    example is cut)."""
-    recipe = preset.recipe
-    config = module._common.config_of(module.Config, preset.metrics, module.NAME) \
-        if recipe != "breast_cancer" else None
-    if recipe == "breast_cancer":
-        x = module.load_data()["train"][0]
-    elif recipe == "sunspots_forecast":
-        x = module.windows(module.load_series(), config)["train"][0]
-    elif recipe == "digit_captions":
-        x = module.load_data(config)["train"]["image"]
-    elif recipe == "japanese_vowels":
-        data = module.load_data(config)
-        length = max(len(s) for split in ("train", "validation", "test")
-                     for s in data[split][0])
-        series = data["train"][0]
-        return _padded([series[i] for i in _spread(len(series))], length)
-    elif recipe == "tweet_sentiment":
-        data = module.load_data()
-        vectorizer = module._vectorizer_from(module.read_vocabulary(preset.path))
-        texts = [data["train"][0][i] for i in _spread(len(data["train"][0]))]
-        ds = module._dataset(texts, np.zeros(len(texts), np.int32), vectorizer, config, None,
-                             train=False)
-        length = int(preset.metrics["preprocessing"]["max_length"])
-        return _padded([row for x, _ in ds.as_numpy_iterator() for row in x],
-                       length).astype(np.int32)
-    else:
-        raise KeyError(recipe)
-    return np.asarray(x)[_spread(len(x))]
-
-
-def representative_of(module, preset, keras_model) -> list[dict] | None:
-    """The calibration dicts of the preset (None: no full-integer sequence artifact)."""
-    if preset.recipe not in FULL_INT8_RECIPES:
+def representative_of(task, servable, splits) -> list[dict] | None:
+    """`CALIBRATION_EXAMPLES` inputs of the TFLite endpoint spread over the training split, at
+    one static shape (the widest of them and of the test split, so no test example is cut);
+    None where the endpoint is not the task's model or backbone (a decoding loop)."""
+    part = _part(task, servable)
+    if part is None:
         return None
-    rows = _train_rows(module, preset)
-    name = keras_model.inputs[0].name
+    train_x = splits["train"][0]
+    rows = _endpoint_inputs(task, part, [train_x[i] for i in _spread(len(train_x))])
+    if rows.ndim > 1:
+        width = max(rows.shape[1], _endpoint_inputs(task, part, splits["test"][0]).shape[1])
+        pad = [(0, 0), (0, width - rows.shape[1])] + [(0, 0)] * (rows.ndim - 2)
+        rows = np.pad(rows, pad, constant_values=_pad_value(rows))
+    ((name, spec),) = servable.endpoints[servable.tflite_endpoints[0]].inputs.items()
+    rows = rows.astype(spec.dtype.as_numpy_dtype)
+    if np.issubdtype(rows.dtype, np.floating) and not np.isfinite(rows).all():
+        raise NotCalibrated(NAN_PADDING)
     return [{name: rows[i:i + 32]} for i in range(0, len(rows), 32)]
 
 
-# The char LM's device artifact is its step (`export_stateful`, scored by `_char_lm_step`); the
-# G2P decoding loop has no Keras model behind its TFLite endpoint (recorded as not written).
-FULL_INT8_RECIPES = ("breast_cancer", "sunspots_forecast", "japanese_vowels", "digit_captions",
-                     "tweet_sentiment", "g2p_cmudict")
+class NotCalibrated(ValueError):
+    """The full-integer artifact cannot be calibrated; the message is the recorded reason."""
+
+
+NAN_PADDING = ("not written: the task's raw series are NaN-padded to one length and a "
+               "full-integer artifact has a static length, but int8 has no NaN, so padded "
+               "steps cannot be told apart (the calibrator refuses non-finite inputs)")
+
+
+# The char LM's device artifact is its step (`export_stateful`, scored by `_char_lm_step`).
 CHAR_LM_NOTE = ("the sequence model is not exported full-integer: a language model runs on a "
                 "device as its step with explicit state; the full-integer step "
                 "(export_stateful(..., representative=...)) is scored in `full_int8`")
 
 
-def _char_lm_step(preset, keras_model) -> dict:
+def _char_lm_step(task, splits) -> dict:
     """Validation loss of the float32 and full-integer TFLite steps, one character at a time
-    (the recipe's chunks of 101 characters, state reset per chunk), calibrated on 20 chunks
-    spread over the train split: `benchmarks/streaming_int8.py`'s protocol."""
+    (chunks of 101 characters, state reset per chunk), calibrated on 20 chunks spread over
+    the train split: `benchmarks/streaming_int8.py`'s protocol."""
     from ai_edge_litert.interpreter import Interpreter
 
     from benchmarks.streaming_int8 import SEQ_LEN, chunks_of, score
-    from recipes.char_lm_shakespeare import load_texts
     from rnn_zoo.exporters.stateful import export_stateful
 
-    vocabulary = presets.read_vocabulary(preset)
-    index = {ch: i for i, ch in enumerate(vocabulary)}
-    texts = load_texts()
-    ids = {s: np.array([index.get(c, 1) for c in texts[s]], np.int32)
+    index = {ch: i for i, ch in enumerate(task.vocabulary)}
+    ids = {s: np.array([index.get(c, 1) for c in "".join(splits[s][0])], np.int32)
            for s in ("train", "validation")}
     train = chunks_of(ids["train"])
     representative = [train[k][:SEQ_LEN] for k in np.linspace(0, len(train) - 1, 20).astype(int)]
     with tempfile.TemporaryDirectory() as tmp:
-        manifest = export_stateful(keras_model, tmp, formats=("tflite",),
+        manifest = export_stateful(task.backbone, tmp, formats=("tflite",),
                                    representative=representative)
         chunks = chunks_of(ids["validation"])
         found = {"metric": "validation_loss", "split": "validation", "protocol":
@@ -302,81 +302,76 @@ def _char_lm_step(preset, keras_model) -> dict:
     return found
 
 
-SCORERS = {"breast_cancer": _breast_cancer, "sunspots_forecast": _sunspots,
-           "japanese_vowels": _japanese_vowels, "digit_captions": _digit_captions,
-           "tweet_sentiment": _tweet_sentiment, "char_lm_shakespeare": _char_lm,
-           "g2p_cmudict": _g2p}
-
-
-def measure(preset, result, keras_model) -> dict | None:
-    """The bar's test metric for Keras and the TFLite files (None: no scorer known)."""
-    from recipes import get_recipe
-
-    if preset.recipe not in SCORERS:
-        return None
-    module = get_recipe(preset.recipe)
-    metric, score, examples = SCORERS[preset.recipe](module, preset)
+def measure(scorer, result, *, not_written: str = "not exported", char_lm_step=None) -> dict:
+    """The bar's metric for Keras and every TFLite file (`None` for one not written)."""
     endpoint = result.artifacts["tflite"]["endpoints"][0]
-    found = {"metric": metric, "split": "validation" if metric.startswith("validation")
-             else "test", "examples": examples, "keras": float(score(keras_model))}
+    found = {"metric": scorer.metric, "split": scorer.split, "examples": scorer.examples,
+             "keras": scorer()}
     for fmt in ("tflite", "tflite_int8"):
-        found[fmt] = float(score(TFLiteModel(result.path(fmt), endpoint)))
+        found[fmt] = scorer(TFLiteModel(result.path(fmt), endpoint))
     found["delta"] = found["tflite_int8"] - found["keras"]
     found["float32_delta"] = found["tflite"] - found["keras"]
     full = result.artifacts.get("tflite_full_int8")
     if full is None:
         found["tflite_full_int8"] = None
-        found["full_int8"] = {"written": False, "reason": CHAR_LM_NOTE
-                              if preset.recipe == "char_lm_shakespeare" else "not exported"}
+        found["full_int8"] = {"written": False, "reason": not_written}
     elif full.get("written") is False:
         found["tflite_full_int8"] = None
         found["full_int8"] = {"written": False, "reason": full["reason"]}
     else:
-        found["tflite_full_int8"] = float(score(TFLiteModel(result.path("tflite_full_int8"),
-                                                            endpoint)))
+        found["tflite_full_int8"] = scorer(
+            TFLiteModel(result.path("tflite_full_int8"), full["endpoints"][0]),
+            part="backbone" if full.get("fallback") else None)
         found["full_int8_delta"] = found["tflite_full_int8"] - found["keras"]
         found["full_int8"] = {"written": True, "quantization": full["quantization"],
-                              "bytes": full["bytes"], "inputs": full["inputs"]}
-    if preset.recipe == "char_lm_shakespeare":
-        found["full_int8"]["step"] = _char_lm_step(preset, keras_model)
+                              "bytes": full["bytes"], "inputs": full["inputs"],
+                              **({"fallback": full["fallback"]} if full.get("fallback") else {})}
+    if char_lm_step is not None:
+        found["full_int8"]["step"] = char_lm_step
     return found
 
 
-def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
-    import keras
+def export_one(name: str, *, presets_dir: Path, work: Path, formats=None) -> dict:
+    """Exports the preset `name` from its task form, scores its artifacts, commits them.
 
+    `formats` (default: every format its servable offers) is for tests; `tflite_full_int8`
+    is added wherever the TFLite endpoint can be calibrated (not a language model)."""
+    from rnn_zoo import runner
     from rnn_zoo.exporters import export
-    from rnn_zoo.exporters.presets import load_servable
+    from rnn_zoo.recipe_finder import get_recipe
+    from rnn_zoo.tasks import Task
 
     preset = presets.get_preset(name, presets_dir=presets_dir)
-    if (preset.path / "task.json").is_file():  # the task form: its task serves it
-        from rnn_zoo.tasks import Task
-
-        servable = Task.from_preset(name, presets_dir=presets_dir).servable()
-    else:
-        servable = load_servable(name, presets_dir=presets_dir)
+    if not presets.is_task(preset):
+        raise ValueError(f"Preset {name!r} is not in the task form (no task.json).")
+    task = Task.from_preset(name, presets_dir=presets_dir)
+    servable = task.servable()
+    splits = runner.load_splits(get_recipe(preset.recipe).RECIPE)
     target = work / name
     if target.exists():
         shutil.rmtree(target)
-    from recipes import get_recipe
-
-    keras_model = servable.keras_model
-    representative = None
-    if preset.recipe in FULL_INT8_RECIPES:
-        # Real calibration data where there is a Keras model behind the TFLite endpoint; the
-        # G2P decoding loop gets one dummy example, only for the record of why it cannot.
-        representative = representative_of(get_recipe(preset.recipe), preset, keras_model) \
-            if preset.recipe != "g2p_cmudict" else [
+    language_model = type(task).__name__ == "LanguageModel"
+    formats, representative = tuple(formats or servable.formats), None
+    not_written = CHAR_LM_NOTE if language_model else "not exported"
+    if "tflite_full_int8" in servable.formats and not language_model:
+        formats = (*(f for f in formats if f != "tflite_full_int8"), "tflite_full_int8")
+        # Real calibration data where the TFLite endpoint is the task's model or backbone; a
+        # decoding loop gets one dummy example, only for the record of why it cannot.
+        try:
+            representative = representative_of(task, servable, splits) or [
                 {k: np.ones([1 if d is None else d for d in s.shape], s.dtype.as_numpy_dtype)
-                 for k, s in servable.endpoints[servable.model_endpoint].inputs.items()}]
-    formats = None if representative is None else (
-        *servable.formats[:servable.formats.index("tflite_full_int8")], "tflite_full_int8",
-        *servable.formats[servable.formats.index("tflite_full_int8") + 1:])
-    # raises ParityError if an artifact does not match
-    result = export(servable, target, formats=formats, representative=representative)
-    # A servable without a Keras model (a decoding loop) needs its own scorer here.
-    int8 = measure(preset, result, keras_model) if isinstance(keras_model, keras.Model) \
-        else None
+                 for k, s in servable.endpoints[servable.tflite_endpoints[0]].inputs.items()}]
+        except NotCalibrated as e:
+            not_written = str(e)
+    if representative is None:
+        formats = tuple(f for f in formats if f != "tflite_full_int8")
+    result = export(servable, target, formats=formats, representative=representative,
+                    check=False)
+    _check(result, fallback=lambda: _backbone_full_int8(task, servable, splits, work / name))
+    if "tflite_full_int8" in servable.formats and "tflite_full_int8" not in result.artifacts:
+        _record_not_written(result, not_written)
+    int8 = measure(Scorer(preset, task, servable, splits), result, not_written=not_written,
+                   char_lm_step=_char_lm_step(task, splits) if language_model else None)
 
     committed = ["tflite_int8"]
     if result.artifacts["tflite"]["bytes"] < FLOAT_COMMIT_LIMIT:
@@ -384,11 +379,87 @@ def export_one(name: str, *, presets_dir: Path, work: Path) -> dict:
     if "tflite_full_int8" in result.artifacts:  # written, or recorded with its reason
         committed.append("tflite_full_int8")
     folder = preset.path
+    weights = sha256_of(folder / presets.MODEL)
     # The maintenance path into a preset folder: `rnn-zoo export` refuses preset folders, so
     # the export went to `target` and the files a preset ships are copied in, under its lock.
     with folder_lock(folder, what="preset re-export"):
         _commit(result, folder, committed, name=name, int8=int8)
+    if sha256_of(folder / presets.MODEL) != weights:
+        raise RuntimeError(f"{folder / presets.MODEL} changed during the export.")
     return json.loads((folder / presets.METRICS).read_text(encoding="utf-8"))["export"]
+
+
+def _check(result, *, fallback=None) -> None:
+    """The parity check; a full-integer file the interpreter cannot run at all (e.g. "failed
+    to create XNNPACK runtime") is recorded as not written with that reason, then everything
+    else is checked again, strictly. A raw-input full-integer file that runs but misses its
+    tolerance is replaced by `fallback()`'s (the backbone's), which must pass."""
+    from rnn_zoo.exporters import check_parity
+
+    found = check_parity(result, raise_on_failure=False, write=False)
+    full = result.artifacts.get("tflite_full_int8", {})
+    missed = [f for f in found if not f["ok"] and f["format"] == "tflite_full_int8"
+              and " differs by " in (f.get("error") or "")]
+    if missed and fallback is not None:
+        replacement = fallback()
+        if replacement is not None:
+            backbone_result, why = replacement
+            for name in (full["path"], full["parity_cases"]):
+                shutil.copyfile(backbone_result.directory / name, result.directory / name)
+            full.clear()
+            full.update({**backbone_result.artifacts["tflite_full_int8"],
+                         "fallback": f"{why} (the raw-input model's missed its tolerance: "
+                                     f"{missed[0]['error']})"})
+    unrunnable = [f for f in found if not f["ok"] and f["format"] == "tflite_full_int8"
+                  and " failed (" in (f.get("error") or "")]
+    if unrunnable and full.get("written") is not False:
+        error = re.sub(r"(failed to create XNNPACK runtime)+", r"\1", unrunnable[0]["error"])
+        reason = f"converted, but the interpreter cannot run it: {error}"
+        (result.directory / full["path"]).unlink(missing_ok=True)
+        tflite = {k: v for k, v in result.artifacts["tflite"].items()
+                  if k in ("endpoints", "inputs", "runtime")}
+        full.clear()
+        full.update({**tflite,
+                     "format": "tflite_full_int8", "path": "model_full_int8.tflite",
+                     "written": False, "reason": reason})
+    check_parity(result)
+
+
+def _backbone_full_int8(task, servable, splits, work: Path):
+    """`(ExportResult, why)`: the backbone's full-integer artifact, calibrated on the training
+    split as the task's model feeds its backbone; None where the TFLite endpoint is not the
+    whole raw-input model. Raw features of very different scales (breast_cancer: 0.05 to
+    4,000) share one int8 input scale, which rounds the small ones away; standardized inside
+    first, each keeps its resolution."""
+    from rnn_zoo.exporters import export, keras_servable
+
+    if _part(task, servable) != "model" or task.model.layers[-1].name != "backbone":
+        return None
+    train_x = splits["train"][0]
+    rows = _endpoint_inputs(task, "backbone", [train_x[i] for i in _spread(len(train_x))])
+    name = task.backbone.inputs[0].name
+    backbone = keras_servable(task.backbone, name=f"{servable.name}_backbone")
+    target = work.with_name(work.name + "_backbone")
+    if target.exists():
+        shutil.rmtree(target)
+    result = export(backbone, target, formats=("tflite", "tflite_full_int8"),
+                    representative=[{name: rows[i:i + 32].astype(np.float32)}
+                                    for i in range(0, len(rows), 32)])
+    return result, ("the backbone's: it takes what the task's model feeds its backbone "
+                    "(the raw inputs after its preprocessing layers, e.g. `normalize` with "
+                    "the mean and variance in task.json)")
+
+
+def _record_not_written(result, reason: str) -> None:
+    """Records the full-integer artifact as not written, with `reason`, in `result`'s
+    manifest (as `export` records a conversion that fails)."""
+    tflite = result.artifacts["tflite"]
+    result.manifest["artifacts"].append({
+        "format": "tflite_full_int8", "path": "model_full_int8.tflite",
+        "endpoints": tflite["endpoints"], "inputs": tflite["inputs"],
+        "runtime": tflite["runtime"], "written": False, "reason": reason})
+    result.manifest["parity"]["artifacts"]["tflite_full_int8"] = {
+        "ok": True, "skipped": f"not written: {reason}", "cases": 0}
 
 
 def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict | None
@@ -428,7 +499,7 @@ def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict
                    "formats": {f: {k: v for k, v in s.items() if k in (
                        "ok", "max_abs_diff", "argmax_agreement", "runtime")}
                                for f, s in parity["artifacts"].items()}},
-        "sizes": {f: a["bytes"] for f, a in result.artifacts.items()},
+        "sizes": {f: a.get("bytes") for f, a in result.artifacts.items()},
         "artifacts": {f: {k: result.artifacts[f][k] for k in (
             "path", "bytes", "endpoints", "static_batch_size", "select_tf_ops", "ops", "runs_on",
             "quantization", "written", "reason") if k in result.artifacts[f]}
@@ -436,6 +507,82 @@ def _commit(result, folder: Path, committed: list[str], *, name: str, int8: dict
         "int8": int8,
     }
     write_json_atomic(folder / presets.METRICS, metrics)
+
+
+STALE_CARD_SENTENCE = re.compile(
+    r"The committed TFLite artifacts \(and `export\.json`, `parity_cases\.npz`\) are the\s+"
+    r"backbone alone, exported before the task form:.*?exports the raw-input model\.", re.S)
+
+
+def rewrite_export_section(folder: Path, name: str, export: dict) -> None:
+    """Replaces the card's `## Export` section (and its note on pre-task-form artifacts) with
+    what `export` (metrics.json's entry) records; the rest of the card stays as written."""
+    card = folder / presets.CARD
+    text = card.read_text(encoding="utf-8")
+    text = STALE_CARD_SENTENCE.sub(
+        "The committed TFLite artifacts (and `export.json`, `parity_cases.npz`) are the task's "
+        f"raw-input model's, written by `{COMMAND} {name}`.", text)
+    parity = export["parity"]
+    lines = ["## Export", "",
+             f"`rnn-zoo export {name} --out DIR` writes every format below and checks each "
+             "artifact in a fresh Python process that does not import rnn_zoo (float32: "
+             f"|artifact - Keras| <= {parity['atol']:g} + {parity['rtol']:g} * |Keras|). "
+             f"Measured with `{export['command']}` ({export['machine']}, "
+             f"{export['created'][:10]}).", "",
+             "| format | bytes | parity with Keras | committed |", "|---|---|---|---|"]
+    for fmt, size in export["sizes"].items():
+        check = parity["formats"].get(fmt, {})
+        verdict = ("ok" if check.get("ok") else "**failed**") + (
+            f", max abs diff {check['max_abs_diff']:.2g}" if "max_abs_diff" in check else "")
+        artifact = export["artifacts"].get(fmt)
+        shipped = "" if artifact is None else (
+            f"not written: {artifact['reason']}" if artifact.get("written") is False
+            else f"`{artifact['path']}`")
+        lines.append(f"| {fmt} | {'-' if size is None else f'{size:,}'} | {verdict} | "
+                     f"{shipped} |")
+    int8 = export.get("int8")
+    if int8:
+        full = int8["tflite_full_int8"]
+        lines += ["", f"Cost of the TFLite files on the {int8['split']} split "
+                      f"({int8['examples']:,} examples; `task.evaluate` with the artifact "
+                      "standing in for its part of the model, one example at a time): "
+                      f"{int8['metric']} {int8['keras']:.4f} (Keras), {int8['tflite']:.4f} "
+                      f"(float32), {int8['tflite_int8']:.4f} (dynamic-range int8), "
+                      + (f"{full:.4f} (full int8)." if full is not None else
+                         f"full int8 not written ({int8['full_int8']['reason']}).")]
+        if int8["full_int8"].get("fallback"):
+            lines += ["", f"The full-integer file is {int8['full_int8']['fallback']}."]
+    lines += ["", "`export.json` lists the committed artifacts' ops and input shapes; "
+                  "`parity_cases.npz` holds the inputs and Keras outputs they are checked "
+                  "against (`rnn_zoo.exporters.check_parity(rnn_zoo.exporters.load_result("
+                  "FOLDER))`).", ""]
+    start = text.index("## Export\n")
+    end = text.find("\n## ", start + 1)
+    text = text[:start] + "\n".join(lines) + (text[end:] if end >= 0 else "")
+    write_text_atomic(card, text)
+
+
+def rewrite_size_section(folder: Path) -> None:
+    """The card's `## Size` list from the files on disk, then `checksums.sha256`; repeated
+    until the card's own size (and so the checksums) stop changing."""
+    card = folder / presets.CARD
+    for _ in range(4):
+        write_checksums(folder)
+        files = sorted(p for p in folder.iterdir() if p.is_file())
+        total = sum(p.stat().st_size for p in files)
+        text = card.read_text(encoding="utf-8")
+        start = text.find("## Size\n")
+        if start < 0:
+            return
+        end = text.find("\n## ", start + 1)
+        section = "\n".join(
+            ["## Size", "", f"The preset is {total:,} bytes ({total / 2 ** 20:.2f} MiB), all "
+                            "files included:", ""]
+            + [f"- `{p.name}`: {p.stat().st_size:,} bytes" for p in files] + [""])
+        new = text[:start] + section + (text[end:] if end >= 0 else "")
+        if new == text:
+            return
+        write_text_atomic(card, new)
 
 
 def main(argv=None) -> int:
@@ -447,7 +594,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.path.insert(0, str(REPO / "scripts"))
-    import publish_preset
     import results_table
 
     root = presets.presets_dir(args.presets_dir)
@@ -455,7 +601,9 @@ def main(argv=None) -> int:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="preset_exports_"))
     for name in names:
         record = export_one(name, presets_dir=root, work=work)
-        publish_preset.rewrite_card(root / name)
+        rewrite_export_section(root / name, name, record)
+        rewrite_size_section(root / name)
+        presets.verify_checksums(root / name, label=f"Preset {name!r}")
         int8 = record["int8"]
         full = None if int8 is None else int8.get("tflite_full_int8")
         delta = ("no scorer" if int8 is None else

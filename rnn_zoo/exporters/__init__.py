@@ -11,7 +11,7 @@ Beyond a plain Keras model, `export` takes a `Servable`: named serving functions
 of a dict of tensors, the objects that hold their state, the parity inputs, and the reference
 that computes the expected outputs. That is the extension point for models whose serving
 function is more than `model(inputs)`: in-graph text preprocessing (`rnn_zoo.exporters.text`), a
-decoding loop. Presets get theirs from `rnn_zoo.exporters.presets.servable_for`.
+decoding loop. Tasks (and so presets) build theirs: `Task.servable()`.
 """
 
 from rnn_zoo.exporters.api import DEFAULT_FORMATS, FORMATS, export

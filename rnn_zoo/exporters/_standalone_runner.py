@@ -337,9 +337,11 @@ def _import_rnn_zoo(path) -> None:
     _BLOCKER.active = False
     if path and path not in sys.path:
         sys.path.append(path)
-    # Registers the custom Keras objects a .keras file names (`import rnn_zoo` alone is lazy).
-    import rnn_zoo.layers
-    import rnn_zoo.losses  # noqa: F401
+    # Registers the custom Keras objects a .keras file names (`import rnn_zoo` alone is lazy):
+    # layers, losses, and the preprocessing and decoding layers of a task's raw-input model.
+    from rnn_zoo.saving import import_registered_objects
+
+    import_registered_objects()
 
 
 def main(argv) -> int:

@@ -7,6 +7,7 @@ implements, their input specs and what running it needs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -172,16 +173,43 @@ def _unrolled(config: dict) -> dict:
     return config
 
 
+def _nested_shapes(model, shapes: dict[str, tuple]) -> dict[str, dict[str, tuple]]:
+    """Nested functional model (a task's backbone) -> the static shapes of its inputs when
+    `model` is fed `shapes`: an unrolled layer inside it needs its time dimension."""
+    import keras
+
+    static = [keras.KerasTensor(shapes[t.name], dtype=t.dtype) for t in model.inputs]
+    found = {}
+    for layer in model.layers:
+        if not isinstance(layer, keras.Model) or not layer._inbound_nodes:
+            continue
+        feeds = list(layer._inbound_nodes[0].input_tensors)
+        prefix = keras.Model(model.inputs, feeds)
+        specs = keras.tree.flatten(prefix.compute_output_spec(
+            static if len(static) > 1 else static[0]))
+        found[layer.name] = {t.name: tuple(spec.shape)
+                             for t, spec in zip(layer.inputs, specs, strict=True)}
+    return found
+
+
 def unrolled_model(model, shapes: dict[str, tuple]):
     """A copy of `model` with fully static input `shapes` (batch included) and every recurrent
-    layer unrolled, sharing nothing with `model` but its weight values."""
+    layer unrolled, sharing nothing with `model` but its weight values. A nested model (a
+    task's backbone) is unrolled too, at the static shapes it is fed: a WHILE loop left inside
+    it crashes TFLite's calibrator (a segfault, not an error)."""
     import keras
+
+    nested = _nested_shapes(model, shapes)
+
+    def clone_layer(layer):
+        if layer.name in nested:
+            return unrolled_model(layer, nested[layer.name])
+        return layer.__class__.from_config(_unrolled(layer.get_config()))
 
     inputs = [keras.Input(batch_shape=shapes[t.name], dtype=t.dtype, name=t.name)
               for t in model.inputs]
     clone = keras.models.clone_model(
-        model, input_tensors=inputs if len(inputs) > 1 else inputs[0],
-        clone_function=lambda layer: layer.__class__.from_config(_unrolled(layer.get_config())))
+        model, input_tensors=inputs if len(inputs) > 1 else inputs[0], clone_function=clone_layer)
     clone.set_weights(model.get_weights())
     return clone
 
@@ -267,6 +295,28 @@ def write_tflite_full_int8(job: Job) -> dict:
             "select_tf_ops": False, "flex_ops": []}
 
 
+@contextlib.contextmanager
+def _constant_normalization(model):
+    """Keras `Normalization` layers built from a given mean and variance hold them as eager
+    tensors, which tf2onnx turns into required graph inputs (".../Sub/y:0 missing from input
+    feed"); as NumPy arrays they are traced as constants. The same ops, so the same numbers;
+    the layers get their tensors back afterwards."""
+    import keras
+
+    layers = [layer for layer in model._flatten_layers(include_self=False, recursive=True)
+              if isinstance(layer, keras.layers.Normalization)
+              and getattr(layer, "input_mean", None) is not None]
+    saved = [(layer, layer.mean, layer.variance) for layer in layers]
+    try:
+        for layer, mean, variance in saved:
+            layer.mean = np.asarray(keras.ops.convert_to_numpy(mean))
+            layer.variance = np.asarray(keras.ops.convert_to_numpy(variance))
+        yield
+    finally:
+        for layer, mean, variance in saved:
+            layer.mean, layer.variance = mean, variance
+
+
 def write_onnx(job: Job) -> dict:
     try:
         import onnx
@@ -280,7 +330,7 @@ def write_onnx(job: Job) -> dict:
     signature = [dict(endpoint.inputs)] if len(endpoint.inputs) > 1 else [
         next(iter(endpoint.inputs.values()))]
     tmp = _temp_path(job, "onnx")
-    with warnings.catch_warnings(), tflite.quiet_tf_logger():
+    with warnings.catch_warnings(), tflite.quiet_tf_logger(), _constant_normalization(model):
         # tf2onnx and its numpy-2 patch warn about deprecated NumPy and TF names.
         warnings.simplefilter("ignore")
         model.export(str(tmp), format="onnx", input_signature=signature, verbose=False)

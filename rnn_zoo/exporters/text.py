@@ -6,16 +6,13 @@ outputs and a readable answer. `serve_tokens` (and the TFLite / ONNX / `.keras` 
 the token ids, because the stock TFLite interpreter has no string/regex ops; the vocabulary
 ships beside them (`vocabulary.txt`).
 
-- `char_lm_shakespeare`: characters -> ids (the preset's vocabulary, OOV id 1), as
-  the char_lm_shakespeare recipe's `sample` does; returns `logits` and `next_character` (the most
+- `char_lm_servable`: a bare character model over token ids: characters -> ids (its
+  vocabulary, OOV id 1); returns `logits` and `next_character` (the most
   likely character after the text, padding and OOV excluded). Only the last `max_length`
-  characters of each text are read (default 100, the recipe's training context: what
-  `rnn-zoo predict` conditions on too), so a long text costs no more than that; `logits`
+  characters of each text are read (default 100), so a long text costs no more than that; `logits`
   cover those characters.
-- `tweet_sentiment`: `rnn_zoo.preprocessing.tweet_tokenizer` in its `tf.strings` version (RE2),
-  unknown @handles -> `<user>`, word ids, the first `max_length` tokens; returns `logits` and
-  `label`. `tests/export/test_export_text.py` checks it token for token against the Python
-  tokenizer.
+- The task-form text presets (`TextClassifier`, `LanguageModel`) build theirs with
+  `_text_servable` from their own preprocessing layers (`Task.servable()`).
 """
 
 from __future__ import annotations
@@ -24,8 +21,6 @@ import numpy as np
 import tensorflow as tf
 
 from rnn_zoo.exporters.servable import MODEL_OUTPUT, Endpoint, Servable, call_model
-from rnn_zoo.preprocessing.tweet_tokenizer import tokenize as tweet_tokenize
-from rnn_zoo.preprocessing.tweet_tokenizer import tweet_tokens
 
 OOV_ID = 1
 TOKENS_ENDPOINT = "serve_tokens"
@@ -168,64 +163,3 @@ def char_lm_servable(model, vocabulary: list[str], *, name: str,
                   "serve_tokens": "character ids (vocabulary.txt line number = id; 0 padding, "
                                   "1 OOV) -> logits",
                   **(metadata or {})})
-
-
-# --- tweets ------------------------------------------------------------------------------------
-
-TWEET_EXAMPLES = (
-    "I love this!!!!! soooooo happy :) #blessed",
-    "@someone_unknown_xyz this is the worst day ever :-( http://t.co/abc",
-    "meh. it's ok I guess &amp; whatever, 2 hours wasted",
-    "Can't wait for the game tonight <3 <3",
-    "Ünïcödé tweet — with “quotes” and 😀 emoji ?!?!",
-)
-
-
-def tweet_sentiment_servable(model, vocabulary: list[str], *, name: str, classes,
-                             max_length: int, tokenize=None, examples=TWEET_EXAMPLES,
-                             metadata=None) -> Servable:
-    """A tweet classifier that takes raw tweets: `{"text"}` -> `{"logits", "label"}`.
-
-    `tokenize` is the Python tokenizer the parity reference uses (default:
-    `rnn_zoo.preprocessing.tweet_tokenizer.tokenize`, the one the recipe trains with), so the
-    check compares the in-graph tokenizer with it.
-    """
-    tokenize = tweet_tokenize if tokenize is None else tokenize
-    vocabulary, classes = list(vocabulary), list(classes)
-    table = lookup_table(vocabulary)
-    known = set(vocabulary)
-    index = {t: i for i, t in enumerate(vocabulary)}
-    user_id = index.get("<user>", OOV_ID)
-    class_tensor = tf.constant(classes, tf.string)
-
-    def vectorize_graph(texts):
-        tokens = tweet_tokens(texts)
-        ids = tf.ragged.map_flat_values(table.lookup, tokens)
-        # An unknown @handle is `<user>` (the recipe's `_join`), any other unknown token OOV.
-        handle = tf.ragged.map_flat_values(lambda t: tf.strings.regex_full_match(t, "@.*"),
-                                           tokens)
-        ids = tf.ragged.map_flat_values(
-            lambda i, h: tf.where((i == OOV_ID) & h, tf.constant(user_id, tf.int64), i),
-            ids, handle)
-        return _dense_ids(ids[:, :max_length])
-
-    def vectorize_python(text):
-        tokens = [t if t in known or t[0] != "@" else "<user>" for t in tokenize(text)]
-        return [index.get(t, OOV_ID) for t in tokens][:max_length]
-
-    def respond_graph(ids, logits):
-        best = tf.argmax(logits, axis=-1, output_type=tf.int32)
-        return {"logits": logits, "label": tf.gather(class_tensor, best)}
-
-    def respond_python(ids, logits):
-        return {"logits": logits,
-                "label": np.asarray([classes[i] for i in logits.argmax(-1)], dtype=object)}
-
-    return _text_servable(
-        model, name=name, vectorize_graph=vectorize_graph, vectorize_python=vectorize_python,
-        respond_graph=respond_graph, respond_python=respond_python, examples=list(examples),
-        track=[table],
-        metadata={"serving_default": "raw tweets -> class logits and label",
-                  "serve_tokens": "word ids from the recipe's tokenizer and vocabulary.txt "
-                                  f"(first {max_length} tokens) -> logits",
-                  "classes": classes, **(metadata or {})})

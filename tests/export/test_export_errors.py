@@ -179,8 +179,9 @@ def test_cli_exports_a_preset_with_parity(tmp_path, capsys):
     assert "saved_model" in out and "model.tflite" in out and "parity ok" in out
     manifest = json.loads((tmp_path / "bc" / "export.json").read_text())
     assert manifest["parity"]["ok"] is True
-    assert manifest["metadata"]["preset"] == "breast_cancer"
-    assert "standardize" in manifest["metadata"]["preprocessing"]
+    # Served by its task: raw features in, the standardization inside and recorded.
+    assert manifest["metadata"]["task"] == "TabularClassifier"
+    assert set(manifest["metadata"]["standardize"]) == {"mean", "variance"}
 
 
 def test_cli_exports_a_keras_file(tiny, tmp_path, capsys):

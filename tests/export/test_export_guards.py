@@ -164,7 +164,7 @@ def test_overwrite_replaces_a_folder_that_is_not_an_export_whole(tmp_path, capsy
     (folder / "notes.txt").write_text("mine")
     assert cli.main(["export", "breast_cancer", "--formats", "keras", "--no-check",
                      "--overwrite", "--out", str(folder)]) == 0
-    assert _describes_exactly(folder)["name"] == "breast_cancer"
+    assert _describes_exactly(folder)["name"] == "tabular_classifier"  # served by its task
 
 
 def test_export_into_an_export_replaces_it_whole(old_export, capsys):
@@ -174,7 +174,7 @@ def test_export_into_an_export_replaces_it_whole(old_export, capsys):
     assert cli.main(["export", "breast_cancer", "--formats", "tflite",
                      "--out", str(old_export)]) == 0
     manifest = _describes_exactly(old_export)
-    assert manifest["name"] == "breast_cancer" and manifest["parity"]["ok"] is True
+    assert manifest["name"] == "tabular_classifier" and manifest["parity"]["ok"] is True
     assert [a["format"] for a in manifest["artifacts"]] == ["tflite"]
     assert json.loads((old_export / "rnn_zoo_folder.json").read_text())["kind"] == "export"
     assert not [p for p in old_export.parent.iterdir() if p.name.startswith(".")
@@ -254,7 +254,7 @@ def test_sigkill_mid_export_leaves_the_old_export_whole(old_export):
     proc = _run("export", "breast_cancer", "--formats", "keras", "tflite",
                 "--out", str(old_export))
     assert proc.returncode == 0, proc.stderr
-    assert _describes_exactly(old_export)["name"] == "breast_cancer"
+    assert _describes_exactly(old_export)["name"] == "tabular_classifier"  # served by its task
     assert {p.name for p in old_export.parent.iterdir()} - siblings <= {
         f".{old_export.name}.lock"}
 
@@ -290,7 +290,7 @@ def test_a_second_export_into_the_same_folder_is_refused(old_export, capsys):
         if holder.poll() is None:
             holder.kill()
         holder.communicate()
-    assert _describes_exactly(old_export)["name"] == "breast_cancer"
+    assert _describes_exactly(old_export)["name"] == "tabular_classifier"  # served by its task
 
 
 # --- D14: failures leave nothing behind and point to nothing unwritten --------------------------
@@ -390,11 +390,9 @@ def test_export_presets_script_still_refreshes_a_preset(tmp_path, monkeypatch):
     root = tmp_path / "presets"
     shutil.copytree(PRESET, root / "breast_cancer")
     created = load_result(root / "breast_cancer").manifest["created"]
-    monkeypatch.setattr(export_presets, "measure", lambda *a: None)  # no test-split scoring
-    from rnn_zoo.exporters import api
-
-    monkeypatch.setattr(api, "DEFAULT_FORMATS", ("tflite", "tflite_int8"))  # the fast ones
-    record = export_presets.export_one("breast_cancer", presets_dir=root, work=tmp_path / "w")
+    monkeypatch.setattr(export_presets, "measure", lambda *a, **k: None)  # no scoring
+    record = export_presets.export_one("breast_cancer", presets_dir=root, work=tmp_path / "w",
+                                       formats=("tflite", "tflite_int8"))  # the fast ones
     assert record["parity"]["ok"] is True and record["int8"] is None
     result = load_result(root / "breast_cancer")
     # The script adds the full-integer artifact (calibrated on the training split) itself.

@@ -7,11 +7,14 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from rnn_zoo import datasets
-from rnn_zoo.exporters.text import TWEET_EXAMPLES
 from rnn_zoo.preprocessing.tweet_tokenizer import tokenize, tweet_tokens
 
 EDGE_CASES = [
-    *TWEET_EXAMPLES,
+    "I love this!!!!! soooooo happy :) #blessed",
+    "@someone_unknown_xyz this is the worst day ever :-( http://t.co/abc",
+    "meh. it's ok I guess &amp; whatever, 2 hours wasted",
+    "Can't wait for the game tonight <3 <3",
+    "Ünïcödé tweet — with “quotes” and 😀 emoji ?!?!",
     "SOOOOOO gooood!!!!! ?!?!?! wow...",
     "don't won't rock'n'roll o'neil's",
     "@User_1 @user_1: hi @ you",
