@@ -69,10 +69,14 @@ class SeriesNormalizer(keras.layers.Layer):
     def call(self, x):
         ops = keras.ops
         x = ops.cast(x, "float32")
-        # NaN != NaN: a step is padding when all its features are NaN (x == x is False).
-        real = ops.any(ops.equal(x, x), axis=-1, keepdims=True)
+        # A step is padding when all its features are NaN. `isnan`, not `x == x`: graph
+        # optimisers (ONNX Runtime's among them) may fold `x == x` to True.
+        real = ops.logical_not(ops.all(ops.isnan(x), axis=-1, keepdims=True))
+        # Padding never reaches arithmetic: tf2onnx lowers a broadcast `where` to
+        # `c * a + (1 - c) * b`, where NaN * 0 is NaN. So NaN -> 0 first, element by element.
+        x = ops.where(ops.isnan(x), ops.zeros_like(x), x)
         z = (x - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
-        z = ops.where(real, z, ops.zeros_like(z))
+        z = ops.where(ops.broadcast_to(real, ops.shape(z)), z, ops.zeros_like(z))
         if self.mask_channel:
             z = ops.concatenate([z, ops.cast(real, "float32")], axis=-1)
         return z

@@ -309,5 +309,5 @@ class SeriesInputs:
         examples = [{"series": pad_series(series)},
                     *({"series": s[None]} for s in series)]
         return keras_servable(self.model, name=type(self).__name__.lower(), examples=examples,
-                              metadata={"task": type(self).__name__, "state": self.state,
+                              metadata={**self._export_metadata(),
                                         "padding": "NaN steps, on the right"})

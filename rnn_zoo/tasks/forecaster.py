@@ -297,6 +297,9 @@ class Forecaster(Task):
             output_dim=config["horizon"] * self.state["num_features"], name="backbone")
         return compile_regressor(backbone, config, steps_per_epoch=steps_per_epoch)
 
+    def _output_scale(self) -> float:
+        return float(np.max(self.state["std"]))
+
     def _assemble(self, backbone):
         import keras
 

@@ -93,6 +93,9 @@ class SeriesRegressor(SeriesInputs, Task):
         backbone = self._recurrent_backbone(output_dim=self.state["output_dim"])
         return compile_regressor(backbone, self._config, steps_per_epoch=steps_per_epoch)
 
+    def _output_scale(self) -> float:
+        return float(np.max(self.state["target_std"]))
+
     def _denormalizer(self):
         from rnn_zoo.preprocessing.denormalizer import Denormalizer
 

@@ -297,7 +297,21 @@ class Task:
 
         self._require_model("export")
         return keras_servable(self.model, name=type(self).__name__.lower(),
-                              metadata={"task": type(self).__name__, "state": self.state})
+                              metadata=self._export_metadata())
+
+    def _export_metadata(self) -> dict:
+        """`export.json`'s metadata: the task, its state and, for a model that ends by
+        denormalising, `output_scale` (the parity check reads float32 differences in its units)."""
+        found = {"task": type(self).__name__, "state": self.state}
+        scale = self._output_scale()
+        if scale is not None:
+            found["output_scale"] = scale
+        return found
+
+    def _output_scale(self) -> float | None:
+        """The largest factor the model's last step multiplies the network's outputs by (a
+        denormaliser's std), or None when it ends with the network's own outputs."""
+        return None
 
     #: How `rnn-zoo predict` reads a command-line INPUT: `"text"` as is, `"array"` as JSON
     #: numbers (a vector, or a series `[[...], ...]`).

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnn_zoo.exporters import ATOL
 from rnn_zoo.tasks import SeriesRegressor
 from tests.tasks.harness import TaskCase, check_task, one_line
 
@@ -118,6 +119,11 @@ def test_export_parity_in_a_fresh_process(trained, tmp_path):
     result = trained.export(tmp_path / "export", formats=("saved_model", "tflite"))
     assert sorted(result.artifacts) == ["saved_model", "tflite"]
     assert result.parity_ok is True, result.manifest["parity"]
+    # The output is denormalised: float32 differences are read in its units (std).
+    scale = result.manifest["metadata"]["output_scale"]
+    assert scale == pytest.approx(float(np.max(trained.state["target_std"])))
+    assert result.manifest["parity"].get("float32_atol", ATOL) == pytest.approx(
+        ATOL * max(1.0, scale))
 
 
 JAX_SCRIPT = textwrap.dedent(
