@@ -149,7 +149,7 @@ class Recipe:
         limitations: what the model card must say about the data and the model.
         anchors: published results on the same data and protocol, for the model card: each
             `{"system": ..., "split": "test" or a report's name, "metric": ..., "value": ...,
-            "source": ...}`.
+            "source": ...}`, plus `"protocol"` where the published evaluation differs.
     """
 
     name: str

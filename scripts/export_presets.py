@@ -239,6 +239,12 @@ def representative_of(task, servable, splits) -> list[dict] | None:
     if part is None:
         return None
     train_x = splits["train"][0]
+    if type(task).__name__ == "Forecaster":
+        # A forecaster reads the last `lookback` steps of a history: calibrate on histories
+        # ending all along each training series, not on its one final window.
+        lookback = task.config["lookback"]
+        train_x = [s[:end] for s in train_x
+                   for end in lookback + _spread(len(s) - lookback + 1)]
     rows = _endpoint_inputs(task, part, [train_x[i] for i in _spread(len(train_x))])
     if rows.ndim > 1:
         width = max(rows.shape[1], _endpoint_inputs(task, part, splits["test"][0]).shape[1])

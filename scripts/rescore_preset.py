@@ -52,18 +52,23 @@ def _unreproduced(recorded: dict, fresh: dict) -> list[str]:
             if not math.isclose(v, fresh[k], rel_tol=TOLERANCE, abs_tol=TOLERANCE)]
 
 
+def _fmt(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:.4f}"
+
+
 def _anchors_lines(anchors, metrics: dict) -> list[str]:
     if not anchors:
         return []
-    lines = ["Next to published results on the same characters and protocol:", "",
-             "| system | split | metric | published | this preset |", "|---|---|---|---|---|"]
+    lines = ["Next to published results on the same data:", "",
+             "| system | split | metric | published | this preset | protocol |",
+             "|---|---|---|---|---|---|"]
     for anchor in anchors:
         split, metric = anchor["split"], anchor["metric"]
         ours = (metrics["test"] if split == "test"
                 else metrics["reports"][split]["metrics"]).get(metric)
         shown = f"{ours:.4f}" if isinstance(ours, (int, float)) else "–"
         lines.append(f"| {anchor['system']} ({anchor['source']}) | {split} | {metric} | "
-                     f"{anchor['value']} | {shown} |")
+                     f"{anchor['value']} | {shown} | {anchor.get('protocol', 'the same')} |")
     return lines + [""]
 
 
@@ -72,16 +77,16 @@ def _reports_section(reports: dict, command: str, anchors=(), metrics=None) -> s
              f"Scored by `{command}` with the committed weights; the baselines were fitted on "
              "the same training split and scored on the same text in the same run.", ""]
     for name, report in reports.items():
-        metrics = [k for k, v in report["metrics"].items() if isinstance(v, (int, float))]
+        keys = [k for k, v in report["metrics"].items() if isinstance(v, (int, float))]
         lines += [f"**{name}** (TFDS split `{report['split']}`, {report['examples']} "
                   "examples):", "",
-                  "| | " + " | ".join(metrics) + " |",
-                  "|---|" + "---|" * len(metrics),
-                  "| **model** | " + " | ".join(f"**{report['metrics'][k]:.4f}**"
-                                             for k in metrics) + " |"]
+                  "| | " + " | ".join(keys) + " |",
+                  "|---|" + "---|" * len(keys),
+                  "| **model** | " + " | ".join(f"**{_fmt(report['metrics'][k])}**"
+                                             for k in keys) + " |"]
         for base, values in report["baselines"].items():
             lines.append(f"| {base} | " + " | ".join(
-                f"{values[k]:.4f}" if k in values else "–" for k in metrics) + " |")
+                _fmt(values[k]) if k in values else "–" for k in keys) + " |")
         lines.append("")
     lines += _anchors_lines(anchors, metrics or {"reports": reports, "test": {}})
     return "\n".join(lines) + "\n"

@@ -47,10 +47,16 @@ def _row(name: str, folder: Path, readme_dir: Path) -> str:
     bar = metrics["bar"]
     metric = bar["metric"]
     test = metrics["test"]
+    # A bar on a further evaluation (`Data.reports`, e.g. validation+test) heads the row with
+    # that split's figure; the test split's follow.
+    split = bar.get("split")
+    headline = ([f"**{split} {metric} {_fmt(metrics['reports'][split]['metrics'][metric])}**"]
+                if split else [f"**{metric} {_fmt(test[metric])}**"])
     others = [f"{k} {_fmt(v)}" for k, v in test.items()
-              if _number(v) and k not in SKIP_METRIC_KEYS and k != metric]
-    shown = "<br>".join([f"**{metric} {_fmt(test[metric])}**", *others])
-    baselines = "<br>".join(f"{b} {_fmt(v[metric])}" for b, v in metrics["baselines"].items()
+              if _number(v) and k not in SKIP_METRIC_KEYS and (split or k != metric)]
+    shown = "<br>".join([*headline, *others])
+    against = metrics["reports"][split]["baselines"] if split else metrics["baselines"]
+    baselines = "<br>".join(f"{b} {_fmt(v[metric])}" for b, v in against.items()
                             if _number(v.get(metric))) or "–"
     state = "met" if bar["met"] else "**missed**"
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
@@ -59,7 +65,8 @@ def _row(name: str, folder: Path, readme_dir: Path) -> str:
     shown_model = model.get("name") or model["task"]  # a runner's run records its task
     return (f"| [`{name}`]({card}) | `{metrics['recipe']}` ({metrics['profile']}) | "
             f"`{shown_model}`, {model['params']:,} params | {shown} | {baselines} | "
-            f"`{metric} {bar['rule']}` ({_fmt(bar['target'])}): {state} | {_size(size)} | "
+            f"`{(split + ' ') if split else ''}{metric} {bar['rule']}` "
+            f"({_fmt(bar['target'])}): {state} | {_size(size)} | "
             f"`{metrics['command']}` |")
 
 
