@@ -49,17 +49,8 @@ from rnn_zoo.recipe import Bar, Data, Recipe
 ZOO_V1_DATA = Data(dataset="cmudict/zoo_v1", x="word", y="pronunciations")
 
 
-def _anchor(system: str, source: str, *, wer: float, per: float | None = None) -> list[dict]:
-    """A published WER (and PER), in percent, as anchors on the task's own metrics."""
-    found = [{"system": f"{system} (WER {wer} %)", "split": "test", "metric": "exact_match",
-              "value": round(1 - wer / 100, 6), "source": source}]
-    if per is not None:
-        found.append({"system": f"{system} (PER {per} %)", "split": "test",
-                      "metric": "token_error_rate", "value": round(per / 100, 6),
-                      "source": source})
-    return found
-
-
+# Published WER / PER (percent) as anchors on the task's metrics: exact_match = 1 - WER,
+# token_error_rate = PER.
 _RAO = ("Rao et al.: Grapheme-to-phoneme conversion using long short-term memory "
         "recurrent neural networks, ICASSP 2015")
 _TOSHNIWAL = ("Toshniwal, Livescu: Jointly learning to align and convert graphemes to phonemes "
@@ -96,21 +87,51 @@ RECIPE = Recipe(
           Bar(metric="token_error_rate", higher_is_better=False, value=0.0521)),
     trivial="letter_rules",
     anchors=(
-        *_anchor("Rao et al. 2015 DBLSTM-CTC", _RAO, wer=25.8),
-        *_anchor("Rao et al. 2015 DBLSTM-CTC + 5-gram FST", _RAO, wer=21.3),
-        *_anchor("Yao & Zweig 2015 bi-LSTM with alignments",
-                 "Yao, Zweig: Sequence-to-sequence neural net models for grapheme-to-phoneme "
-                 "conversion, Interspeech 2015", wer=23.55, per=5.45),
-        *_anchor("Toshniwal & Livescu 2016 attention, single model (approx.)", _TOSHNIWAL,
-                 wer=21.7, per=5.0),
-        *_anchor("Toshniwal & Livescu 2016 attention, ensemble", _TOSHNIWAL,
-                 wer=20.24, per=4.69),
-        *_anchor("Yolchuyeva et al. 2019 Transformer 4x4 (approx.)",
-                 "Yolchuyeva et al.: Transformer based grapheme-to-phoneme "
-                 "conversion, Interspeech 2019", wer=22.1, per=5.2),
-        *_anchor("Sun et al. 2019 token-level ensemble distillation",
-                 "Sun et al.: Token-level ensemble distillation for grapheme-to-phoneme "
-                 "conversion, Interspeech 2019", wer=19.88, per=4.6),
+        {"system": "Rao et al. 2015 DBLSTM-CTC (WER 25.8 %)", "split": "test",
+         "metric": "exact_match", "value": 0.742,
+         "source": _RAO},
+        {"system": "Rao et al. 2015 DBLSTM-CTC + 5-gram FST (WER 21.3 %)", "split": "test",
+         "metric": "exact_match", "value": 0.787,
+         "source": _RAO},
+        {"system": "Yao & Zweig 2015 bi-LSTM with alignments (WER 23.55 %)", "split": "test",
+         "metric": "exact_match", "value": 0.7645,
+         "source": ("Yao, Zweig: Sequence-to-sequence neural net models for grapheme-to-"
+                    "phoneme conversion, Interspeech 2015")},
+        {"system": "Yao & Zweig 2015 bi-LSTM with alignments (PER 5.45 %)", "split": "test",
+         "metric": "token_error_rate", "value": 0.0545,
+         "source": ("Yao, Zweig: Sequence-to-sequence neural net models for grapheme-to-"
+                    "phoneme conversion, Interspeech 2015")},
+        {"system": "Toshniwal & Livescu 2016 attention, single model (approx.) (WER 21.7 %)",
+         "split": "test",
+         "metric": "exact_match", "value": 0.783,
+         "source": _TOSHNIWAL},
+        {"system": "Toshniwal & Livescu 2016 attention, single model (approx.) (PER 5.0 %)",
+         "split": "test",
+         "metric": "token_error_rate", "value": 0.05,
+         "source": _TOSHNIWAL},
+        {"system": "Toshniwal & Livescu 2016 attention, ensemble (WER 20.24 %)", "split": "test",
+         "metric": "exact_match", "value": 0.7976,
+         "source": _TOSHNIWAL},
+        {"system": "Toshniwal & Livescu 2016 attention, ensemble (PER 4.69 %)", "split": "test",
+         "metric": "token_error_rate", "value": 0.0469,
+         "source": _TOSHNIWAL},
+        {"system": "Yolchuyeva et al. 2019 Transformer 4x4 (approx.) (WER 22.1 %)", "split": "test",
+         "metric": "exact_match", "value": 0.779,
+         "source": ("Yolchuyeva et al.: Transformer based grapheme-to-phoneme conversion, "
+                    "Interspeech 2019")},
+        {"system": "Yolchuyeva et al. 2019 Transformer 4x4 (approx.) (PER 5.2 %)", "split": "test",
+         "metric": "token_error_rate", "value": 0.052,
+         "source": ("Yolchuyeva et al.: Transformer based grapheme-to-phoneme conversion, "
+                    "Interspeech 2019")},
+        {"system": "Sun et al. 2019 token-level ensemble distillation (WER 19.88 %)",
+         "split": "test",
+         "metric": "exact_match", "value": 0.8012,
+         "source": ("Sun et al.: Token-level ensemble distillation for grapheme-to-phoneme "
+                    "conversion, Interspeech 2019")},
+        {"system": "Sun et al. 2019 token-level ensemble distillation (PER 4.6 %)", "split": "test",
+         "metric": "token_error_rate", "value": 0.046,
+         "source": ("Sun et al.: Token-level ensemble distillation for grapheme-to-phoneme "
+                    "conversion, Interspeech 2019")},
     ),
     limitations=(
         "Tested on the standard CNTK split of the published G2P papers (11,994 words, stress "
