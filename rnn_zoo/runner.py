@@ -273,11 +273,12 @@ def summary_line(metrics: Mapping) -> str:
              if metric in values]
     line = (f"{recipe}/{profile}: {shown} {scores[metric]:.4f} (baselines on the same "
             f"split: {', '.join(parts)})")
+    named = metric if split == "test" else f"{split} {metric}"  # the bar's own split
     if profile == "full":
-        return f"{line}; bar {metric} {bar['rule']}: {'met' if bar['met'] else 'MISSED'}"
+        return f"{line}; bar {named} {bar['rule']}: {'met' if bar['met'] else 'MISSED'}"
     epochs = metrics.get("training", {}).get("epochs_run")
     ran = f"{epochs} epoch{'s' if epochs != 1 else ''}" if isinstance(epochs, int) else "a few"
-    return (f"{line}. A {profile!r} run ({ran}) shows the flow; the bar ({metric} "
+    return (f"{line}. A {profile!r} run ({ran}) shows the flow; the bar ({named} "
             f"{bar['rule']}) is for the full profile: {_full_result(recipe, metric, split)}")
 
 
@@ -295,5 +296,6 @@ def _full_result(recipe: str, metric: str, split: str = "test") -> str:
         return f"train it with {command_text}."
     card = preset.path / presets.CARD
     shown = os.path.relpath(card) if not os.path.relpath(card).startswith("..") else str(card)
-    return (f"the preset {recipe!r} reached {metric} {value:.4f} ({shown}); reproduce it with "
+    named = metric if split == "test" else f"{split} {metric}"
+    return (f"the preset {recipe!r} reached {named} {value:.4f} ({shown}); reproduce it with "
             f"{command_text}.")
