@@ -146,8 +146,12 @@ class Preset:
 
     @property
     def headline(self) -> tuple[str, float]:
-        """(metric, value): the bar's metric and the model's recorded test value of it."""
-        metric = self.metrics["bar"]["metric"]
+        """(metric, value): the bar's metric and the model's recorded value of it, on the test
+        split or on the further evaluation the bar sits on (`"validation+test loss"`)."""
+        bar = self.metrics["bar"]
+        metric, split = bar["metric"], bar.get("split")
+        if split:
+            return f"{split} {metric}", float(self.metrics["reports"][split]["metrics"][metric])
         return metric, float(self.metrics["test"][metric])
 
     @property

@@ -411,7 +411,7 @@ def _check(result, *, fallback=None) -> None:
         if replacement is not None:
             backbone_result, why = replacement
             for name in (full["path"], full["parity_cases"]):
-                shutil.copyfile(backbone_result.directory / name, result.directory / name)
+                copy_atomic(backbone_result.directory / name, result.directory / name)
             full.clear()
             full.update({**backbone_result.artifacts["tflite_full_int8"],
                          "fallback": f"{why} (the raw-input model's missed its tolerance: "

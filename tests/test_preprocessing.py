@@ -3,6 +3,8 @@ legacy name mapped to the library's tokenizer (saved_models/ is checksummed: not
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rnn_zoo import presets
@@ -18,12 +20,11 @@ def test_recorded_names_resolve_to_the_library_tokenizer():
 
 
 def test_the_tweet_preset_is_served_with_the_library_tokenizer():
-    from rnn_zoo.exporters.presets import _metadata
-
     preset = presets.get_preset("tweet_sentiment")
     recorded = preset.metrics["preprocessing"]["tokenizer"]
     assert recorded in tweet_tokenizer.LEGACY_NAMES | {tweet_tokenizer.NAME}
-    # What an export records for a deployment names the library's function ...
-    assert _metadata(preset)["preprocessing"]["tokenizer"] == tweet_tokenizer.NAME
+    # The task form names the library's tokenizer (no recipe to import in a deployment) ...
+    task = json.loads((preset.path / "task.json").read_text(encoding="utf-8"))
+    assert task["config"]["tokenizer"] == "tweet"
     # ... and the preset's own metrics are left as published.
     assert preset.metrics["preprocessing"]["tokenizer"] == recorded
