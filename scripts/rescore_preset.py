@@ -19,7 +19,6 @@ import argparse
 import datetime
 import json
 import math
-import os
 import shlex
 import shutil
 import sys
@@ -32,6 +31,7 @@ if str(REPO) not in sys.path:
 
 from scripts.presets_as_tasks._republish import (  # noqa: E402
     _replace_section,
+    swap_in,
     write_card_with_sizes,
 )
 
@@ -108,7 +108,6 @@ def _bar_section(bar: dict, bars: list[dict], at_training: dict) -> str:
 def rescore(name: str, *, data_dir=None, manual_dir=None) -> dict:
     """Re-scores preset `name` (see the module docstring); returns the new `metrics.json`."""
     from rnn_zoo import recipe_finder, runner
-    from rnn_zoo._preset_folders import verify_checksums, write_checksums
     from rnn_zoo.recipe import check_bars
     from rnn_zoo.tasks import Task
 
@@ -150,13 +149,7 @@ def rescore(name: str, *, data_dir=None, manual_dir=None) -> dict:
         else:
             card = card.replace("\n## Bar\n", f"\n{section}## Bar\n", 1)
         write_card_with_sizes(staging, card)
-        write_checksums(staging)
-        verify_checksums(staging)
-        old = folder.with_name(f".{name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(folder, old)
-        os.replace(staging, folder)
-        shutil.rmtree(old)
+        swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return metrics

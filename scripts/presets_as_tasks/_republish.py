@@ -95,6 +95,18 @@ def write_card_with_sizes(folder: Path, card: str) -> None:
     raise RuntimeError("The card's size section did not settle.")
 
 
+def swap_in(staging: Path, folder: Path) -> None:
+    """`staging`'s checksums written and verified, then swapped in for `folder` by renames,
+    so a kill leaves either the old preset or the new one."""
+    write_checksums(staging)
+    verify_checksums(staging)
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(folder, old)
+    os.replace(staging, folder)
+    shutil.rmtree(old)
+
+
 def republish(name: str, task, record: dict, *, command: str, usage: str,
               architecture: str, limitations: str, drop: Sequence[str] = ()) -> Path:
     """Rewrites `saved_models/<name>` in the task form.
@@ -123,13 +135,7 @@ def republish(name: str, task, record: dict, *, command: str, usage: str,
             **record}
         write_text_atomic(staging / "metrics.json", json.dumps(metrics, indent=2) + "\n")
         write_card(staging, usage=usage, architecture=architecture, limitations=limitations)
-        write_checksums(staging)
-        verify_checksums(staging)
-        old = folder.with_name(f".{name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(folder, old)
-        os.replace(staging, folder)
-        shutil.rmtree(old)
+        swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
