@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from rnn_zoo.baselines._language import scores, texts_of
+
 __all__ = ["CharNgram"]
 
-_LN2 = math.log(2.0)
 
 
 class CharNgram:
@@ -38,7 +39,7 @@ class CharNgram:
         self.order = order
 
     def __call__(self, train, validation, test) -> dict:
-        texts = _texts("train", train)
+        texts = texts_of("train", train)
         known = set("".join(texts))
         size = len(known) + 2  # padding and [UNK] have ids too, and share the smoothing
         context = self.order - 1
@@ -59,7 +60,7 @@ class CharNgram:
             if n > best.get(key, (0, ""))[0] or (n == best[key][0] and gram[-1] < best[key][1]):
                 best[key] = (n, gram[-1])
         nats, hits, count = 0.0, 0, 0
-        for text in _texts("test", test):
+        for text in texts_of("test", test):
             row = ids(text)
             for i in range(first, len(row)):
                 key = tuple(row[i - context:i])
@@ -69,15 +70,5 @@ class CharNgram:
         if count == 0:
             raise ValueError(f"The test text has no character after the first {first}; "
                              "nothing to score.")
-        loss = nats / count
-        return {"loss": loss, "bits_per_token": loss / _LN2,
-                "perplexity": math.exp(min(loss, 700.0)), "accuracy": hits / count,
-                "tokens": count}
+        return scores(nats, hits, count)
 
-
-def _texts(name: str, split) -> list[str]:
-    x = split[0] if isinstance(split, tuple) else split
-    texts = [x] if isinstance(x, str) else list(x)
-    if not texts or not all(isinstance(t, str) for t in texts):
-        raise TypeError(f"The {name} split must hold a list of strings.")
-    return texts

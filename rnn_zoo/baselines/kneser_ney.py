@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from rnn_zoo._validation import check_choice, check_int
+from rnn_zoo.baselines._language import scores, texts_of
 
 __all__ = ["KneserNey", "KneserNeyCounts"]
 
-_LN2 = math.log(2.0)
 # The sentence start as a context token. The language model uses id 2 (`<s>`) both to start a
 # text and, read as the next token, to end one; n-gram counts must tell the two apart (a
 # start is never predicted, an end never a context), so the start gets its own key.
@@ -185,7 +184,7 @@ class KneserNey:
         del validation  # the discounts come from the training counts
         lm = LanguageModel(level=self.level, min_count=self.min_count,
                            max_tokens=self.max_tokens, boundary=True)
-        train_texts = _texts("train", train)
+        train_texts = texts_of("train", train)
         lm._adapt(train_texts, None)  # the task's own vocabulary code, on the same texts
         vocabulary = lm.state["vocabulary"]
         index = {t: i for i, t in enumerate(vocabulary)}
@@ -196,7 +195,7 @@ class KneserNey:
         end = BOUNDARY_ID - 1
         counts = KneserNeyCounts(sentences(train_texts), size=len(vocabulary) - 1, end=end,
                                  order=self.order, discount=self.discount)
-        rows = sentences(_texts("test", test))
+        rows = sentences(texts_of("test", test))
         # (context, target) of every target the language model scores (see the docstring).
         by_context: dict[tuple, list[int]] = defaultdict(list)
         for j, row in enumerate(rows):
@@ -212,15 +211,5 @@ class KneserNey:
             count += len(targets)
         if count == 0:
             raise ValueError("The test texts have no token to score.")
-        loss = nats / count
-        return {"loss": loss, "bits_per_token": loss / _LN2,
-                "perplexity": math.exp(min(loss, 700.0)), "accuracy": hits / count,
-                "tokens": count}
+        return scores(nats, hits, count)
 
-
-def _texts(name: str, split) -> list[str]:
-    x = split[0] if isinstance(split, tuple) else split
-    texts = [x] if isinstance(x, str) else list(x)
-    if not texts or not all(isinstance(t, str) for t in texts):
-        raise TypeError(f"The {name} split must hold a list of strings.")
-    return texts
