@@ -410,15 +410,26 @@ def _export(args) -> int:
         print(line)
     stateful = result.manifest.get("stateful")
     if stateful:
-        verdicts = stateful.get("parity", {}).get("artifacts", {})
+        parity = stateful.get("parity", {})
+        exact, approximate = parity.get("artifacts", {}), parity.get("approximate", {})
         for fmt, artifact in stateful["artifacts"].items():
-            check = verdicts.get(fmt, {})
-            verdict = ("" if not check else f"  step-by-step parity "
-                       f"{'ok' if check.get('ok') else 'FAILED'}")
             print(f"{'step ' + fmt:<12} {stateful['directory'] + '/' + artifact['path']}"
-                  f"{verdict}")
+                  f"{_step_verdict(exact.get(fmt), approximate.get(fmt))}")
     print(f"Wrote {_shown(args.out / 'export.json')}")
     return 0
+
+
+def _step_verdict(exact: dict | None, approximate: dict | None) -> str:
+    """A stateful artifact's parity: within float tolerance, or a quantized step's bound."""
+    if exact:
+        return f"  step-by-step parity {'ok' if exact.get('ok') else 'FAILED'}"
+    if approximate and "skipped" in approximate:
+        return f"  {approximate['skipped']}"
+    if approximate:
+        return (f"  step-by-step within the quantized bound "
+                f"{'ok' if approximate.get('ok') else 'FAILED'} "
+                f"(max |diff| {approximate['max_abs_error']:.2g} <= {approximate['bound']:.2g})")
+    return ""
 
 
 _NEEDS_TENSORFLOW = frozenset({"train", "evaluate", "predict", "export"})

@@ -253,7 +253,18 @@ def _expected(model, x) -> np.ndarray:
                      for t in range(x.shape[1])], axis=1)
 
 
-def _cases(model, step, *, rows: int, time: int, seed: int) -> dict:
+def _cases(model, step, *, rows: int, time: int, seed: int, held_out=()) -> dict:
+    """The parity sequences: `held_out` real ones cropped to `time` steps when there are
+    `rows` of them at least that long, else seeded random ids or features.
+
+    A full-integer step is calibrated on the ranges real inputs reach; random ids drive its
+    states where no text goes, so its bound is checked on real sequences it was not
+    calibrated on."""
+    long_enough = [np.asarray(s)[:time] for s in held_out if len(s) >= time]
+    if len(long_enough) >= rows:
+        x = np.stack(long_enough[:rows]).astype(step.inputs[0].dtype)
+        return {"inputs": x, "expected": _expected(model, x).astype(np.float32),
+                "source": "held_out"}
     rng = np.random.default_rng(seed)
     x_in = step.inputs[0]
     if x_in.dtype == "int32":
@@ -261,7 +272,7 @@ def _cases(model, step, *, rows: int, time: int, seed: int) -> dict:
         x = rng.integers(min(2, vocab - 1), vocab, size=(rows, time)).astype(np.int32)
     else:
         x = rng.normal(size=(rows, time, *x_in.shape[1:])).astype(np.float32)
-    return {"inputs": x, "expected": _expected(model, x).astype(np.float32)}
+    return {"inputs": x, "expected": _expected(model, x).astype(np.float32), "source": "random"}
 
 
 def _check(directory: Path, *, timeout: float) -> dict:
@@ -294,7 +305,9 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
         formats: any of `"saved_model"`, `"tflite"`, `"onnx"`.
         check: run the fresh-process parity check (default True) and raise
             `StatefulExportError` when an artifact does not match.
-        parity_rows, parity_time: the parity sequences (random ids or features, seeded).
+        parity_rows, parity_time: the parity sequences: with `representative`, its last
+            `parity_rows` sequences cropped to `parity_time` steps (held out of the
+            calibration) when they are that long, else seeded random ids or features.
         seed: the parity inputs' seed (and the `generate` check's sampling seed).
         timeout: seconds the parity runner may take.
         representative: with `"tflite"` (which always adds `step_dynamic_int8.tflite`, the
@@ -328,6 +341,13 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ValueError(f"`batch` must be an int >= 1, got {batch!r}.")
     step = step_model(model)
+    held_out = []
+    if representative is not None:
+        # The last `parity_rows` sequences check the quantized steps; the rest calibrate.
+        representative = list(representative)
+        if len(representative) > parity_rows:
+            held_out = representative[-parity_rows:]
+            representative = representative[:-parity_rows]
     if vocabulary is not None:
         if step.inputs[0].dtype != "int32":
             raise ValueError("`vocabulary` is for a model with token ids in; "
@@ -376,7 +396,9 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
                 representative=representative)
         if "onnx" in formats:
             manifest["artifacts"]["onnx"] = _write_onnx(out / "step.onnx", step)
-    cases = _cases(model, step, rows=parity_rows, time=parity_time, seed=seed)
+    cases = _cases(model, step, rows=parity_rows, time=parity_time, seed=seed,
+                   held_out=held_out)
+    source = cases.pop("source")
     if vocabulary is not None and "saved_model" in formats:
         from rnn_zoo.decoding.streaming import generate
 
@@ -390,13 +412,16 @@ def export_stateful(model: keras.Model, directory, *, vocabulary=None, batch: in
                                      "seed": seed,
                                      "text": prompt + "".join(vocabulary[i] for i in ids[0])}
     np.savez(out / CASES, **cases)
+    cases_from = ("the last `parity_rows` representative sequences (held out of calibration)"
+                  if source == "held_out" else f"random inputs (seed {seed})")
     manifest["parity"] = {"atol": ATOL, "rtol": RTOL, "quantized_rtol": QUANTIZED_RTOL,
-                          "cases": CASES, "checked": False}
+                          "cases": CASES, "cases_from": cases_from, "checked": False}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     if check:
         report = _check(out, timeout=timeout)
         manifest["parity"] = {"atol": ATOL, "rtol": RTOL, "quantized_rtol": QUANTIZED_RTOL,
-                              "cases": CASES, "checked": True, **report}
+                              "cases": CASES, "cases_from": cases_from, "checked": True,
+                              **report}
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         if not report["ok"]:
             raise StatefulExportError(f"Stateful artifacts of {model.name!r} do not match Keras: "
