@@ -20,11 +20,11 @@ class WordDictionary:
     word in every pair, EM from uniform) is fitted on them, and each source word is paired
     with its most probable target word (ties: the word that sorts first). Unlike the most
     frequent co-occurring word, which is `.` or `ein` for nearly every English word, the
-    alignment model explains frequent target words by the source words that cause them. A source word never seen
-    in training is copied (names, numbers). The output keeps the source's word order and
-    length, takes each target word's most frequent spelling in training, starts with a capital
-    letter and is Moses-detokenised; it is scored like `Seq2Seq`'s subword outputs
-    (`rnn_zoo.tasks._translation_scores.text_scores`, with `lc_tok_bleu` when the test split
+    alignment model explains frequent target words by the source words that cause them. A
+    source word never seen in training is copied (names, numbers). The output keeps the
+    source's word order and length, takes each target word's most frequent spelling inside a
+    sentence, starts with a capital letter and is Moses-detokenised; it is scored like
+    `Seq2Seq`'s subword outputs (`rnn_zoo.tasks._translation_scores.text_scores`, with `lc_tok_bleu` when the test split
     carries tokenised references as a third element). No word order, no context, no
     inflection: a translation model has to beat it.
 
@@ -36,10 +36,12 @@ class WordDictionary:
 
     Example:
 
-    >>> train = (["a dog", "a cat", "the dog runs"], ["ein Hund", "eine Katze", "der Hund rennt"])
+    >>> sources = ["A dog runs.", "A cat sleeps.", "The dog sleeps.", "The cat runs."]
+    >>> targets = ["Ein Hund rennt.", "Eine Katze schläft.", "Der Hund schläft.",
+    ...            "Die Katze rennt."]
     >>> baseline = WordDictionary(source_language="en", target_language="de")
-    >>> baseline.fit(*train).translate(["A dog runs ."])
-    ['Ein Hund rennt.']
+    >>> baseline.fit(sources, targets).translate(["The cat runs, Rex."])  # 'the' is one word
+    ['Der Katze rennt, Rex.']
     """
 
     def __init__(self, *, source_language: str = "en", target_language: str = "de",

@@ -18,7 +18,7 @@ U+FFFD first, so every string has a defined tokenization.
 >>> import tensorflow as tf
 >>> layer = SubwordTokenizer(vocabulary=pieces)
 >>> layer(tf.constant(["A man runs!"])).numpy()[0].decode()
-'[UNK] ▁man ▁runs [UNK]'
+'▁ [UNK] ▁man ▁runs [UNK]'
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def learn_subwords(texts: Iterable[str], *, vocab_size: int, lowercase: bool = F
     pairs: Counter = Counter()
     where: defaultdict = defaultdict(set)
     for i, word in enumerate(words):
-        for pair in zip(word, word[1:]):
+        for pair in zip(word, word[1:], strict=False):
             pairs[pair] += freqs[i]
             where[pair].add(i)
     # A max-heap with lazy deletion: an entry is stale when its count is no longer current.
@@ -124,7 +124,7 @@ def learn_subwords(texts: Iterable[str], *, vocab_size: int, lowercase: bool = F
         changed = set()
         for i in list(where[pair]):
             word, n = words[i], freqs[i]
-            for old in zip(word, word[1:]):
+            for old in zip(word, word[1:], strict=False):
                 pairs[old] -= n
                 changed.add(old)
             new, k = [], 0
@@ -136,7 +136,7 @@ def learn_subwords(texts: Iterable[str], *, vocab_size: int, lowercase: bool = F
                     new.append(word[k])
                     k += 1
             words[i] = new
-            for p in zip(new, new[1:]):
+            for p in zip(new, new[1:], strict=False):
                 pairs[p] += n
                 where[p].add(i)
                 changed.add(p)
@@ -226,7 +226,7 @@ class SubwordTokenizer(keras.layers.Layer):
     Example:
 
     >>> import tensorflow as tf
-    >>> layer = SubwordTokenizer(vocabulary=["▁", "a", "b", "▁ab", "▁a"])
+    >>> layer = SubwordTokenizer(vocabulary=["▁", "a", "b", "ab", "▁ab", "▁a"])
     >>> [t.decode() for t in layer(tf.constant(["ab aab", ""])).numpy()]
     ['▁ab ▁a ab', '']
     """

@@ -26,10 +26,10 @@ class Seq2Seq(Task):
 
     On `fit(sources, targets)` it tokenises both sides (characters, words or subwords,
     `source_level` / `target_level`), learns a vocabulary per side from the training pairs (id
-    0 padding, 1 OOV; the target side adds `<start>` 2 and `<end>` 3), then trains a bidirectional-encoder,
-    attention-decoder `rnn_zoo.topologies.encoder_decoder` with teacher forcing over
-    length-bucketed batches, every batch's token cross-entropy summed over one fixed token count
-    (`rnn_zoo.losses.TokenSumCrossentropy`), a warm-up + cosine schedule with clipping, and
+    0 padding, 1 OOV; the target side adds `<start>` 2 and `<end>` 3), then trains a
+    bidirectional-encoder, attention-decoder `rnn_zoo.topologies.encoder_decoder` with teacher
+    forcing over length-bucketed batches, every batch's token cross-entropy summed over one
+    fixed token count (`rnn_zoo.losses.TokenSumCrossentropy`), a warm-up + cosine schedule with clipping, and
     early stopping on the validation token accuracy. The trained `model` takes strings and
     returns strings: standardisation, vocabulary lookup, the beam search (in the graph) and
     detokenisation are layers inside `model.keras`. Needs the TensorFlow backend (string ops).
@@ -305,7 +305,6 @@ class Seq2Seq(Task):
     def _adapt(self, x, y):
         from rnn_zoo.data.bucketing import quantile_boundaries
         from rnn_zoo.losses import expected_tokens_per_batch
-
         from rnn_zoo.preprocessing.subword import learn_subwords
 
         config = self._config
