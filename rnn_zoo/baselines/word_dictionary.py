@@ -16,17 +16,17 @@ class WordDictionary:
     """Translates each source word on its own: its most strongly co-occurring target word.
 
     Fitted on the training pairs: both sides are Moses-tokenised and lower-cased, IBM Model 1
-    (Brown et al. 1993: word translation probabilities `t(target | source)`, a NULL source
-    word in every pair, EM from uniform) is fitted on them, and each source word is paired
-    with its most probable target word (ties: the word that sorts first). Unlike the most
-    frequent co-occurring word, which is `.` or `ein` for nearly every English word, the
-    alignment model explains frequent target words by the source words that cause them. A
-    source word never seen in training is copied (names, numbers). The output keeps the
-    source's word order and length, takes each target word's most frequent spelling inside a
-    sentence, starts with a capital letter and is Moses-detokenised; it is scored like
-    `Seq2Seq`'s subword outputs (`rnn_zoo.tasks._translation_scores.text_scores`, with `lc_tok_bleu` when the test split
-    carries tokenised references as a third element). No word order, no context, no
-    inflection: a translation model has to beat it.
+    (Brown et al. 1993: word translation probabilities `t(target | source)`, a NULL source word
+    in every pair, EM from uniform) is fitted on them, and each source word is paired with its
+    most probable target word (ties: the word that sorts first). Unlike the most frequent
+    co-occurring word, which is `.` or `ein` for nearly every English word, the alignment model
+    explains frequent target words by the source words that cause them. A source word never seen
+    in training is copied (names, numbers). The output keeps the source's word order and length,
+    takes each target word's most frequent spelling inside a sentence, starts with a capital
+    letter and is Moses-detokenised; it is scored like `Seq2Seq`'s subword outputs
+    (`rnn_zoo.tasks._translation_scores.text_scores`, with `lc_tok_bleu` when the test split
+    carries tokenised references as a third element). No word order, no context, no inflection:
+    a translation model has to beat it.
 
     Args:
         source_language: the sources' language code, for the Moses tokeniser (e.g. `"en"`).

@@ -25,14 +25,15 @@ class Seq2Seq(Task):
     """Maps raw strings to raw strings: an attentive encoder-decoder with its tokenizers inside.
 
     On `fit(sources, targets)` it tokenises both sides (characters, words or subwords,
-    `source_level` / `target_level`), learns a vocabulary per side from the training pairs (id
-    0 padding, 1 OOV; the target side adds `<start>` 2 and `<end>` 3), then trains a
+    `source_level` / `target_level`), learns a vocabulary per side from the training pairs (id 0
+    padding, 1 OOV; the target side adds `<start>` 2 and `<end>` 3), then trains a
     bidirectional-encoder, attention-decoder `rnn_zoo.topologies.encoder_decoder` with teacher
     forcing over length-bucketed batches, every batch's token cross-entropy summed over one
-    fixed token count (`rnn_zoo.losses.TokenSumCrossentropy`), a warm-up + cosine schedule with clipping, and
-    early stopping on the validation token accuracy. The trained `model` takes strings and
-    returns strings: standardisation, vocabulary lookup, the beam search (in the graph) and
-    detokenisation are layers inside `model.keras`. Needs the TensorFlow backend (string ops).
+    fixed token count (`rnn_zoo.losses.TokenSumCrossentropy`), a warm-up + cosine schedule with
+    clipping, and early stopping on the validation token accuracy. The trained `model` takes
+    strings and returns strings: standardisation, vocabulary lookup, the beam search (in the
+    graph) and detokenisation are layers inside `model.keras`. Needs the TensorFlow backend
+    (string ops).
 
     Words are the tokens of `rnn_zoo.preprocessing.text_standardizer` (words, numbers and each
     punctuation mark; `word_split="standard"`) or the text's own whitespace-separated tokens
