@@ -16,8 +16,8 @@ The `full` profile has not been trained yet; the bar is its target.
 
 from __future__ import annotations
 
-from recipes.multi30k_translate import LIMITATIONS, baselines, data, profiles
-from rnn_zoo.recipe import Bar, Recipe
+from recipes.multi30k_translate import _FULL, _QUICK, LIMITATIONS
+from rnn_zoo.recipe import Bar, Data, Recipe
 
 _BENTREVETT = "bentrevett/pytorch-seq2seq (tutorials 3 and 6)"
 _SPACY = "lowercased spaCy tokens, greedy"
@@ -27,9 +27,16 @@ RECIPE = Recipe(
     summary="German -> English Multi30k captions, attentive BiGRU encoder-decoder over "
             "subwords with beam search",
     task="Seq2Seq",
-    data=data("de", "en"),
-    profiles=profiles("en"),
-    baselines=baselines("de", "en"),
+    data=Data(dataset="multi30k/de_en", x="de", y="en",
+              splits={"train": "train", "validation": "val", "test": "test_2016_flickr"},
+              reports={"test_2017_flickr": "test_2017_flickr"},
+              references=("multi30k/de_en_tok", "en_tok")),
+    profiles={"quick": {**_QUICK, "target_language": "en"},
+              "full": {**_FULL, "target_language": "en"}},
+    baselines={"copy_source": ("rnn_zoo.baselines:CopySource",
+                               {"target_level": "subword", "target_language": "en"}),
+               "word_dictionary": ("rnn_zoo.baselines:WordDictionary",
+                                   {"source_language": "de", "target_language": "en"})},
     bars=(Bar(metric="lc_tok_bleu", higher_is_better=True, value=36.5),),
     trivial="copy_source",
     anchors=(

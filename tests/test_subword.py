@@ -56,7 +56,8 @@ def test_unknown_characters_empty_strings_and_invalid_bytes_have_defined_outputs
     assert found[0].split(" ") == [MARKER + "A", MARKER, "[UNK]", MARKER + "man"]
     assert found[1:3] == ["", ""]
     # An invalid byte reads as U+FFFD, a character the vocabulary lacks: one [UNK] piece.
-    assert "[UNK]" in found[3].split(" ") and found[3].startswith(MARKER + "A " + MARKER + "m")
+    assert found[3].split(" ")[0] == MARKER + "A" and found[3].count("[UNK]") == 1
+    assert found[3].replace(" ", "").replace("[UNK]", "") == f"{MARKER}A{MARKER}man"
     assert layer(tf.constant([], tf.string)).shape == (0,)
 
 
@@ -83,7 +84,7 @@ def toy_task(tmp_path_factory):
     task = Seq2Seq(source_level="subword", target_level="subword", source_lowercase=False,
                    max_source_tokens=40, max_target_tokens=40, max_source_length=16,
                    max_target_length=16, units=16, embedding_dim=16, cell="gru",
-                   dropout=0.0, epochs=2, batch_size=8, learning_rate=1e-2, beam_size=2,
+                   dropout=0.0, epochs=1, batch_size=8, learning_rate=1e-2, beam_size=2,
                    num_buckets=1, target_language="de", seed=0)
     task.fit(sources, targets, validation_data=(sources[:6], targets[:6]), verbose=0)
     folder = task.save(tmp_path_factory.mktemp("subword_task") / "task")
@@ -118,7 +119,7 @@ def test_bad_input_is_a_one_line_error(toy_task):
         task.predict([""])
     with pytest.raises(ValueError, match=r"`x\[1\]` is not valid UTF-8 \(byte 0xff"):
         task.predict(["A Cat.", "A \udcff Cat."])
-    with pytest.raises(ValueError, match=r"`x\[0\]` .* has 20 pieces; .*max_source_length=16"):
+    with pytest.raises(ValueError, match=r"`x\[0\]` .* has [0-9]+ pieces; this task reads at most max_source_length=16"):
         task.predict([" ".join(["Cat"] * 20)])
 
 
