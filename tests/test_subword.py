@@ -119,7 +119,8 @@ def test_bad_input_is_a_one_line_error(toy_task):
         task.predict([""])
     with pytest.raises(ValueError, match=r"`x\[1\]` is not valid UTF-8 \(byte 0xff"):
         task.predict(["A Cat.", "A \udcff Cat."])
-    with pytest.raises(ValueError, match=r"`x\[0\]` .* has [0-9]+ pieces; this task reads at most max_source_length=16"):
+    with pytest.raises(ValueError, match=r"`x\[0\]` .* has [0-9]+ pieces; this task reads "
+                                         r"at most max_source_length=16"):
         task.predict([" ".join(["Cat"] * 20)])
 
 
