@@ -32,7 +32,7 @@ import keras
 from rnn_zoo._validation import check_bool, check_int
 
 __all__ = ["MARKER", "SubwordDetokenizer", "SubwordTokenizer", "detokenize_pieces",
-           "learn_subwords", "subword_texts"]
+           "learn_subwords", "piece_table", "pretokenize", "subword_texts"]
 
 MARKER = "\u2581"
 UNKNOWN = "[UNK]"
@@ -149,21 +149,30 @@ def learn_subwords(texts: Iterable[str], *, vocab_size: int, lowercase: bool = F
     return vocabulary
 
 
+def piece_table(vocabulary: Sequence[str], *, tf=None):
+    """A lookup table piece -> its index in `vocabulary` (-1 for any other string)."""
+    if tf is None:
+        import tensorflow as tf
+    return tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(list(vocabulary), tf.string),
+                                            tf.range(len(vocabulary), dtype=tf.int64)),
+        default_value=-1)
+
+
 def subword_texts(texts, *, vocabulary: Sequence[str], lowercase: bool = False,
-                  max_piece_length: int | None = None, tf=None):
+                  max_piece_length: int | None = None, table=None, tf=None):
     """A batch of strings -> the same strings as space-separated pieces (TensorFlow ops).
 
     Each word (with its marker) is split left to right, each time taking the longest piece of
     `vocabulary` (at most `max_piece_length` characters; default the longest piece) that
-    starts there, or `"[UNK]"` for one character when no piece does.
+    starts there, or `"[UNK]"` for one character when no piece does. `table`: the
+    vocabulary's `piece_table`, made once by the caller (a layer, so that a SavedModel tracks
+    it); default a new one.
     """
     if tf is None:
         import tensorflow as tf
     width = max_piece_length or max(len(p) for p in vocabulary)
-    table = tf.lookup.StaticHashTable(
-        tf.lookup.KeyValueTensorInitializer(tf.constant(list(vocabulary), tf.string),
-                                            tf.range(len(vocabulary), dtype=tf.int64)),
-        default_value=-1)
+    table = piece_table(vocabulary, tf=tf) if table is None else table
     sentences = pretokenize(texts, lowercase=lowercase, tf=tf)  # [batch, (words)]
     words = sentences.flat_values
     lengths = tf.strings.length(words, unit="UTF8_CHAR")
@@ -243,12 +252,18 @@ class SubwordTokenizer(keras.layers.Layer):
             raise ValueError("`vocabulary` must hold distinct pieces without whitespace.")
         self.vocabulary = list(vocabulary)
         self.lowercase = check_bool("lowercase", lowercase)
+        self._table = None
 
     def call(self, inputs):
         import tensorflow as tf
 
+        if self._table is None:
+            # Made once, outside any traced function, as an attribute: an exported SavedModel
+            # tracks it (a table made inside the traced call would be an untracked resource).
+            with tf.init_scope():
+                self._table = piece_table(self.vocabulary, tf=tf)
         return subword_texts(inputs, vocabulary=self.vocabulary, lowercase=self.lowercase,
-                             tf=tf)
+                             table=self._table, tf=tf)
 
     def compute_output_shape(self, input_shape):
         return input_shape
