@@ -140,3 +140,19 @@ def test_a_saved_model_reloads_in_a_fresh_process(toy_task):
     assert json.loads(out.stdout.strip().splitlines()[-1]) == expected
     raw = task.model(tf.constant([b"A \xff Cat."]))["text"].numpy()
     assert isinstance(raw[0], bytes) and np.asarray(raw).shape == (1,)
+
+
+def test_the_exported_saved_model_maps_raw_sentences_to_raw_sentences(toy_task, tmp_path):
+    task, _, sources, _ = toy_task
+    task.export(tmp_path / "export", formats=["saved_model"])  # parity-checked on export
+    # A fresh process with TensorFlow alone: the tokenizer, the search and the detokenizer
+    # are all in the graph (plain tf ops, no custom op library to load).
+    code = (
+        "import json, tensorflow as tf\n"
+        f"serve = tf.saved_model.load({str(tmp_path / 'export' / 'saved_model')!r})"
+        ".signatures['serving_default']\n"
+        f"out = serve(text=tf.constant({sources!r}))['text'].numpy()\n"
+        "print(json.dumps([t.decode('utf-8') for t in out]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PATH": "/usr/bin:/bin"})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == task.predict(sources)
