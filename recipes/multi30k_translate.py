@@ -35,10 +35,11 @@ the issue's goal is 39.0 and its moonshot 41.0).
     rnn-zoo train multi30k_translate --profile full --out runs/multi30k_translate_full
     rnn-zoo predict runs/multi30k_translate "A man in an orange hat starring at something."
 
-The `full` profile is sized for at most 2.5 hours on 2 CPU cores (an estimate from its size,
-not a measured run: about 11 TFLOP per epoch, 6 epochs at most) and resumes after an
-interruption when rerun with the same command (`rnn_zoo.training`'s backups in the run
-folder). It has not been trained yet; the bars are its targets.
+The `full` profile (6 epochs at most, early stopping) is sized to train within 2.5 hours on
+2 CPU cores, but it has not been run or timed yet: time its first epoch (`--verbose 2`
+prints the seconds per epoch) before relying on that. A rerun of the same command after an
+interruption resumes from the run folder's backup (`rnn_zoo.training`). The bars are its
+targets, not results.
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ def _check_recipe(recipe) -> Recipe:
 def load_splits(recipe: Recipe, *, data_dir=None, manual_dir=None) -> dict[str, Any]:
     """role -> `(x, y)` raw examples of the recipe's data (y None for a language model), the
     same for each of the data's `reports`, plus `"classes"` (the label names, when the target
-    is a class label)."""
+    is a class label). With `Data.references`, the test split and each report are
+    `(x, y, references)`."""
     import tensorflow_datasets as tfds
 
     from rnn_zoo import datasets
