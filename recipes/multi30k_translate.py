@@ -35,9 +35,9 @@ the issue's goal is 39.0 and its moonshot 41.0).
     rnn-zoo train multi30k_translate --profile full --out runs/multi30k_translate_full
     rnn-zoo predict runs/multi30k_translate "A man in an orange hat starring at something."
 
-The `full` profile (6 epochs at most, early stopping) is sized to train within 2.5 hours on
-2 CPU cores, but it has not been run or timed yet: time its first epoch (`--verbose 2`
-prints the seconds per epoch) before relying on that. A rerun of the same command after an
+The `full` profile (15 epochs at most, early stopping after 3 without progress) is sized to
+train within 2.5 hours on 2 CPU cores (453 steps an epoch), but it has not been run end to end
+yet: time its first epoch (`--verbose 2` prints the seconds per epoch) before relying on that. A rerun of the same command after an
 interruption resumes from the run folder's backup (`rnn_zoo.training`). The bars are its
 targets, not results.
 """
@@ -65,8 +65,8 @@ _FULL = {**_SUBWORDS,
          "max_source_length": 128, "max_target_length": 128,
          "cell": "gru", "embedding_dim": 256, "units": 192, "num_layers": 1,
          "bidirectional": True, "attention": "bahdanau", "dropout": 0.3,
-         "batch_size": 64, "learning_rate": 2e-3, "warmup_epochs": 1, "epochs": 6,
-         "patience": 2, "num_buckets": 6, "beam_size": 5, "length_penalty": 1.0,
+         "batch_size": 64, "learning_rate": 2e-3, "warmup_epochs": 1, "epochs": 15,
+         "patience": 3, "num_buckets": 6, "beam_size": 5, "length_penalty": 1.0,
          "score_greedy": True, "seed": 0}
 
 
