@@ -37,9 +37,9 @@ the issue's goal is 39.0 and its moonshot 41.0).
 
 The `full` profile (15 epochs at most, early stopping after 3 without progress) is sized to
 train within 2.5 hours on 2 CPU cores (453 steps an epoch), but it has not been run end to end
-yet: time its first epoch (`--verbose 2` prints the seconds per epoch) before relying on that. A rerun of the same command after an
-interruption resumes from the run folder's backup (`rnn_zoo.training`). The bars are its
-targets, not results.
+yet: time its first epoch (`--verbose 2` prints the seconds per epoch) before relying on
+that. A rerun of the same command after an interruption resumes from the run folder's backup
+(`rnn_zoo.training`). The bars are its targets, not results.
 """
 
 from __future__ import annotations
