@@ -35,6 +35,8 @@ RECIPES = MappingProxyType({
     "imdb_reviews": "recipes.imdb_reviews",
     "ted_hrlr_translate": "recipes.ted_hrlr_translate",
     "multi30k_next_word": "recipes.multi30k_next_word",
+    "multi30k_translate": "recipes.multi30k_translate",
+    "multi30k_translate_de_en": "recipes.multi30k_translate_de_en",
 })
 # Recipes whose data TFDS downloads (or reads from a manual dir holding the exact archive); the
 # offline test suite runs them on `tfds.testing.mock_data` only. `rnn-zoo list` marks them.

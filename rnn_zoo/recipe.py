@@ -48,6 +48,11 @@ class Data:
             `{"validation+test": "validation+test"}`, the protocol a published number uses);
             the run scores the model and the baselines on each one beside the test split, and
             a `Bar` may sit on one (`Bar(split=name)`).
+        references: `(dataset, feature)`, a second dataset holding further references of the
+            test split and of each report under the same split names (e.g. the tokenised
+            references published scores use); each evaluation passes them to the task as
+            `evaluate(x, y, references=...)` and to the baselines as a third element of the
+            split (`(x, y, references)`). None: none.
     """
 
     dataset: str
@@ -57,6 +62,7 @@ class Data:
         default_factory=lambda: {role: role for role in SPLITS})
     labels: str = "names"
     reports: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    references: tuple[str, str] | None = None
 
     def __post_init__(self):
         for role in self.splits:
@@ -71,6 +77,11 @@ class Data:
             if not isinstance(name, str) or name in SPLITS or not isinstance(split, str):
                 raise ValueError(f"`reports` maps a new name (not one of {', '.join(SPLITS)}) "
                                  f"to a split expression, got {name!r}: {split!r}.")
+        refs = self.references
+        if refs is not None and (not isinstance(refs, tuple) or len(refs) != 2
+                                 or not all(isinstance(r, str) and r for r in refs)):
+            raise ValueError(f"`references` must be a (dataset, feature) pair of str or None, "
+                             f"got {refs!r}.")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -48,7 +48,8 @@ def _check_recipe(recipe) -> Recipe:
 def load_splits(recipe: Recipe, *, data_dir=None, manual_dir=None) -> dict[str, Any]:
     """role -> `(x, y)` raw examples of the recipe's data (y None for a language model), the
     same for each of the data's `reports`, plus `"classes"` (the label names, when the target
-    is a class label)."""
+    is a class label). With `Data.references`, the test split and each report are
+    `(x, y, references)`."""
     import tensorflow_datasets as tfds
 
     from rnn_zoo import datasets
@@ -68,6 +69,16 @@ def load_splits(recipe: Recipe, *, data_dir=None, manual_dir=None) -> dict[str, 
         found[role] = (xs, ys if data.y is not None else None)
         if names is not None:
             found["classes"] = list(names)
+    if data.references is not None:
+        dataset, feature = data.references
+        scored = {"test": data.splits["test"], **data.reports}
+        for role, split in scored.items():
+            ds = datasets.load(dataset, split=split, data_dir=data_dir, manual_dir=manual_dir)
+            references = [_raw(example[feature]) for example in tfds.as_numpy(ds)]
+            if len(references) != len(found[role][0]):
+                raise ValueError(f"`references` {dataset}:{feature} has {len(references)} "
+                                 f"examples in split {split!r}, the data {len(found[role][0])}.")
+            found[role] = (*found[role], references)
     return found
 
 
@@ -170,6 +181,9 @@ def _check_out_dir(out_dir) -> None:
 
 
 def _evaluate(task, split) -> dict:
+    if len(split) == 3:  # with the data's further references (`Data.references`)
+        x, y, references = split
+        return task.evaluate(x, y, references=references)
     x, y = split
     return task.evaluate(x) if y is None else task.evaluate(x, y)
 

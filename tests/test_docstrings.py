@@ -21,6 +21,9 @@ MODULES = [
     "rnn_zoo.topologies.many_to_many",
     "rnn_zoo.topologies.encoder_decoder",
     "rnn_zoo.layers.pooling",
+    "rnn_zoo.preprocessing.subword",
+    "rnn_zoo.tasks._translation_scores",
+    "rnn_zoo.baselines.word_dictionary",
 ]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 

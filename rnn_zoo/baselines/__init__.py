@@ -23,6 +23,7 @@ _EXPORTS = {
     "TabularLogisticRegression": "rnn_zoo.baselines.tabular_logistic_regression",
     "TfidfLogisticRegression": "rnn_zoo.baselines.tfidf_logistic_regression",
     "Vader": "rnn_zoo.baselines.vader",
+    "WordDictionary": "rnn_zoo.baselines.word_dictionary",
 }
 
 __all__ = sorted(_EXPORTS)

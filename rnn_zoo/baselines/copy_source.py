@@ -7,7 +7,8 @@ from rnn_zoo.tasks._seq2seq_scores import sequence_scores
 __all__ = ["CopySource"]
 
 # The `Seq2Seq` settings that decide how a target is tokenised and scored.
-_TOKENISATION = ("target_level", "word_split", "target_lowercase", "score_strip")
+_TOKENISATION = ("target_level", "word_split", "target_lowercase", "score_strip",
+                 "target_language")
 
 
 class CopySource:
@@ -19,8 +20,10 @@ class CopySource:
 
     Args:
         **settings: the task's tokenisation settings (`target_level`, `word_split`,
-            `target_lowercase`, `score_strip`), as in the recipe's profile; the rest keep
-            `Seq2Seq`'s defaults.
+            `target_lowercase`, `score_strip`, `target_language`), as in the recipe's profile;
+            the rest keep `Seq2Seq`'s defaults. With `target_level="subword"` the sources are
+            scored as text, like the task's subword outputs (`bleu`, `chrf`, and `lc_tok_bleu`
+            when the test split carries tokenised references as a third element).
 
     Example:
 
@@ -41,8 +44,16 @@ class CopySource:
         self._task = Seq2Seq(**settings)  # validates the settings; only tokenises
 
     def __call__(self, train, validation, test) -> dict:
-        sources, references = test
+        sources, references = test[0], test[1]
         task = self._task
+        if task.config["target_level"] == "subword":
+            from rnn_zoo.tasks._translation_scores import text_scores
+
+            lowercase = task.config["target_lowercase"]
+            return text_scores([s.lower() if lowercase else s for s in sources], references,
+                               language=task.config["target_language"],
+                               tokenized_references=test[2] if len(test) > 2 else None,
+                               lowercase=lowercase)
         hypotheses = task._tokens(list(sources), "target")
         refs = [[r] if isinstance(r, str) else list(r) for r in references]
         flat = task._tokens([t for rs in refs for t in rs], "target")

@@ -14,7 +14,7 @@ from rnn_zoo.tasks.task import Task, check_sequence
 __all__ = ["Seq2Seq"]
 
 START, END = "<start>", "<end>"
-LEVELS = ("char", "word")
+LEVELS = ("char", "word", "subword")
 WORD_SPLITS = ("standard", "whitespace")
 ATTENTIONS = ("bahdanau", "luong", None)
 # Target ids below this are not text: padding, OOV, start, end (`target_vectorizer`).
@@ -24,20 +24,28 @@ RESERVED_TARGET_IDS = 4
 class Seq2Seq(Task):
     """Maps raw strings to raw strings: an attentive encoder-decoder with its tokenizers inside.
 
-    On `fit(sources, targets)` it tokenises both sides (characters or words, `source_level` /
-    `target_level`), learns a vocabulary per side from the training pairs (id 0 padding, 1
-    OOV; the target side adds `<start>` 2 and `<end>` 3), then trains a bidirectional-encoder,
-    attention-decoder `rnn_zoo.topologies.encoder_decoder` with teacher forcing over
-    length-bucketed batches, every batch's token cross-entropy summed over one fixed token count
-    (`rnn_zoo.losses.TokenSumCrossentropy`), a warm-up + cosine schedule with clipping, and
-    early stopping on the validation token accuracy. The trained `model` takes strings and
-    returns strings: standardisation, vocabulary lookup, the beam search (in the graph) and
-    detokenisation are layers inside `model.keras`. Needs the TensorFlow backend (string ops).
+    On `fit(sources, targets)` it tokenises both sides (characters, words or subwords,
+    `source_level` / `target_level`), learns a vocabulary per side from the training pairs (id 0
+    padding, 1 OOV; the target side adds `<start>` 2 and `<end>` 3), then trains a
+    bidirectional-encoder, attention-decoder `rnn_zoo.topologies.encoder_decoder` with teacher
+    forcing over length-bucketed batches, every batch's token cross-entropy summed over one
+    fixed token count (`rnn_zoo.losses.TokenSumCrossentropy`), a warm-up + cosine schedule with
+    clipping, and early stopping on the validation token accuracy. The trained `model` takes
+    strings and returns strings: standardisation, vocabulary lookup, the beam search (in the
+    graph) and detokenisation are layers inside `model.keras`. Needs the TensorFlow backend
+    (string ops).
 
     Words are the tokens of `rnn_zoo.preprocessing.text_standardizer` (words, numbers and each
     punctuation mark; `word_split="standard"`) or the text's own whitespace-separated tokens
     (`"whitespace"`, for text that is already tokenised, e.g. phonemes). Outputs are the target
     tokens joined with spaces at word level and without at char level.
+
+    Subwords (`"subword"`) are pieces learned from the training side alone
+    (`rnn_zoo.preprocessing.subword`: byte-pair-encoding merges, greedy longest-match splitting
+    in the graph), `max_source_tokens` / `max_target_tokens` of them with the reserved ids; the
+    spacing is part of the pieces, so subword outputs are detokenised, cased text (what
+    sacreBLEU reads), and `evaluate` scores them as text (`bleu`, `chrf`, and `lc_tok_bleu`
+    given `references`: `rnn_zoo.tasks._translation_scores`).
 
     A target may be one string or a list of valid ones (a word's pronunciation variants, a
     sentence's reference translations, as a dataset's sequence feature gives them): `fit`
@@ -45,8 +53,8 @@ class Seq2Seq(Task):
     match when it equals any of them and its token errors against the closest one.
 
     Args:
-        source_level: `"char"` or `"word"` tokens of the sources.
-        target_level: `"char"` or `"word"` tokens of the targets.
+        source_level: `"char"`, `"word"` or `"subword"` tokens of the sources.
+        target_level: `"char"`, `"word"` or `"subword"` tokens of the targets.
         word_split: `"standard"` or `"whitespace"` (see above), for word-level sides.
         source_lowercase: lower-case the sources (Unicode) before tokenising.
         target_lowercase: lower-case the targets (the outputs are then lower case).
@@ -58,8 +66,10 @@ class Seq2Seq(Task):
         bidirectional: read each source in both directions.
         attention: `"bahdanau"` (additive), `"luong"` (dot) or None.
         dropout: dropout after each recurrent layer.
-        max_source_tokens: source vocabulary cap (padding and OOV included).
-        max_target_tokens: target vocabulary cap (padding, OOV, start and end included).
+        max_source_tokens: source vocabulary cap (padding and OOV included); at subword
+            level also the size of the learned piece vocabulary.
+        max_target_tokens: target vocabulary cap (padding, OOV, start and end included); at
+            subword level also the size of the learned piece vocabulary.
         min_count: least occurrences in the training pairs for a word to get its own id
             (characters all get one).
         max_source_length: most tokens in a source; a longer one is refused (a one-line
@@ -74,6 +84,8 @@ class Seq2Seq(Task):
             e.g. `"[0-9]$"` scores ARPAbet phonemes without their stress digits; the scores of
             the tokens as they are come too, prefixed `verbatim_`. None: score them as they
             are.
+        target_language: the targets' language code (e.g. `"de"`), for the Moses tokeniser
+            of the subword-level text scores.
         score_greedy: `evaluate` also scores greedy search (`greedy_`-prefixed metrics) when
             `beam_size` > 1, which shows what the beam adds (one more decoding pass).
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
@@ -113,6 +125,7 @@ class Seq2Seq(Task):
         "length_penalty": 0.0,
         "num_buckets": 4,
         "score_strip": None,
+        "target_language": "en",
         "score_greedy": False,
     }
     TRAINING_DEFAULTS = {"batch_size": 64, "patience": 5}
@@ -137,6 +150,10 @@ class Seq2Seq(Task):
         check_rate("dropout", config["dropout"])
         check_bool("bidirectional", config["bidirectional"])
         check_bool("score_greedy", config["score_greedy"])
+        language = config["target_language"]
+        if not isinstance(language, str) or not language.isalpha() or len(language) not in (2, 3):
+            raise ValueError(f"`target_language` must be a language code such as 'de', got "
+                             f"{language!r}.")
         strip = config["score_strip"]
         if strip is not None:
             if not isinstance(strip, str) or not strip:
@@ -163,6 +180,14 @@ class Seq2Seq(Task):
         config = self._config
         texts = tf.constant(texts, tf.string) if not tf.is_tensor(texts) else texts
         lowercase = config[f"{side}_lowercase"]
+        if config[f"{side}_level"] == "subword":
+            from rnn_zoo.preprocessing.subword import pretokenize, subword_texts
+
+            pieces = self.state.get(f"{side}_subwords")
+            if pieces is None:  # before `fit` learns the pieces: the words they split
+                return tf.strings.reduce_join(pretokenize(texts, lowercase=lowercase, tf=tf),
+                                              axis=1, separator=" ")
+            return subword_texts(texts, vocabulary=pieces, lowercase=lowercase, tf=tf)
         if config[f"{side}_level"] == "word" and config["word_split"] == "standard":
             return standardize_texts(texts, lowercase=lowercase, tf=tf)
         return lowercase_texts(texts, tf=tf) if lowercase else texts
@@ -185,6 +210,11 @@ class Seq2Seq(Task):
 
         config = self._config
         lowercase = config[f"{side}_lowercase"]
+        if config[f"{side}_level"] == "subword":
+            from rnn_zoo.preprocessing.subword import SubwordTokenizer
+
+            return [SubwordTokenizer(vocabulary=self.state[f"{side}_subwords"],
+                                     lowercase=lowercase, name=f"{side}_subwords")]
         if config[f"{side}_level"] == "word" and config["word_split"] == "standard":
             return [TextStandardizer(lowercase=lowercase, name=f"{side}_standardize")]
         return [Lowercase(name=f"{side}_lowercase")] if lowercase else []
@@ -206,7 +236,8 @@ class Seq2Seq(Task):
             check_text(text, name=f"`{names[i]}`")
         cap_name = f"max_{side}_length"
         cap = self._config[cap_name]
-        unit = "character" if self._config[f"{side}_level"] == "char" else "token"
+        unit = {"char": "character", "word": "token", "subword": "piece"}[
+            self._config[f"{side}_level"]]
         whitespace_words = self._config[f"{side}_level"] == "word" and \
             self._config["word_split"] == "whitespace"
         for i, tokens in enumerate(self._tokens(texts, side)):
@@ -275,10 +306,25 @@ class Seq2Seq(Task):
     def _adapt(self, x, y):
         from rnn_zoo.data.bucketing import quantile_boundaries
         from rnn_zoo.losses import expected_tokens_per_batch
+        from rnn_zoo.preprocessing.subword import learn_subwords
 
         config = self._config
         x, y = self._pairs(x, y)
+        # Subword pieces are learned from the training texts of their side only (a text of
+        # several pairs counted once), before the token vocabularies are counted.
+        self.state = {}
+        for side, texts, reserved in (("source", x, 2), ("target", y, RESERVED_TARGET_IDS)):
+            if config[f"{side}_level"] == "subword":
+                self.state[f"{side}_subwords"] = learn_subwords(
+                    list(dict.fromkeys(texts)), vocab_size=config[f"max_{side}_tokens"]
+                    - reserved, lowercase=config[f"{side}_lowercase"])
         sources, targets = self._tokens(x, "source"), self._tokens(y, "target")
+        for side, rows in (("source", sources), ("target", targets)):
+            cap = config[f"max_{side}_length"]
+            longest = max(map(len, rows))
+            if config[f"{side}_level"] == "subword" and longest > cap:
+                raise ValueError(f"A training {side} has {longest} subword pieces; this task "
+                                 f"reads at most max_{side}_length={cap}: raise it.")
         target_lengths = [len(t) + 1 for t in targets]  # the end token included
         lengths = np.asarray([max(len(s), n) for s, n in zip(sources, target_lengths,
                                                              strict=True)])
@@ -290,6 +336,7 @@ class Seq2Seq(Task):
             raise ValueError(f"`y` has no target token seen at least min_count="
                              f"{config['min_count']} times; lower min_count.")
         self.state = {
+            **self.state,
             "source_vocabulary": ["", "[UNK]", *self._kept(sources, "source",
                                                            config["max_source_tokens"] - 2)],
             "target_vocabulary": target_vocabulary,
@@ -380,8 +427,12 @@ class Seq2Seq(Task):
         detokenize = Detokenizer(
             vocabulary=self.state["target_vocabulary"], reserved=RESERVED_TARGET_IDS,
             separator="" if config["target_level"] == "char" else " ", name="detokenize")
-        outputs = {"text": detokenize(found["ids"]), "ids": found["ids"],
-                   "scores": found["scores"]}
+        words = detokenize(found["ids"])
+        if config["target_level"] == "subword":
+            from rnn_zoo.preprocessing.subword import SubwordDetokenizer
+
+            words = SubwordDetokenizer(name="subword_detokenize")(words)
+        outputs = {"text": words, "ids": found["ids"], "scores": found["scores"]}
         return keras.Model(text, outputs, name="seq2seq")
 
     @property
@@ -405,8 +456,10 @@ class Seq2Seq(Task):
             found = SearchDecoder(decode.backbone, beam_size=beam_size, max_length=max_length,
                                   length_penalty=decode.length_penalty, name="decode")(
                 self.model.get_layer("fit_length").output)
-            outputs = {"text": self.model.get_layer("detokenize")(found["ids"]),
-                       "ids": found["ids"], "scores": found["scores"]}
+            words = self.model.get_layer("detokenize")(found["ids"])
+            if self._config["target_level"] == "subword":
+                words = self.model.get_layer("subword_detokenize")(words)
+            outputs = {"text": words, "ids": found["ids"], "scores": found["scores"]}
             cache[key] = keras.Model(self.model.inputs, outputs, name="seq2seq")
         return cache[key]
 
@@ -487,30 +540,49 @@ class Seq2Seq(Task):
     def _answers(self, outputs):
         return outputs["text"]
 
-    def evaluate(self, x, y, *, batch_size: int | None = None) -> dict[str, Any]:
+    def evaluate(self, x, y, *, batch_size: int | None = None,
+                 references=None) -> dict[str, Any]:
         """Scores `predict`'s outputs against `y` (one target or a list of valid ones per
         source): `exact_match`, `token_error_rate` and, for word-level targets,
-        `tokenized_bleu` (and sacreBLEU's `bleu` when installed), after `score_strip`; with
+        `tokenized_bleu` (and sacreBLEU's `bleu` when installed), after `score_strip`; for
+        subword-level targets the text scores of `rnn_zoo.tasks._translation_scores`
+        (`bleu` with its signature, `chrf`, and `lc_tok_bleu` against `references`, the
+        dataset's lower-cased tokenised references, one str or list per source); with
         `score_greedy`, the same for greedy search, prefixed `greedy_`."""
         self._require_model("evaluate")
         x, y = self._check_xy(x, y, x_name="x", y_name="y", fitting=False)
+        if references is not None:
+            if self._config["target_level"] != "subword":
+                raise ValueError("`references` (tokenised references) are scored for "
+                                 "subword-level targets only; pass None.")
+            references = check_sequence("references", references, what="strings")
+            if len(references) != len(x):
+                raise ValueError(f"`references` has {len(references)} entries for {len(x)} "
+                                 "sources in `x`; give one per source.")
         batch_size = check_int("batch_size", self._config["batch_size"] if batch_size is None
                                else batch_size)
-        scores = self._scores(y, self._run(x, batch_size=batch_size))
+        scores = self._scores(y, self._run(x, batch_size=batch_size), references=references)
         beam = self._default_beam()
         if self._config["score_greedy"] and beam > 1:
             greedy = self._scores(y, self._run(x, batch_size=batch_size, model=self._decoder_model(
-                1, self.state["decode_length"])))
+                1, self.state["decode_length"])), references=references)
             scores.update({f"greedy_{k}": v for k, v in greedy.items()
-                           if k not in ("examples", "bleu_note")})
+                           if k not in ("examples", "bleu_note") and not k.endswith("signature")})
         scores["search"] = {"beam_size": beam, "max_length": self.state["decode_length"],
                             "length_penalty": self._config["length_penalty"]}
         return scores
 
-    def _scores(self, y_true, outputs) -> dict[str, Any]:
+    def _scores(self, y_true, outputs, *, references=None) -> dict[str, Any]:
         from rnn_zoo.tasks._seq2seq_scores import sequence_scores, strip_tokens
 
         y_true = self._references(y_true)
+        if self._config["target_level"] == "subword":
+            from rnn_zoo.tasks._translation_scores import text_scores
+
+            return text_scores(outputs["text"], y_true,
+                               language=self._config["target_language"],
+                               tokenized_references=references,
+                               lowercase=self._config["target_lowercase"])
         flat = [t for ts in y_true for t in ts]
         rows, begin = self._tokens(flat, "target"), 0
         references = []
