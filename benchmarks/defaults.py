@@ -291,9 +291,9 @@ def _regression_rows(name: str, *, seeds, epochs, rocket_kernels):
 # --- text -----------------------------------------------------------------------------------
 
 def _tweets(data_dir):
-    from rnn_zoo import datasets
-
     import tensorflow_datasets as tfds
+
+    from rnn_zoo import datasets
 
     found = {}
     for split in ("train", "test"):
@@ -397,7 +397,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     kernels = 100 if args.quick else args.rocket_kernels
     wanted = set(args.datasets or [])
     if args.quick:
-        wanted = {"BasicMotions", "ShampooSales", "Covid3Month", "tweet_sentiment 2 %"}
+        wanted = wanted or {"BasicMotions", "ShampooSales", "Covid3Month",
+                            "tweet_sentiment 2 %"}
         fractions = [0.02]
     else:
         fractions = args.text_fractions
