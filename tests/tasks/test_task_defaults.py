@@ -113,3 +113,12 @@ def test_text_classifier_budget():
                         {"token_dropout": 0.1}]
     assert task.state["selected"] in settings
     assert task.get_config()["budget"] == "accurate"
+
+
+def test_step_pooling_docstring_example_runs():
+    import doctest
+
+    import rnn_zoo.preprocessing.step_pooling as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
