@@ -123,12 +123,34 @@ def g2p_training_speed(results: dict) -> str:
     ])
 
 
+def defaults(results: dict) -> str:
+    """`defaults.py`: every model's score per data set (mean over seeds, its range), the bar
+    verdicts, and the commands of the runs the rows come from."""
+    rows = ["| data set | model | metric | mean [min, max] | seeds | training s (mean) |",
+            "|---|---|---|---|---|---|"]
+    for r in results["rows"]:
+        spread = (f" [{min(r['scores']):.4g}, {max(r['scores']):.4g}]"
+                  if len(r["scores"]) > 1 else "")
+        rows.append(f"| {r['dataset']} | {r['model']} | {r['metric']} | **{r['mean']:.4g}**"
+                    f"{spread} | {len(r['scores'])} | {r['mean_train_seconds']:.1f} |")
+    verdicts = []
+    for dataset, bar in results.get("bars", {}).items():
+        said = [f"{k.replace('_', ' ')}: {v}" for k, v in bar.items() if v is not None]
+        verdicts.append(f"- {dataset}: {'; '.join(said)}")
+    commands = sorted({r["command"] for r in results["rows"]})
+    not_run = [f"- {name}: {why}" for name, why in results.get("not_run", {}).items()]
+    return "\n".join([*rows, "", "Bars (task against the baselines of the same run):",
+                      *verdicts, "", "Not run:", *not_run, "", "Rows from:",
+                      *(f"- `{c}`" for c in commands)])
+
+
 TABLES: dict[str, Callable[[dict], str]] = {
     "builder_overhead": builder_overhead,
     "input_pipeline": input_pipeline,
     "cpu_tuning": cpu_tuning,
     "memory": memory,
     "g2p_training_speed": g2p_training_speed,
+    "defaults": defaults,
 }
 
 

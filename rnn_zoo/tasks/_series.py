@@ -15,7 +15,10 @@ or `(T_i,)`; `Forecaster` takes long series and windows them. They all:
   all-zero standardised frames, as models trained on zero-padded series do);
 - optionally (`noise_std` > 0) add seeded gaussian noise to the standardised real steps of each
   training batch, a regulariser for small data sets (padding and the indicator stay exact);
-- build a `rnn_zoo.topologies.many_to_one` backbone over the normalised features.
+- with a `max_steps` setting, average every `stride` frames (`StepPooling`, inside the saved
+  model) so the longest training series has at most `max_steps` frames;
+- build a `rnn_zoo.topologies.many_to_one` backbone over the normalised features, `units`
+  sized from the number of training series when the task's setting is `"auto"`.
 
 Only NumPy and stdlib at module level: Keras and TensorFlow are imported where they are used.
 """
@@ -29,8 +32,8 @@ import numpy as np
 
 from rnn_zoo._validation import check_bool, check_choice, check_int, check_rate
 
-__all__ = ["RECURRENT_DEFAULTS", "SeriesInputs", "check_recurrent_config", "check_series_list",
-           "feature_statistics", "pad_series"]
+__all__ = ["RECURRENT_DEFAULTS", "SeriesInputs", "auto_units", "check_recurrent_config",
+           "check_series_list", "feature_statistics", "pad_series", "series_stride"]
 
 # The recurrent settings the series tasks share (each task sets its own defaults).
 RECURRENT_DEFAULTS = {
@@ -43,14 +46,34 @@ RECURRENT_DEFAULTS = {
 }
 
 
-def check_recurrent_config(config: Mapping[str, Any]) -> None:
-    """One-line errors naming the bad recurrent setting."""
-    check_int("units", config["units"])
+def check_recurrent_config(config: Mapping[str, Any], *, auto_units: bool = False) -> None:
+    """One-line errors naming the bad recurrent setting (`auto_units`: `"auto"` is allowed)."""
+    if not (auto_units and config["units"] == "auto"):
+        try:
+            check_int("units", config["units"])
+        except (TypeError, ValueError) as e:
+            if not auto_units:
+                raise
+            raise type(e)(f"`units` must be an int >= 1 or 'auto', got "
+                          f"{config['units']!r}.") from None
     check_int("num_layers", config["num_layers"])
     check_choice("cell", config["cell"], ("lstm", "gru", "simple_rnn"))
     check_choice("pooling", config["pooling"], ("last", "mean", "max"))
     check_rate("dropout", config["dropout"])
     check_bool("bidirectional", config["bidirectional"])
+
+
+def auto_units(num_examples: int) -> int:
+    """Recurrent units for `num_examples` training series: about 3 * sqrt(N), a power of two
+    in [16, 128] (40 series: 16, 270: 64, 5,000: 128), so a small set gets a small model."""
+    return int(min(128, max(16, 2 ** round(np.log2(3 * np.sqrt(max(num_examples, 1)))))))
+
+
+def series_stride(lengths: Sequence[int], max_steps: int | None) -> int:
+    """Steps averaged into one so the longest series has at most `max_steps` (None: 1)."""
+    if max_steps is None:
+        return 1
+    return max(1, -(-max(lengths) // max_steps))
 
 
 def _is_series_like(value) -> bool:
@@ -161,22 +184,34 @@ class SeriesInputs:
 
         self._x_features_in_fit = None
         mean, std = feature_statistics(x)
-        lengths = np.asarray([len(s) for s in x], np.int64)
+        stride = series_stride([len(s) for s in x], self._config.get("max_steps"))
+        lengths = np.asarray([-(-len(s) // stride) for s in x], np.int64)
         self.state.update({
             "num_features": int(x[0].shape[1]), "mean": mean, "std": std,
             "bucket_boundaries": quantile_boundaries(
                 lengths, num_buckets=self._config["num_buckets"]),
         })
+        if stride > 1:
+            self.state["stride"] = stride
+        if self._config["units"] == "auto":
+            self.state["units"] = auto_units(len(x))
+
+    def _stride(self) -> int:
+        return int(self.state.get("stride", 1))
 
     def _frames(self, x: list[np.ndarray]) -> list[np.ndarray]:
         """What the backbone reads: standardised features plus, with `mask_channel`, the
         real-step indicator (the arithmetic of `SeriesNormalizer`, in NumPy)."""
+        from rnn_zoo.preprocessing.step_pooling import pool_steps
+
         mean = np.asarray(self.state["mean"], np.float32)
         std = np.asarray(self.state["std"], np.float32)
         if not self._mask_channel():
-            return [(s - mean) / std for s in x]
-        return [np.concatenate([(s - mean) / std, np.ones((len(s), 1), np.float32)], axis=1)
-                for s in x]
+            frames = [(s - mean) / std for s in x]
+        else:
+            frames = [np.concatenate([(s - mean) / std, np.ones((len(s), 1), np.float32)],
+                                     axis=1) for s in x]
+        return [pool_steps(f, self._stride()) for f in frames]
 
     def _series_dataset(self, x, targets: np.ndarray, *, training: bool):
         """Batches of `(frames, targets)`: bucketed by length and shuffled (seeded) for
@@ -238,7 +273,7 @@ class SeriesInputs:
         return many_to_one(
             input_dim=self.state["num_features"] + int(self._mask_channel()), mask_value=0.0,
             cell=config["cell"],
-            units=config["units"], num_layers=config["num_layers"],
+            units=self.state.get("units", config["units"]), num_layers=config["num_layers"],
             bidirectional=config["bidirectional"], dropout=config["dropout"],
             pooling=config["pooling"], name="backbone", **head)
 
@@ -252,9 +287,14 @@ class SeriesInputs:
         """The raw-series input `(batch, time, F)` (NaN padding) and its normalised frames."""
         import keras
 
+        from rnn_zoo.preprocessing.step_pooling import StepPooling
+
         series = keras.Input((None, self.state["num_features"]), dtype="float32",
                              name="series")
-        return series, self._normalizer()(series)
+        frames = self._normalizer()(series)
+        if self._stride() > 1:
+            frames = StepPooling(stride=self._stride(), name="pool_steps")(frames)
+        return series, frames
 
     def _batch(self, x):
         return pad_series(x)
@@ -285,6 +325,10 @@ class SeriesInputs:
                              "series backwards too, so it cannot stream; train it with "
                              "bidirectional=False to use stream().")
         self._require_model("stream")
+        if self._stride() > 1:
+            raise ValueError(f"This {type(self).__name__} averages every {self._stride()} "
+                             "steps of its long training series (`max_steps`), so it reads "
+                             "no single step; train it with max_steps=None to use stream().")
         step = step_model(self.backbone)
         x_t = keras.Input((self.state["num_features"],), dtype="float32", name="features")
         states = [keras.Input(tuple(t.shape[1:]), dtype="float32", name=t.name)

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from rnn_zoo._validation import check_bool, check_int
+from rnn_zoo._validation import check_bool, check_int, check_optional_int
+from rnn_zoo.tasks._budget import BudgetedFit
 from rnn_zoo.tasks._classes import _label, softmax, stratified_split
 from rnn_zoo.tasks._series import RECURRENT_DEFAULTS, SeriesInputs, check_recurrent_config
 from rnn_zoo.tasks.task import Task, check_sequence
@@ -14,20 +15,25 @@ from rnn_zoo.tasks.task import Task, check_sequence
 __all__ = ["SeriesClassifier"]
 
 
-class SeriesClassifier(SeriesInputs, Task):
+class SeriesClassifier(BudgetedFit, SeriesInputs, Task):
     """Classifies variable-length float series, each `(T_i, F)` or `(T_i,)`.
 
     On `fit` it learns each feature's mean and std over the real steps of the training series
     and the class names from the labels, then trains a recurrent stack (masked right padding,
     pooled over the real steps) over length-bucketed batches with a warm-up + cosine schedule,
-    gradient clipping and early stopping on a stratified validation split. The trained model
+    gradient clipping, dropout and early stopping on a stratified validation split carved from
+    the training series (the best epoch's weights are kept). The defaults are chosen to work
+    across data sets, not for one: the model's width follows the number of training series
+    (`units="auto"`), series longer than `max_steps` are averaged down to it, and
+    `budget="accurate"` picks among three configurations on the validation split. The trained model
     takes raw series, right-padded with NaN (`predict` pads a list itself): the normalisation
     is a layer inside `model.keras`. Floats only, so it also runs under the JAX backend; the
     cuDNN kernel is used on a GPU.
 
     Args:
         cell: `"lstm"`, `"gru"` or `"simple_rnn"`.
-        units: recurrent units per direction.
+        units: recurrent units per direction, or `"auto"` (default): about 3 * sqrt(training
+            series), a power of two in [16, 128] (`state["units"]` after `fit`).
         num_layers: stacked recurrent layers.
         bidirectional: read each series in both directions (`stream()` needs False).
         dropout: dropout after each recurrent layer.
@@ -40,6 +46,14 @@ class SeriesClassifier(SeriesInputs, Task):
             feature is then masked too).
         noise_std: standard deviation of the seeded gaussian noise added to the standardised
             real steps of each training batch (0: none); a regulariser for small data sets.
+        max_steps: the most frames the recurrent stack reads per series: when the longest
+            training series is longer, every `stride = ceil(longest / max_steps)` standardised
+            frames are averaged into one (a `StepPooling` layer inside the model;
+            `state["stride"]`; `stream()` then refuses). None: every step is read.
+        budget: `"fast"` (default) trains one model; `"accurate"` also trains a GRU and a
+            noise-regularised variant on the same validation split and keeps the one with the
+            lowest validation loss (about 3x the time; `training["search"]` lists them,
+            `state["selected"]` names the kept one's settings).
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
             see `rnn_zoo.tasks.TaskConfig`.
 
@@ -54,12 +68,23 @@ class SeriesClassifier(SeriesInputs, Task):
     >>> task = SeriesClassifier(units=4, num_layers=1, epochs=2).fit(x, y, verbose=0)
     >>> task.predict([np.full((5, 2), 3.0)])[0] in ("low", "high")
     True
+
+    A small search on the carved validation split (three short trainings):
+
+    >>> task = SeriesClassifier(budget="accurate", epochs=1).fit(x, y, verbose=0)
+    >>> len(task.training["search"])
+    3
     """
 
     INPUT_KIND = "array"
 
-    MODEL_DEFAULTS = {**RECURRENT_DEFAULTS, "num_buckets": 4, "mask_channel": True,
-                      "noise_std": 0.0}
+    # Defaults for data no recipe was tuned on: the width follows the data (`"auto"`), and a
+    # recurrent stack reads at most 256 (mean) frames, which keeps long series (UCR sets run to
+    # thousands of steps) trainable on a CPU without losing what a short one has.
+    MODEL_DEFAULTS = {**RECURRENT_DEFAULTS, "units": "auto", "num_buckets": 4,
+                      "mask_channel": True, "noise_std": 0.0, "max_steps": 256,
+                      "budget": "fast"}
+    _VARIANTS = ({"cell": "gru"}, {"noise_std": 0.1})
     # Series data sets are small (hundreds of series): more, smaller steps and more patience
     # than the text defaults; the cosine schedule still ends the run at `epochs`.
     TRAINING_DEFAULTS = {"epochs": 100, "batch_size": 16, "learning_rate": 3e-3,
@@ -67,8 +92,10 @@ class SeriesClassifier(SeriesInputs, Task):
     MONITOR = ("val_loss", "min")
 
     def _check_config(self, config):
-        check_recurrent_config(config)
+        check_recurrent_config(config, auto_units=True)
         check_int("num_buckets", config["num_buckets"])
+        check_optional_int("max_steps", config["max_steps"])
+        self._check_budget(config)
         check_bool("mask_channel", config["mask_channel"])
         noise = config["noise_std"]
         if isinstance(noise, bool) or not isinstance(noise, (int, float)) \

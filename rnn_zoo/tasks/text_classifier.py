@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 
 from rnn_zoo._validation import check_bool, check_choice, check_int, check_rate
+from rnn_zoo.tasks._budget import BudgetedFit
 from rnn_zoo.tasks._classes import _label, softmax, stratified_split
 from rnn_zoo.tasks.task import Task, check_sequence
 
 __all__ = ["TextClassifier"]
 
 
-class TextClassifier(Task):
+class TextClassifier(BudgetedFit, Task):
     """Classifies raw texts: a word-level recurrent classifier with its tokenizer inside.
 
     On `fit` it learns a vocabulary from the training texts (words and punctuation, lower-cased,
@@ -56,6 +57,10 @@ class TextClassifier(Task):
             (word dropout; 0 turns it off).
         monitor: what early stopping watches and the best weights are kept by: validation
             `"loss"` (lowest) or `"accuracy"` (highest).
+        budget: `"fast"` (default) trains one model; `"accurate"` also trains a variant with
+            frozen `"ppmi_svd"` word vectors and one with word dropout 0.1 on the same
+            validation split and keeps the best by `monitor` (about 3x the time;
+            `training["search"]` lists them, `state["selected"]` names the kept settings).
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
             see `rnn_zoo.tasks.TaskConfig`.
 
@@ -97,7 +102,11 @@ class TextClassifier(Task):
         "embedding_trainable": True,
         "token_dropout": 0.0,
         "monitor": "loss",
+        "budget": "fast",
     }
+    # What the tweet recipe found on a small corpus, tried under `budget="accurate"`.
+    _VARIANTS = ({"embedding_init": "ppmi_svd", "embedding_trainable": False},
+                 {"token_dropout": 0.1})
     MONITOR = ("val_loss", "min")
     _MONITORS = {"loss": ("val_loss", "min"), "accuracy": ("val_accuracy", "max")}
 
@@ -122,6 +131,7 @@ class TextClassifier(Task):
         check_bool("embedding_trainable", config["embedding_trainable"])
         check_rate("token_dropout", config["token_dropout"])
         check_choice("monitor", config["monitor"], tuple(self._MONITORS))
+        self._check_budget(config)
         if (config["embedding_init"] == "ppmi_svd"
                 and config["embedding_dim"] >= config["max_tokens"]):
             raise ValueError(f"`embedding_dim` must be below `max_tokens` for 'ppmi_svd' vectors, "

@@ -34,3 +34,24 @@ def test_five_lines(tmp_path, monkeypatch):
     labels = serve(text=tf.constant(["a great film", "boring"]))["label"].numpy().tolist()
     assert labels == [b"pos", b"neg"]
     assert (exported / "model.tflite").is_file()
+
+
+def test_series_five_lines(tmp_path, monkeypatch):
+    import numpy as np
+
+    section = README.read_text(encoding="utf-8").split("## Using the zoo on your own data", 1)[1]
+    block = re.findall(r"```python\n(.*?)```", section, re.S)[1]
+    assert len([line for line in block.splitlines() if line.strip()]) == 5
+    assert "SeriesClassifier().fit(series, labels)" in block
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=(int(n), 2)) + 3 * (i % 2)
+              for i, n in enumerate(rng.integers(4, 12, 40))]
+    labels = ["high" if i % 2 else "low" for i in range(40)]
+    monkeypatch.chdir(tmp_path)
+    # The block as written, with a short training: the defaults' 100 epochs are not the point.
+    block = block.replace("SeriesClassifier()", "SeriesClassifier(epochs=3)")
+    namespace = {"series": series, "labels": labels}
+    exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - the README's own code
+    assert sorted(os.listdir("my_series_classifier")) == ["model.keras", "task.json"]
+    assert set(namespace["classifier"].predict(series[:4])) <= {"high", "low"}
+    assert (tmp_path / "my_series_classifier_export" / "saved_model").is_dir()
