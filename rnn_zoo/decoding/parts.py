@@ -107,9 +107,12 @@ def encoder_decoder_parts(model: keras.Model) -> EncoderDecoderParts:
     else:
         scores = ops.cast(mask, "float32") * 0.0  # keeps the output connected to an input
     logits = ops.squeeze(model.get_layer("head")(y), axis=1)
+    # The name leads the recurrent loops' function names inside a search's `while`: TFLite's
+    # builtin tensor-list lowering fails (needs Flex ops) when they sort before that loop's own
+    # body (`while_body_...`), as "while_backbone_..." does for the Seq2Seq task's `backbone`.
     decoder_step = keras.Model(
         {"token": token, "encoder_outputs": enc, "source_mask": mask, "states": state_inputs},
         {"logits": logits, "states": new_states, "attention_scores": scores},
-        name=f"{model.name}_decoder_step",
+        name=f"step_{model.name}",
     )
     return EncoderDecoderParts(encoder, decoder_step, num_layers, per_layer)

@@ -7,6 +7,7 @@ import itertools
 import sys
 
 import keras
+import numpy as np
 import pytest
 import sacrebleu
 
@@ -170,14 +171,24 @@ def test_bad_training_data_are_one_line_errors(y, message, kwargs):
 
 
 def test_export_maps_raw_strings_to_raw_strings(trained, tmp_path):
-    # SavedModel only: the TFLite conversion of `serve_ids` still needs Flex TensorList ops
-    # (the decoder step's time loop), which the stock interpreter cannot run.
     import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
 
-    result = trained.export(tmp_path / "export", formats=["saved_model"])
+    result = trained.export(tmp_path / "export", formats=["saved_model", "tflite"])
     assert result.parity_ok, result.manifest["parity"]
     served = tf.saved_model.load(str(result.path("saved_model")))
     assert set(served.signatures) == {"serving_default", "serve_ids", "serve_tokens"}
     texts = ["one two", "big cat", ""]
     out = served.signatures["serving_default"](text=tf.constant(texts))
     assert [t.decode() for t in out["text"].numpy()] == [*trained.predict(texts[:2]), ""]
+    # TFLite serves the decoding loop on source ids with builtin ops only (the stock
+    # interpreter has no Flex delegate): the search's WHILE holds the decoder's own loop.
+    record = result.artifacts["tflite"]
+    assert record["endpoints"] == ["serve_ids"] and record["select_tf_ops"] is False
+    assert not record["flex_ops"] and {"WHILE", "TOPK_V2"} <= set(record["ops"])
+    runner = Interpreter(model_path=str(result.path("tflite"))).get_signature_runner("serve_ids")
+    index = {w: i for i, w in enumerate(trained.state["source_vocabulary"])}
+    ids = np.zeros((1, CAP), np.int32)
+    ids[0, :2] = [index["one"], index["two"]]
+    tokens = runner(source_ids=ids)["tokens"][0]
+    assert " ".join(t.decode() for t in tokens if t) == trained.predict(["one two"])[0]
