@@ -32,7 +32,8 @@ RECIPE = Recipe(
               reports={"test_2017_flickr": "test_2017_flickr"},
               references=("multi30k/de_en_tok", "en_tok")),
     profiles={"quick": {**_QUICK, "target_language": "en"},
-              "full": {**_FULL, "target_language": "en"}},
+              # The cell spelled out: `rnn-zoo list` reads declarations without importing.
+              "full": {**_FULL, "cell": "gru", "target_language": "en"}},
     baselines={"copy_source": ("rnn_zoo.baselines:CopySource",
                                {"target_level": "subword", "target_language": "en"}),
                "word_dictionary": ("rnn_zoo.baselines:WordDictionary",

@@ -237,7 +237,7 @@ def test_sigkill_mid_export_leaves_the_old_export_whole(old_export):
     # 1. Killed while it writes the artifacts.
     proc = _start("export", "breast_cancer", "--formats", "keras", "tflite",
                   "--out", str(old_export))
-    _wait_for(started_writing, timeout=60, what="the export started writing", proc=proc)
+    _wait_for(started_writing, timeout=180, what="the export started writing", proc=proc)
     _kill(proc)
     assert _snapshot(old_export) == before
     # 2. Killed while its parity runner checks them: the runner goes too.
