@@ -292,7 +292,7 @@ def write_tflite_full_int8(job: Job) -> dict:
             "ops": facts["ops"], "runs_on": facts["runs_on"],
             "integer_tensors": facts["integer_tensors"],
             "float32_internal_tensors": facts["float32_internal_tensors"],
-            "select_tf_ops": False, "flex_ops": []}
+            "conversion_tries": facts["conversion_tries"], "select_tf_ops": False, "flex_ops": []}
 
 
 @contextlib.contextmanager

@@ -213,7 +213,9 @@ def _write_int8(path: Path, *, model, step, batch: int, representative) -> dict:
                 "reason": f"no builtin-ops full-integer conversion ({reasons})"}
     path.write_bytes(flatbuffer)
     return {**record, "written": True, "ops": facts["ops"], "runs_on": facts["runs_on"],
-            "full_integer_mode": facts["mode"],
+            "full_integer_mode": facts["mode"], "integer_tensors": facts["integer_tensors"],
+            "float32_internal_tensors": facts["float32_internal_tensors"],
+            "conversion_tries": facts["conversion_tries"],
             "quantization": f"{facts['quantization']}, float32 inputs and outputs (token ids "
                             "stay int32)",
             "parity": f"max |step - keras| <= {QUANTIZED_RTOL} * max(1, max |keras|) over "
