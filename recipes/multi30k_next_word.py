@@ -22,10 +22,12 @@ Bar (`full`): test perplexity lower than the Kneser-Ney 3-gram's.
 
 Measured with `rnn-zoo train multi30k_next_word --profile full --out
 runs/multi30k_next_word_full --verbose 2` (4.78 M parameters; 953 s of epochs, all 10 run,
-best epoch 10; the run folder is not committed): test perplexity **28.18** (accuracy 0.374,
-14,045 tokens) against the interpolated Kneser-Ney 3-gram's 31.78 and the unigram's 209.15 on
-the same tokens: the bar is met. `rnn-zoo predict runs/multi30k_next_word_full "a man in a"`
-printed `'blue' 0.133, 'black' 0.112, 'white' 0.105, 'red' 0.105, 'green' 0.053`.
+best epoch 10), published as the preset `multi30k_next_word` (`python
+scripts/publish_preset.py runs/multi30k_next_word_full`): test perplexity **28.18** (accuracy
+0.374, 14,045 tokens) against the interpolated Kneser-Ney 3-gram's 31.78 and the unigram's
+209.15 on the same tokens: the bar is met. `rnn-zoo predict multi30k_next_word "a man in a"`
+prints `'blue' 0.133, 'black' 0.112, 'white' 0.105, 'red' 0.105, 'green' 0.053`
+(tests/presets/test_multi30k_next_word.py re-scores the perplexity and checks the words).
 """
 
 from rnn_zoo.recipe import Bar, Data, Recipe

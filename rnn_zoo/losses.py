@@ -25,6 +25,11 @@ class TokenSumCrossentropy(keras.losses.Loss):
         tokens_per_batch: the normalizer (> 0), usually batch size times the mean target length
             of the training set (see `expected_tokens_per_batch`).
         from_logits: whether predictions are logits (default) or probabilities.
+        label_smoothing: in [0, 1): the target is `1 - label_smoothing` on the true token
+            and `label_smoothing` spread evenly over the whole vocabulary (Szegedy et al.
+            2016), i.e. the loss is `(1 - e) * CE(true) + e * mean_k(-log p_k)`. 0 (default):
+            plain cross-entropy. It keeps the decoder from becoming over-confident, which
+            usually helps beam search (Vaswani et al. 2017 use 0.1).
         name: loss name.
 
     Example:
@@ -35,10 +40,14 @@ class TokenSumCrossentropy(keras.losses.Loss):
     >>> logits = np.zeros((1, 3, 3), "float32")  # uniform: ln 3 per token
     >>> round(float(loss(y_true, logits)), 4)  # 3 tokens (no mask here) * ln 3 / 4
     0.824
+    >>> smooth = TokenSumCrossentropy(tokens_per_batch=4.0, label_smoothing=0.1)
+    >>> round(float(smooth(y_true, logits)), 4)  # uniform logits: smoothing changes nothing
+    0.824
     """
 
     def __init__(self, *, tokens_per_batch: float, from_logits: bool = True,
-                 name: str = "token_sum_crossentropy", **kwargs):
+                 label_smoothing: float = 0.0, name: str = "token_sum_crossentropy",
+                 **kwargs):
         # Always "sum": the normalizer is applied in `call`.
         if kwargs.pop("reduction", "sum") != "sum":
             raise ValueError("`reduction` is always 'sum' for TokenSumCrossentropy (every batch "
@@ -50,15 +59,26 @@ class TokenSumCrossentropy(keras.losses.Loss):
                              f"target length), got {tokens_per_batch!r}.")
         self.tokens_per_batch = float(tokens_per_batch)
         self.from_logits = check_bool("from_logits", from_logits)
+        if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float))
+                or not 0 <= label_smoothing < 1):
+            raise ValueError("`label_smoothing` must be a number in [0, 1), got "
+                             f"{label_smoothing!r}.")
+        self.label_smoothing = float(label_smoothing)
 
     def call(self, y_true, y_pred):
         losses = keras.losses.sparse_categorical_crossentropy(
             y_true, y_pred, from_logits=self.from_logits)
+        if self.label_smoothing:
+            ops = keras.ops
+            log_probs = (ops.log_softmax(y_pred, axis=-1) if self.from_logits
+                         else ops.log(ops.clip(y_pred, keras.config.epsilon(), 1.0)))
+            uniform = -ops.mean(ops.cast(log_probs, losses.dtype), axis=-1)
+            losses = (1.0 - self.label_smoothing) * losses + self.label_smoothing * uniform
         return losses / self.tokens_per_batch
 
     def get_config(self) -> dict:
         return {"name": self.name, "tokens_per_batch": self.tokens_per_batch,
-                "from_logits": self.from_logits}
+                "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
 
 
 def expected_tokens_per_batch(target_lengths, *, batch_size: int) -> float:

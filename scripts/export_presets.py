@@ -266,24 +266,24 @@ NAN_PADDING = ("not written: the task's raw series are NaN-padded to one length 
                "steps cannot be told apart (the calibrator refuses non-finite inputs)")
 
 
-# The char LM's device artifact is its step (`export_stateful`, scored by `_char_lm_step`).
+# A language model's device artifact is its step (`export_stateful`, scored by `_lm_step`).
 CHAR_LM_NOTE = ("the sequence model is not exported full-integer: a language model runs on a "
                 "device as its step with explicit state; the full-integer step "
                 "(export_stateful(..., representative=...)) is scored in `full_int8`")
 
 
-def _char_lm_step(task, splits) -> dict:
-    """Validation loss of the float32 and full-integer TFLite steps, one character at a time
-    (chunks of 101 characters, state reset per chunk), calibrated on 20 chunks spread over
-    the train split: `benchmarks/streaming_int8.py`'s protocol."""
+def _lm_step(task, splits) -> dict:
+    """Validation loss of the float32 and full-integer TFLite steps, one token at a time
+    (chunks of 101 tokens, state reset per chunk), calibrated on 20 chunks spread over the
+    train split: `benchmarks/streaming_int8.py`'s protocol. The ids are the task's own
+    (`_stream`: characters, or standardised words after each text's boundary token)."""
     from ai_edge_litert.interpreter import Interpreter
 
     from benchmarks.streaming_int8 import SEQ_LEN, chunks_of, score
     from rnn_zoo.exporters.stateful import export_stateful
 
-    index = {ch: i for i, ch in enumerate(task.vocabulary)}
-    ids = {s: np.array([index.get(c, 1) for c in "".join(splits[s][0])], np.int32)
-           for s in ("train", "validation")}
+    ids = {s: task._stream(list(splits[s][0])) for s in ("train", "validation")}
+    unit = "character" if task.config["level"] == "char" else "token"
     train = chunks_of(ids["train"])
     representative = [train[k][:SEQ_LEN] for k in np.linspace(0, len(train) - 1, 20).astype(int)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -291,8 +291,8 @@ def _char_lm_step(task, splits) -> dict:
                                    representative=representative)
         chunks = chunks_of(ids["validation"])
         found = {"metric": "validation_loss", "split": "validation", "protocol":
-                 "step by step, chunks of 101 characters, stride 100, state reset per chunk",
-                 "characters": int(len(chunks) * SEQ_LEN)}
+                 f"step by step, chunks of 101 {unit}s, stride 100, state reset per chunk",
+                 f"{unit}s": int(len(chunks) * SEQ_LEN)}
         for fmt, artifact in manifest["artifacts"].items():
             if artifact.get("written") is False:
                 found[fmt] = None
@@ -308,7 +308,7 @@ def _char_lm_step(task, splits) -> dict:
     return found
 
 
-def measure(scorer, result, *, not_written: str = "not exported", char_lm_step=None) -> dict:
+def measure(scorer, result, *, not_written: str = "not exported", lm_step=None) -> dict:
     """The bar's metric for Keras and every TFLite file (`None` for one not written)."""
     endpoint = result.artifacts["tflite"]["endpoints"][0]
     found = {"metric": scorer.metric, "split": scorer.split, "examples": scorer.examples,
@@ -332,8 +332,8 @@ def measure(scorer, result, *, not_written: str = "not exported", char_lm_step=N
         found["full_int8"] = {"written": True, "quantization": full["quantization"],
                               "bytes": full["bytes"], "inputs": full["inputs"],
                               **({"fallback": full["fallback"]} if full.get("fallback") else {})}
-    if char_lm_step is not None:
-        found["full_int8"]["step"] = char_lm_step
+    if lm_step is not None:
+        found["full_int8"]["step"] = lm_step
     return found
 
 
@@ -377,7 +377,7 @@ def export_one(name: str, *, presets_dir: Path, work: Path, formats=None) -> dic
     if "tflite_full_int8" in servable.formats and "tflite_full_int8" not in result.artifacts:
         _record_not_written(result, not_written)
     int8 = measure(Scorer(preset, task, servable, splits), result, not_written=not_written,
-                   char_lm_step=_char_lm_step(task, splits) if language_model else None)
+                   lm_step=_lm_step(task, splits) if language_model else None)
 
     committed = ["tflite_int8"]
     if result.artifacts["tflite"]["bytes"] < FLOAT_COMMIT_LIMIT:
@@ -562,8 +562,12 @@ def rewrite_export_section(folder: Path, name: str, export: dict) -> None:
                   "`parity_cases.npz` holds the inputs and Keras outputs they are checked "
                   "against (`rnn_zoo.exporters.check_parity(rnn_zoo.exporters.load_result("
                   "FOLDER))`).", ""]
-    start = text.index("## Export\n")
-    end = text.find("\n## ", start + 1)
+    start = text.find("## Export\n")
+    if start < 0:  # a first export: the section goes where render_card puts it
+        start = end = text.index("## Size\n")
+        lines.append("")
+    else:
+        end = text.find("\n## ", start + 1)
     text = text[:start] + "\n".join(lines) + (text[end:] if end >= 0 else "")
     write_text_atomic(card, text)
 

@@ -34,6 +34,13 @@ from rnn_zoo import presets  # noqa: E402
 from rnn_zoo._folders import TASK_FILE  # noqa: E402
 
 SKIP_METRIC_KEYS = {"examples"}
+# The calls a card shows for a task trained by the runner (its outputs are in the recipe's
+# docstring and asserted by the preset's test, not recorded in metrics.json).
+_TASK_CALLS = {
+    "LanguageModel": ["task.next_tokens(text, top_k=5)  # [(token, probability), ...]",
+                      "task.generate(text, length=20, temperature=0.8, seed=0)"],
+    "Seq2Seq": ["task.predict(sentences)  # raw strings in, raw strings out (beam search)"],
+}
 
 
 def _fmt(value) -> str:
@@ -91,6 +98,16 @@ def _split_lines(dataset: Mapping) -> list[str]:
 def _usage_lines(name: str, metrics: Mapping) -> list[str]:
     """How to load the preset: as a task (raw inputs in) when it is a task folder."""
     task = metrics.get("task")
+    trained_as = metrics.get("model", {}).get("task")
+    if not task and trained_as:  # a runner's run: the folder is the trained task itself
+        calls = _TASK_CALLS.get(trained_as, ["task.predict(inputs)  # raw inputs in"])
+        return ["```python", f"from rnn_zoo.tasks import {trained_as}", "",
+                f"task = {trained_as}.from_preset({name!r})  # verifies checksums.sha256, "
+                "loads with safe_mode=True", *calls, "```", "",
+                "The folder is the task `rnn-zoo train` saved (`task.json` + `model.keras`, raw "
+                f"inputs in): `rnn_zoo.tasks.load_task('saved_models/{name}')` loads it too, "
+                "`task.evaluate(x, y)` re-scores it and `task.backbone` is the trained Keras "
+                "model.", ""]
     if not task:
         return ["```python", "import rnn_zoo", "", f"model = rnn_zoo.load_pretrained({name!r})  "
                 "# verifies checksums.sha256, loads with safe_mode=True", "```", ""]
@@ -106,6 +123,13 @@ def _usage_lines(name: str, metrics: Mapping) -> list[str]:
         out += [f"The weights come from `{task['weights_from']}`. {task.get('note', '')}".strip(),
                 ""]
     return out
+
+
+def _relative_command(metrics: Mapping) -> str:
+    """The recorded command with paths under the run's working directory made relative."""
+    cwd = metrics.get("cwd")
+    command = metrics["command"]
+    return command.replace(cwd.rstrip("/") + "/", "") if cwd else command
 
 
 def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, int],
@@ -138,7 +162,7 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
     out.append("")
 
     out += ["## Training", "", "Reproduce with (from the repository root):", "", "```bash",
-            metrics["command"], "```", ""]
+            _relative_command(metrics), "```", ""]
     out += ["| config | value |", "|---|---|"]
     out += [f"| {k} | {json.dumps(v)} |" for k, v in metrics["config"].items()]
     training = metrics.get("training", {})

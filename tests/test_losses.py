@@ -58,12 +58,37 @@ def test_probabilities_and_logits_agree():
     assert float(from_logits) == pytest.approx(float(from_probs), rel=1e-5)
 
 
+def test_label_smoothing_is_cross_entropy_against_the_smoothed_target():
+    logits = np.array([[[0.5, -1.0, 2.0, 0.3], [0.0, 0.1, 0.2, -2.0]]], "float32")
+    y = np.array([[2, 0]])
+    e, k = 0.1, logits.shape[-1]
+    smoothed = (1 - e) * np.eye(k)[y] + e / k  # Keras's categorical label smoothing
+    expected = keras.losses.CategoricalCrossentropy(
+        from_logits=True, reduction="sum")(smoothed, logits)
+    loss = TokenSumCrossentropy(tokens_per_batch=2.0, label_smoothing=e)
+    assert float(loss(y, logits)) == pytest.approx(float(expected) / 2.0, rel=1e-5)
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    from_probs = TokenSumCrossentropy(tokens_per_batch=2.0, label_smoothing=e,
+                                      from_logits=False)(y, probs)
+    assert float(from_probs) == pytest.approx(float(expected) / 2.0, rel=1e-5)
+    plain = TokenSumCrossentropy(tokens_per_batch=2.0)(y, logits)
+    assert float(plain) != pytest.approx(float(loss(y, logits)), rel=1e-3)
+    clone = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert clone.get_config()["label_smoothing"] == e
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.0, True, "0.1", None])
+def test_bad_label_smoothing(value):
+    with pytest.raises(ValueError, match="label_smoothing"):
+        TokenSumCrossentropy(tokens_per_batch=1.0, label_smoothing=value)
+
+
 def test_config_round_trip_and_compiled_model_reloads(tmp_path):
     loss = TokenSumCrossentropy(tokens_per_batch=12.5, from_logits=False, name="tok")
     clone = keras.losses.deserialize(keras.losses.serialize(loss))
     assert isinstance(clone, TokenSumCrossentropy)
     assert clone.get_config() == loss.get_config() == {
-        "name": "tok", "tokens_per_batch": 12.5, "from_logits": False}
+        "name": "tok", "tokens_per_batch": 12.5, "from_logits": False, "label_smoothing": 0.0}
 
     model = _per_step_model()
     model.compile(optimizer="adam", loss=TokenSumCrossentropy(tokens_per_batch=3.0))

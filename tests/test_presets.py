@@ -86,6 +86,20 @@ def test_publish_writes_a_complete_preset(published, quick_run):
     assert metrics["versions"]["keras"] in card
 
 
+def test_card_of_a_runner_trained_task():
+    """A run `rnn-zoo train` wrote (no `task` block): the card loads it as its task class and
+    shows the recorded command relative to the directory it ran in."""
+    metrics = {"model": {"task": "LanguageModel"}, "cwd": "/home/u/zoo",
+               "command": "rnn-zoo train x --out /home/u/zoo/runs/x --data-dir /data/tfds"}
+    usage = "\n".join(publish_preset._usage_lines("x", metrics))
+    assert "from rnn_zoo.tasks import LanguageModel" in usage
+    assert "LanguageModel.from_preset('x')" in usage and "task.next_tokens(" in usage
+    assert publish_preset._relative_command(metrics) == (
+        "rnn-zoo train x --out runs/x --data-dir /data/tfds")  # outside cwd: kept absolute
+    seq2seq = "\n".join(publish_preset._usage_lines("y", {"model": {"task": "Seq2Seq"}}))
+    assert "Seq2Seq.from_preset('y')" in seq2seq and "task.predict(sentences)" in seq2seq
+
+
 def test_checksums_are_sha256sum_format(published):
     if shutil.which("sha256sum") is None:
         pytest.skip("the coreutils sha256sum tool is not installed")

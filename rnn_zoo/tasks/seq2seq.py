@@ -66,6 +66,9 @@ class Seq2Seq(Task):
         bidirectional: read each source in both directions.
         attention: `"bahdanau"` (additive), `"luong"` (dot) or None.
         dropout: dropout after each recurrent layer.
+        label_smoothing: the share of each target token's probability spread over the whole
+            target vocabulary in the training loss (`rnn_zoo.losses.TokenSumCrossentropy`);
+            0: plain cross-entropy.
         max_source_tokens: source vocabulary cap (padding and OOV included); at subword
             level also the size of the learned piece vocabulary.
         max_target_tokens: target vocabulary cap (padding, OOV, start and end included); at
@@ -114,6 +117,7 @@ class Seq2Seq(Task):
         "bidirectional": True,
         "attention": "bahdanau",
         "dropout": 0.2,
+        "label_smoothing": 0.0,
         "max_source_tokens": 20_000,
         "max_target_tokens": 20_000,
         # Words seen once read as [UNK], so the [UNK] vector is trained for unseen words.
@@ -148,6 +152,7 @@ class Seq2Seq(Task):
         check_choice("cell", config["cell"], ("lstm", "gru", "simple_rnn"))
         check_choice("attention", config["attention"], ATTENTIONS)
         check_rate("dropout", config["dropout"])
+        check_rate("label_smoothing", config["label_smoothing"])
         check_bool("bidirectional", config["bidirectional"])
         check_bool("score_greedy", config["score_greedy"])
         language = config["target_language"]
@@ -399,7 +404,8 @@ class Seq2Seq(Task):
         # would compile anew.
         backbone.compile(
             optimizer=_optimizer(config, steps_per_epoch),
-            loss=TokenSumCrossentropy(tokens_per_batch=self.state["tokens_per_batch"]),
+            loss=TokenSumCrossentropy(tokens_per_batch=self.state["tokens_per_batch"],
+                                      label_smoothing=config["label_smoothing"]),
             metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
             jit_compile=False)
         return backbone

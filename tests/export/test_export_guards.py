@@ -402,3 +402,13 @@ def test_export_presets_script_still_refreshes_a_preset(tmp_path, monkeypatch):
     for artifact in result.manifest["artifacts"]:
         assert digest(root / "breast_cancer" / artifact["path"]) == (artifact["sha256"],
                                                                       artifact["bytes"])
+    # A card published without an Export section (a first export) gains one before its Size.
+    card = root / "breast_cancer" / "README.md"
+    text = card.read_text(encoding="utf-8")
+    start = text.index("## Export\n")
+    card.write_text(text[:start] + text[text.index("## Size\n"):], encoding="utf-8")
+    export_presets.rewrite_export_section(root / "breast_cancer", "breast_cancer", record)
+    text = card.read_text(encoding="utf-8")
+    assert text.count("## Export\n") == 1
+    assert text.index("## Export\n") < text.index("## Size\n")
+    assert f"Measured with `{record['command']}`" in text and "\n\n\n" not in text

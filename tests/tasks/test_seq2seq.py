@@ -117,6 +117,14 @@ def test_evaluate_scores_tokens_and_bleu(trained, monkeypatch):
         "bleu_note"]
 
 
+def test_label_smoothing_reaches_the_training_loss():
+    task = tiny(label_smoothing=0.1, num_buckets=1)
+    task._adapt(SOURCES, TARGETS)
+    loss = task._build_backbone(steps_per_epoch=4).loss
+    assert loss.get_config()["label_smoothing"] == 0.1
+    assert tiny().config["label_smoothing"] == 0.0  # plain cross-entropy by default
+
+
 def test_char_level_joins_without_spaces():
     # The preprocessing and the joining are what is tested: an untrained backbone will do.
     from rnn_zoo.topologies.encoder_decoder import encoder_decoder
@@ -148,6 +156,7 @@ def test_char_level_joins_without_spaces():
     ({"max_target_tokens": 4}, "`max_target_tokens` must be an int >= 5"),
     ({"length_penalty": -1}, "`length_penalty` must be a number >= 0"),
     ({"target_lowercase": "yes"}, "`target_lowercase` must be True or False"),
+    ({"label_smoothing": 1.0}, "`label_smoothing` must be a float in [0, 1)"),
     ({"colour": "red"}, "unknown argument(s) colour"),
 ])
 def test_bad_settings_are_one_line_errors(kwargs, message):
