@@ -558,6 +558,14 @@ def rewrite_export_section(folder: Path, name: str, export: dict) -> None:
                          f"full int8 not written ({int8['full_int8']['reason']}).")]
         if int8["full_int8"].get("fallback"):
             lines += ["", f"The full-integer file is {int8['full_int8']['fallback']}."]
+        step = int8["full_int8"].get("step")
+        if step:  # a language model's device artifact: its step with explicit state
+            unit = "tokens" if "tokens" in step else "characters"
+            lines += ["", f"Its step with explicit state (`rnn_zoo.exporters.export_stateful`, "
+                          f"builtin ops only), {step['protocol']}, on the {step['split']} split "
+                          f"({step[unit]:,} {unit}): loss {step['step_float32']:.4f} (float32), "
+                          f"{step['tflite_dynamic_int8']:.4f} (dynamic-range int8), "
+                          f"{step['step_full_int8']:.4f} (full int8)."]
     lines += ["", "`export.json` lists the committed artifacts' ops and input shapes; "
                   "`parity_cases.npz` holds the inputs and Keras outputs they are checked "
                   "against (`rnn_zoo.exporters.check_parity(rnn_zoo.exporters.load_result("

@@ -32,6 +32,7 @@ if str(REPO) not in sys.path:
 
 from rnn_zoo import presets  # noqa: E402
 from rnn_zoo._folders import TASK_FILE  # noqa: E402
+from scripts.results_table import relative_command  # noqa: E402
 
 SKIP_METRIC_KEYS = {"examples"}
 # The calls a card shows for a task trained by the runner (its outputs are in the recipe's
@@ -95,6 +96,21 @@ def _split_lines(dataset: Mapping) -> list[str]:
     return lines
 
 
+def anchor_lines(anchors, metrics: Mapping) -> list[str]:
+    """The table of the recipe's published anchors (same data and protocol) next to this
+    run's numbers (`metrics["test"]`, or a further evaluation's for another split)."""
+    lines = ["| system | split | metric | published | this preset | protocol |",
+             "|---|---|---|---|---|---|"]
+    for anchor in anchors:
+        split, metric = anchor["split"], anchor["metric"]
+        ours = (metrics["test"] if split == "test"
+                else metrics.get("reports", {}).get(split, {}).get("metrics", {})).get(metric)
+        shown = f"{ours:.4f}" if _number(ours) else "–"
+        lines.append(f"| {anchor['system']} ({anchor['source']}) | {split} | {metric} | "
+                     f"{anchor['value']} | {shown} | {anchor.get('protocol', 'the same')} |")
+    return lines + [""]
+
+
 def _usage_lines(name: str, metrics: Mapping) -> list[str]:
     """How to load the preset: as a task (raw inputs in) when it is a task folder."""
     task = metrics.get("task")
@@ -123,13 +139,6 @@ def _usage_lines(name: str, metrics: Mapping) -> list[str]:
         out += [f"The weights come from `{task['weights_from']}`. {task.get('note', '')}".strip(),
                 ""]
     return out
-
-
-def _relative_command(metrics: Mapping) -> str:
-    """The recorded command with paths under the run's working directory made relative."""
-    cwd = metrics.get("cwd")
-    command = metrics["command"]
-    return command.replace(cwd.rstrip("/") + "/", "") if cwd else command
 
 
 def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, int],
@@ -162,7 +171,7 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
     out.append("")
 
     out += ["## Training", "", "Reproduce with (from the repository root):", "", "```bash",
-            _relative_command(metrics), "```", ""]
+            relative_command(metrics), "```", ""]
     out += ["| config | value |", "|---|---|"]
     out += [f"| {k} | {json.dumps(v)} |" for k, v in metrics["config"].items()]
     training = metrics.get("training", {})
@@ -184,9 +193,11 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
         out += ["", *notes]
     out.append("")
 
-    state = "**met**" if bar["met"] else "**missed**"
-    out += ["## Bar", "", f"`{bar['metric']} {bar['rule']}`: target {_fmt(bar['target'])}, "
-            f"model {_fmt(bar['value'])} — {state}."]
+    out += ["## Bar", ""]
+    for check in metrics.get("bars") or [bar]:  # every bar of the recipe, all must be met
+        state = "**met**" if check["met"] else "**missed**"
+        out.append(f"`{check['metric']} {check['rule']}`: target {_fmt(check['target'])}, "
+                   f"model {_fmt(check['value'])} — {state}.")
     trivial = metrics.get("beats_trivial_baseline")
     if trivial:
         out.append(f"Beats the trivial baseline ({trivial['baseline']}, {trivial['metric']}): "
@@ -205,6 +216,12 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
         out += ["| **this preset** | " + " | ".join(
             _fmt(metrics["test"][k]) if _number(metrics["test"].get(k)) else "–" for k in keys)
             + " | this card's test split |", ""]
+
+    if not isinstance(anchors, Mapping) and module is not None and module.RECIPE.anchors:
+        out += ["## Published results on the same data", "",
+                "The recipe's anchors: published results on the same test data and protocol "
+                "(where the protocol differs, its column says how).", "",
+                *anchor_lines(module.RECIPE.anchors, metrics)]
 
     samples = metrics["test"].get("samples")
     if isinstance(samples, Mapping) and samples:

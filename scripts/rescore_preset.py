@@ -34,6 +34,7 @@ from scripts.presets_as_tasks._republish import (  # noqa: E402
     swap_in,
     write_card_with_sizes,
 )
+from scripts.publish_preset import anchor_lines  # noqa: E402
 
 PRESETS = REPO / "saved_models"
 # The recorded test metrics must come back within this (float32 sums in another order).
@@ -56,22 +57,6 @@ def _fmt(value) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:.4f}"
 
 
-def _anchors_lines(anchors, metrics: dict) -> list[str]:
-    if not anchors:
-        return []
-    lines = ["Next to published results on the same data:", "",
-             "| system | split | metric | published | this preset | protocol |",
-             "|---|---|---|---|---|---|"]
-    for anchor in anchors:
-        split, metric = anchor["split"], anchor["metric"]
-        ours = (metrics["test"] if split == "test"
-                else metrics["reports"][split]["metrics"]).get(metric)
-        shown = f"{ours:.4f}" if isinstance(ours, (int, float)) else "–"
-        lines.append(f"| {anchor['system']} ({anchor['source']}) | {split} | {metric} | "
-                     f"{anchor['value']} | {shown} | {anchor.get('protocol', 'the same')} |")
-    return lines + [""]
-
-
 def _reports_section(reports: dict, command: str, anchors=(), metrics=None) -> str:
     lines = ["## Further evaluations", "",
              f"Scored by `{command}` with the committed weights; the baselines were fitted on "
@@ -88,7 +73,9 @@ def _reports_section(reports: dict, command: str, anchors=(), metrics=None) -> s
             lines.append(f"| {base} | " + " | ".join(
                 _fmt(values[k]) if k in values else "–" for k in keys) + " |")
         lines.append("")
-    lines += _anchors_lines(anchors, metrics or {"reports": reports, "test": {}})
+    if anchors:
+        lines += ["Next to published results on the same data:", "",
+                  *anchor_lines(anchors, metrics or {"reports": reports, "test": {}})]
     return "\n".join(lines) + "\n"
 
 

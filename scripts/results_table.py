@@ -42,6 +42,23 @@ def presets_dir(explicit=None) -> Path:
     return Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else REPO / "saved_models"
 
 
+def relative_command(metrics) -> str:
+    """The recorded command with the paths under the run's working directory made relative."""
+    cwd, command = metrics.get("cwd"), metrics["command"]
+    return command.replace(cwd.rstrip("/") + "/", "") if cwd else command
+
+
+def _bar_cells(metrics) -> str:
+    """Every bar of the recipe (all must be met): `metric rule (target): met`."""
+    cells = []
+    for bar in metrics.get("bars") or [metrics["bar"]]:
+        split = bar.get("split")
+        state = "met" if bar["met"] else "**missed**"
+        cells.append(f"`{(split + ' ') if split else ''}{bar['metric']} {bar['rule']}` "
+                     f"({_fmt(bar['target'])}): {state}")
+    return "<br>".join(cells)
+
+
 def _row(name: str, folder: Path, readme_dir: Path) -> str:
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     bar = metrics["bar"]
@@ -58,16 +75,13 @@ def _row(name: str, folder: Path, readme_dir: Path) -> str:
     against = metrics["reports"][split]["baselines"] if split else metrics["baselines"]
     baselines = "<br>".join(f"{b} {_fmt(v[metric])}" for b, v in against.items()
                             if _number(v.get(metric))) or "–"
-    state = "met" if bar["met"] else "**missed**"
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     card = Path(os.path.relpath(folder / "README.md", readme_dir)).as_posix()
     model = metrics["model"]
     shown_model = model.get("name") or model["task"]  # a runner's run records its task
     return (f"| [`{name}`]({card}) | `{metrics['recipe']}` ({metrics['profile']}) | "
             f"`{shown_model}`, {model['params']:,} params | {shown} | {baselines} | "
-            f"`{(split + ' ') if split else ''}{metric} {bar['rule']}` "
-            f"({_fmt(bar['target'])}): {state} | {_size(size)} | "
-            f"`{metrics['command']}` |")
+            f"{_bar_cells(metrics)} | {_size(size)} | `{relative_command(metrics)}` |")
 
 
 def render(root: Path, readme_dir: Path = REPO) -> str:

@@ -94,10 +94,18 @@ def test_card_of_a_runner_trained_task():
     usage = "\n".join(publish_preset._usage_lines("x", metrics))
     assert "from rnn_zoo.tasks import LanguageModel" in usage
     assert "LanguageModel.from_preset('x')" in usage and "task.next_tokens(" in usage
-    assert publish_preset._relative_command(metrics) == (
+    assert publish_preset.relative_command(metrics) == (
         "rnn-zoo train x --out runs/x --data-dir /data/tfds")  # outside cwd: kept absolute
     seq2seq = "\n".join(publish_preset._usage_lines("y", {"model": {"task": "Seq2Seq"}}))
     assert "Seq2Seq.from_preset('y')" in seq2seq and "task.predict(sentences)" in seq2seq
+    anchors = [{"system": "Moses", "source": "Specia 2016", "split": "test",
+                "metric": "lc_tok_bleu", "value": 36.9, "protocol": "lowercased"},
+               {"system": "nanoGPT", "source": "Karpathy", "split": "validation+test",
+                "metric": "loss", "value": 1.4697}]
+    table = publish_preset.anchor_lines(anchors, {
+        "test": {"lc_tok_bleu": 36.82}, "reports": {"validation+test": {"metrics": {}}}})
+    assert table[2] == "| Moses (Specia 2016) | test | lc_tok_bleu | 36.9 | 36.8200 | lowercased |"
+    assert table[3] == ("| nanoGPT (Karpathy) | validation+test | loss | 1.4697 | – | the same |")
 
 
 def test_checksums_are_sha256sum_format(published):

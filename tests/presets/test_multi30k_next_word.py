@@ -37,6 +37,11 @@ def test_card_shows_the_task_calls_and_a_relative_command():
     assert "task.next_tokens(" in card
     assert "rnn-zoo train multi30k_next_word --profile full --out runs/" in card
     assert "/work/" not in card  # no absolute path of the machine it was trained on
+    # The device artifact is the step with explicit state, scored on the task's own tokens.
+    step = get_preset(NAME).metrics["export"]["int8"]["full_int8"]["step"]
+    assert step["tokens"] == 14_400 and "chunks of 101 tokens" in step["protocol"]
+    assert f"loss {step['step_float32']:.4f} (float32)" in card
+    assert abs(step["step_full_int8"] - step["step_float32"]) < 0.05  # int8 costs little
 
 
 def test_answers_raw_text(lm):
