@@ -2,7 +2,8 @@
 bars, anchors), and the quick profile end to end through the runner on a slice of the real
 captions (a tiny model, so it takes seconds): sacreBLEU with its signature, chrF and the
 lowercased tokenised BLEU against the dataset's references, on the test split and the 2017
-report, next to the copy-source and word-by-word dictionary baselines."""
+report, next to the copy-source and word-by-word dictionary baselines; and the run folder
+exported as raw sentences in, raw sentences out (SavedModel; TFLite on piece ids)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,23 @@ def test_evaluate_rescores_the_run(quick_run):
     assert evaluation["test"] == metrics["test"] == evaluation["recorded_test"]
     assert evaluation["reports"]["test_2017_flickr"] == \
         metrics["reports"]["test_2017_flickr"]["metrics"]
+
+
+def test_the_run_folder_exports_raw_sentences_to_raw_sentences(quick_run, tmp_path):
+    """The subword pieces, the beam search and the detokeniser travel inside the SavedModel;
+    TFLite serves the search on piece ids with builtin ops only; both pass the fresh-process
+    parity check."""
+    import tensorflow as tf
+
+    out, _, _ = quick_run
+    task = load_task(out)
+    result = task.export(tmp_path / "export", formats=["saved_model", "tflite"])
+    assert result.parity_ok, result.manifest["parity"]
+    served = tf.saved_model.load(str(result.path("saved_model")))
+    sentences = ["Two dogs are playing in the snow.", "Ein Mann ✓", ""]
+    found = served.signatures["serving_default"](text=tf.constant(sentences))
+    texts = [t.decode("utf-8") for t in found["text"].numpy()]
+    assert texts == [*task.predict(sentences[:2]), ""]  # an empty sentence: an empty output
+    record = result.artifacts["tflite"]
+    assert record["endpoints"] == ["serve_ids"] and record["select_tf_ops"] is False
+    assert not record["flex_ops"] and "WHILE" in record["ops"]
