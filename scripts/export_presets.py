@@ -267,7 +267,7 @@ NAN_PADDING = ("not written: the task's raw series are NaN-padded to one length 
 
 
 # A language model's device artifact is its step (`export_stateful`, scored by `_lm_step`).
-CHAR_LM_NOTE = ("the sequence model is not exported full-integer: a language model runs on a "
+LM_NOTE = ("the sequence model is not exported full-integer: a language model runs on a "
                 "device as its step with explicit state; the full-integer step "
                 "(export_stateful(..., representative=...)) is scored in `full_int8`")
 
@@ -358,7 +358,7 @@ def export_one(name: str, *, presets_dir: Path, work: Path, formats=None) -> dic
         shutil.rmtree(target)
     language_model = type(task).__name__ == "LanguageModel"
     formats, representative = tuple(formats or servable.formats), None
-    not_written = CHAR_LM_NOTE if language_model else "not exported"
+    not_written = LM_NOTE if language_model else "not exported"
     if "tflite_full_int8" in servable.formats and not language_model:
         formats = (*(f for f in formats if f != "tflite_full_int8"), "tflite_full_int8")
         # Real calibration data where the TFLite endpoint is the task's model or backbone; a
