@@ -259,7 +259,7 @@ plt.show()
 # %% [markdown]
 # The distribution after "a man in a" is mostly colours (the captions describe clothes), after
 # "two dogs are" it is verbs. Generation carries the LSTM state from word to word exactly as
-# for characters; at a temperature near zero it is the most likely caption.
+# for characters; at a temperature near zero it takes the most likely word at every step.
 
 # %%
 for prompt in prompts:
