@@ -133,7 +133,8 @@ def check_directory(directory, *, overwrite: bool = False, argument: str = "`dir
                          f"into a new or empty folder, or pass {flag} to replace it whole.")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.write-"):
+        # An unnamed file (O_TMPFILE on Linux): a kill during the probe leaves nothing behind.
+        with tempfile.TemporaryFile(dir=target.parent, prefix=f".{target.name}.write-"):
             pass
     except OSError as e:
         raise ValueError(f"{argument} {str(path)!r} is not writable "
