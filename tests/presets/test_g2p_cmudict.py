@@ -1,65 +1,84 @@
-"""The committed `g2p_cmudict` preset in the task form: it loads through `Task.from_preset`
-(checksums verified), transcribes raw words with the backbone trained by the recorded run, and
-re-scores the recorded test metrics, error for error, on the real 12,000-word test split of
-`cmudict/zoo_v1`, the split it was trained and scored on (the recipe now reads `cmudict/cntk`)."""
+"""The g2p_cmudict preset is the Seq2Seq task `rnn-zoo train g2p_cmudict --profile full` saved,
+trained on the standard split of the G2P literature (`cmudict/cntk`): it loads by name with its
+checksums verified, transcribes raw words, shows the published anchors next to its numbers, and
+re-scores its recorded test metrics, error for error, on the 11,994 CNTK test words."""
 
 from __future__ import annotations
 
-import dataclasses
-import importlib.util
-import json
+import contextlib
+import io
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from recipes.g2p_cmudict import RECIPE, ZOO_V1_DATA
+from recipes.g2p_cmudict import RECIPE
 from rnn_zoo import runner
+from rnn_zoo.presets import get_preset
 from rnn_zoo.tasks import Seq2Seq, Task
 
-COMMITTED = Path(__file__).resolve().parents[2] / "saved_models"
-FOLDER = COMMITTED / "g2p_cmudict"
-TRAINED_ON = dataclasses.replace(RECIPE, data=ZOO_V1_DATA)  # the preset's split
+NAME = "g2p_cmudict"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def task():
-    return Seq2Seq.from_preset("g2p_cmudict", presets_dir=COMMITTED)
+    return Seq2Seq.from_preset(NAME)
 
 
 @pytest.fixture(scope="module")
 def metrics():
-    return json.loads((FOLDER / "metrics.json").read_text(encoding="utf-8"))
+    return get_preset(NAME).metrics
 
 
-def test_loads_as_the_recipes_task(task, metrics):
-    assert isinstance(task, Seq2Seq)
+def test_loads_by_name_as_the_recipes_task(task, metrics):
+    assert isinstance(Task.from_preset(NAME), Seq2Seq)
+    assert metrics["recipe"] == NAME and metrics["profile"] == "full"
+    assert metrics["model"]["task"] == "Seq2Seq"
+    assert metrics["dataset"]["name"] == "cmudict/cntk"
+    assert metrics["dataset"]["examples"]["test"] == metrics["test"]["examples"] == 11_994
     assert task.config == {**task.config, **RECIPE.settings("full")}
-    assert metrics["task"]["class"] == "Seq2Seq"
-    assert metrics["task"]["republished_by"] == "python scripts/presets_as_tasks/g2p_cmudict.py"
-    prep = metrics["preprocessing"]
-    assert task.state["source_vocabulary"] == prep["source_vocabulary"]
-    assert task.state["target_vocabulary"] == prep["target_vocabulary"]
-    assert task.backbone.count_params() == metrics["model"]["params"]
+    assert int(task.backbone.count_params()) == metrics["model"]["params"]
 
 
-def test_the_backbone_is_the_trained_one(task, metrics):
-    spec = importlib.util.spec_from_file_location(
-        "convert", FOLDER.parents[1] / "scripts" / "presets_as_tasks" / "g2p_cmudict.py")
-    convert = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(convert)
-    assert convert.weights_sha256(task.backbone) == metrics["task"]["backbone_weights_sha256"]
+def test_card_shows_the_task_the_command_and_the_anchors(metrics):
+    card = (get_preset(NAME).path / "README.md").read_text(encoding="utf-8")
+    assert "Seq2Seq.from_preset('g2p_cmudict')" in card
+    assert "rnn-zoo train g2p_cmudict --profile full --out runs/" in card
+    assert "/work/" not in card  # no absolute path of the machine it was trained on
+    assert "## Published results on the same data" in card
+    for anchor in RECIPE.anchors:
+        assert anchor["system"] in card
+    for bar in metrics["bars"]:
+        assert f"`{bar['metric']} {bar['rule']}`" in card
 
 
-def test_transcribes_raw_words_as_recorded(task, metrics):
-    examples = metrics["test"]["examples"]
-    assert task.predict([e["word"] for e in examples]) == [e["beam"] for e in examples]
-    assert task.predict(["ZOOLOGY"]) == task.predict(["zoology"])
+def test_transcribes_raw_words(task):
+    words = ["zoology", "ZOOLOGY", "knowledge", "phonograph"]
+    found = task.predict(words)
+    assert found[0] == found[1]  # lower-cased like training
+    assert found[2:] == ["N AA1 L IH0 JH", "F OW1 N AH0 G R AE2 F"]
+    # `predict` is the search inside model.keras; `translate` builds the same one.
+    assert task.translate(words[2:], beam_size=task.config["beam_size"]) == found[2:]
+
+
+def test_the_readme_runs_the_int8_tflite_file_as_written(task, monkeypatch):
+    """The README's on-device snippet (the stock LiteRT interpreter, the committed
+    model_int8.tflite, source ids from export.json), run from the repository root."""
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"),
+                        re.S)
+    (block,) = [b for b in blocks if "g2p_cmudict" in b and "model_int8.tflite" in b]
+    monkeypatch.chdir(REPO)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(block, "README.md", "exec"), {})
+    assert printed.getvalue() == task.predict(["zoology"])[0] + "\n"
 
 
 def test_a_tampered_preset_is_refused(tmp_path):
-    copy = tmp_path / "g2p_cmudict"
-    shutil.copytree(FOLDER, copy)
+    copy = tmp_path / NAME
+    shutil.copytree(get_preset(NAME).path, copy)
     (copy / "task.json").write_text((copy / "task.json").read_text().replace(
         '"beam_size": 5', '"beam_size": 4'))
     with pytest.raises(ValueError, match="task.json"):
@@ -67,15 +86,16 @@ def test_a_tampered_preset_is_refused(tmp_path):
 
 
 def test_rescores_the_recorded_test_metrics(task, metrics):
-    words, pronunciations = runner.load_splits(TRAINED_ON)["test"]
+    words, pronunciations = runner.load_splits(RECIPE)["test"]
     found = task.evaluate(words, pronunciations)
-    recorded = metrics["test"]["details"]
-    assert found["examples"] == metrics["dataset"]["test_words"] == 12_000
-    for prefix, search in (("", "beam"), ("greedy_", "greedy")):
-        for key, stress in (("", "stress_removed"), ("verbatim_", "stress_kept")):
-            old = recorded[search][stress]
-            assert found["examples"] - found[f"{prefix}{key}exact_matches"] == old["word_errors"]
-            assert found[f"{prefix}{key}token_errors"] == old["symbol_errors"]
-            assert found[f"{prefix}{key}reference_tokens"] == old["reference_symbols"]
-    assert 1 - found["exact_match"] == pytest.approx(metrics["test"]["wer"], abs=1e-12)
-    assert found["token_error_rate"] == pytest.approx(metrics["test"]["per"], abs=1e-12)
+    recorded = metrics["test"]
+    assert found["examples"] == recorded["examples"] == len(words) == 11_994
+    # Beam and greedy search, stress removed (the anchors' protocol) and kept: every count.
+    for search in ("", "greedy_"):
+        for stress in ("", "verbatim_"):
+            for count in ("exact_matches", "token_errors", "reference_tokens"):
+                key = f"{search}{stress}{count}"
+                assert found[key] == recorded[key], key
+    assert found["exact_match"] == pytest.approx(recorded["exact_match"], abs=1e-12)
+    assert found["token_error_rate"] == pytest.approx(recorded["token_error_rate"], abs=1e-12)
+    assert found["exact_match"] == pytest.approx(found["exact_matches"] / 11_994, abs=1e-12)

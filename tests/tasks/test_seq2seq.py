@@ -79,6 +79,22 @@ def test_model_keras_alone_translates_raw_strings(trained, tmp_path):
     assert decoded[2] == "" and not out["ids"].numpy()[2].any()  # an empty source: empty output
 
 
+def test_model_keras_holds_no_optimizer_state(trained, tmp_path):
+    import io
+    import zipfile
+
+    import h5py
+
+    trained.save(tmp_path / "task")
+    with zipfile.ZipFile(tmp_path / "task" / "model.keras") as saved:
+        weights = h5py.File(io.BytesIO(saved.read("model.weights.h5")), "r")
+    stored = []
+    weights.visititems(lambda name, obj: stored.append((name, obj.size))
+                       if isinstance(obj, h5py.Dataset) else None)
+    assert not [name for name, _ in stored if "optimizer" in name]
+    assert sum(size for _, size in stored) == trained.backbone.count_params()
+
+
 def test_beam_and_length_settings(trained):
     vocab = len(trained.state["target_vocabulary"])
     greedy = trained.translate(SOURCES[:4])

