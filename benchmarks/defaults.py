@@ -391,9 +391,11 @@ def _bars(rows: list[dict]) -> dict:
 
 
 def merge(paths: Sequence[str], *, out: str | None) -> dict:
-    """One result from runs made side by side (e.g. one process per section)."""
+    """One result from runs made side by side (e.g. one process per section); a row of a later
+    file replaces the row of the same data set and model from an earlier one (a rerun)."""
     parts = [json.loads(Path(p).read_text()) for p in paths]
-    rows = [row for part in parts for row in part["rows"]]
+    rows = list({(row["dataset"], row["model"]): row
+                 for part in parts for row in part["rows"]}.values())
     results = {"benchmark": "defaults", "machine": parts[0]["machine"],
                "runs": [part["machine"] for part in parts], "not_run": NOT_SHIPPED,
                "rows": rows, "bars": _bars(rows)}

@@ -1,5 +1,7 @@
-"""multi30k_translate_de_en: German -> English translation of Multi30k captions, the same
-model, profiles and protocol as `multi30k_translate` (see there) in the other direction.
+"""multi30k_translate_de_en: encoder-decoder German -> English translation of Multi30k captions.
+
+The same model, profiles and protocol as `multi30k_translate` (see there) in the other
+direction.
 
 Data: `multi30k/de_en`, references `multi30k/de_en_tok` (`en_tok`). Baselines: copy-source (the
 German sentence) and the word-by-word dictionary. Bar (`full`, issue 18): `lc_tok_bleu >= 36.5`
@@ -11,7 +13,12 @@ are for orientation, not an exact comparison.
     rnn-zoo train multi30k_translate_de_en --profile full --out runs/multi30k_translate_de_en_full
     rnn-zoo predict runs/multi30k_translate_de_en "Ein Mann mit einem orangefarbenen Hut."
 
-The `full` profile has not been trained yet; the bar is its target.
+The `full` profile (the en->de one, label smoothing 0.1 included), measured with
+`rnn-zoo train multi30k_translate_de_en --profile full --out runs/multi30k_translate_de_en_full
+--verbose 2` (6.81 M parameters; 3,245 s of epochs, 59 min in all, beside tests and exports on
+the same 2 cores; best epoch 14; the run folder is not committed): test_2016_flickr
+`lc_tok_bleu` **41.50** (sacreBLEU 41.13, chrF 60.69; greedy 40.06), test_2017_flickr 36.28
+(sacreBLEU 35.73); word dictionary 24.95, copy source 0.61. The bar (36.5) is met.
 """
 
 from __future__ import annotations

@@ -76,14 +76,22 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
-def _positive_int(text: str) -> int:
+def _int_at_least(text: str, minimum: int, expected: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(text, 1, "a positive integer")
+
+
+def _non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0, "an integer >= 0")
 
 
 def _tflite_batch(text: str) -> int:
@@ -133,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "result); default quick")
     train.add_argument("--epochs", type=_positive_int, default=None,
                        help="override the profile's maximum number of epochs")
+    train.add_argument("--seed", type=_non_negative_int, default=None,
+                       help="override the profile's seed (an integer >= 0), e.g. to report "
+                            "a profile over several seeds")
     train.add_argument("--out", metavar="DIR", type=_path, default=None,
                        help="run directory (default runs/RECIPE/PROFILE)")
     train.add_argument("--data-dir", metavar="DIR", type=_path, default=None,
@@ -171,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "on raw inputs (its task's `answer`). char_lm_shakespeare: generate text "
                     "after --prompt. breast_cancer: the 30 raw features of one tumour as INPUTs "
                     "(comma- or space-separated). g2p_cmudict: words as INPUTs, pronunciations "
-                    "out (--beam N). A folder without task.json is refused.",
+                    "out (--beam N). multi30k_translate: English sentences as INPUTs, one "
+                    "quoted argument each, German out. A folder without task.json is refused.",
         epilog='examples: rnn-zoo predict char_lm_shakespeare --prompt "ROMEO:" --length 200; '
                'rnn-zoo predict g2p_cmudict zoology xylophone --beam 5')
     predict.add_argument("preset", metavar="PRESET",
@@ -328,7 +340,7 @@ def _train(args) -> int:
 
     declared = recipe_finder.get_declaration(args.recipe)
     # The runner resolves it again; resolving here fails before TensorFlow starts work.
-    config = declared.settings(args.profile, epochs=args.epochs)
+    config = declared.settings(args.profile, epochs=args.epochs, seed=args.seed)
     out = args.out or _path(os.path.join("runs", args.recipe, args.profile))
     _check_input_dir("--data-dir", args.data_dir)
     _check_input_dir("--manual-dir", args.manual_dir)
@@ -342,9 +354,9 @@ def _train(args) -> int:
             # TensorFlow allows this strategy only before its first op: before the data loads.
             training.get_strategy("multi_worker")
         runner.train(declared, profile=args.profile, out_dir=out, epochs=args.epochs,
-                     data_dir=args.data_dir, manual_dir=args.manual_dir, verbose=args.verbose,
-                     strategy=args.strategy, mixed_precision=args.mixed_precision,
-                     overwrite=args.overwrite)
+                     seed=args.seed, data_dir=args.data_dir, manual_dir=args.manual_dir,
+                     verbose=args.verbose, strategy=args.strategy,
+                     mixed_precision=args.mixed_precision, overwrite=args.overwrite)
     except FolderBusyError as e:
         raise CliError(f"{PROG} train: error: {_one_line(e)}") from None
     except OSError as e:  # a full disk: one line naming the run folder (training.run_folder)

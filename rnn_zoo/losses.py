@@ -1,4 +1,5 @@
-"""Losses for per-step (many-to-many, encoder-decoder) outputs trained on length buckets."""
+"""Losses: per-step (many-to-many, encoder-decoder) outputs trained on length buckets, and a
+sparse cross-entropy with label smoothing for the classifiers."""
 
 from __future__ import annotations
 
@@ -59,26 +60,79 @@ class TokenSumCrossentropy(keras.losses.Loss):
                              f"target length), got {tokens_per_batch!r}.")
         self.tokens_per_batch = float(tokens_per_batch)
         self.from_logits = check_bool("from_logits", from_logits)
-        if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float))
-                or not 0 <= label_smoothing < 1):
-            raise ValueError("`label_smoothing` must be a number in [0, 1), got "
-                             f"{label_smoothing!r}.")
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = _check_smoothing(label_smoothing)
 
     def call(self, y_true, y_pred):
         losses = keras.losses.sparse_categorical_crossentropy(
             y_true, y_pred, from_logits=self.from_logits)
         if self.label_smoothing:
-            ops = keras.ops
-            log_probs = (ops.log_softmax(y_pred, axis=-1) if self.from_logits
-                         else ops.log(ops.clip(y_pred, keras.config.epsilon(), 1.0)))
-            uniform = -ops.mean(ops.cast(log_probs, losses.dtype), axis=-1)
-            losses = (1.0 - self.label_smoothing) * losses + self.label_smoothing * uniform
+            losses = _smoothed(losses, y_pred, from_logits=self.from_logits,
+                               label_smoothing=self.label_smoothing)
         return losses / self.tokens_per_batch
 
     def get_config(self) -> dict:
         return {"name": self.name, "tokens_per_batch": self.tokens_per_batch,
                 "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+
+
+def _check_smoothing(label_smoothing) -> float:
+    if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float))
+            or not 0 <= label_smoothing < 1):
+        raise ValueError(f"`label_smoothing` must be a number in [0, 1), got {label_smoothing!r}.")
+    return float(label_smoothing)
+
+
+def _smoothed(losses, y_pred, *, from_logits: bool, label_smoothing: float):
+    """`(1 - e) * CE(true) + e * mean_k(-log p_k)`: the true class's target is `1 - e`, and `e`
+    is spread evenly over every class (Szegedy et al. 2016)."""
+    ops = keras.ops
+    log_probs = (ops.log_softmax(y_pred, axis=-1) if from_logits
+                 else ops.log(ops.clip(y_pred, keras.config.epsilon(), 1.0)))
+    uniform = -ops.mean(ops.cast(log_probs, losses.dtype), axis=-1)
+    return (1.0 - label_smoothing) * losses + label_smoothing * uniform
+
+
+@keras.saving.register_keras_serializable(package="rnn_zoo")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Sparse categorical cross-entropy (integer targets) with label smoothing.
+
+    Keras's `SparseCategoricalCrossentropy` has no `label_smoothing` (only the one-hot
+    `CategoricalCrossentropy` does); this is the same loss on integer class ids, averaged over
+    the batch as Keras's is.
+
+    Args:
+        label_smoothing: in [0, 1): the target is `1 - label_smoothing` on the true class and
+            `label_smoothing` spread evenly over all classes; 0 is plain cross-entropy. It
+            keeps a classifier trained on noisy labels from growing over-confident.
+        from_logits: whether predictions are logits (default) or probabilities.
+        name: loss name.
+
+    Example:
+
+    >>> import numpy as np
+    >>> loss = SmoothedSparseCrossentropy(label_smoothing=0.1)
+    >>> logits = np.log(np.array([[0.5, 0.25, 0.25]], "float32"))
+    >>> round(float(loss(np.array([0]), logits)), 4)  # 0.9 * ln 2 + 0.1 * (ln 2 + 2 ln 4) / 3
+    0.7394
+    """
+
+    def __init__(self, *, label_smoothing: float = 0.0, from_logits: bool = True,
+                 name: str = "smoothed_sparse_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.from_logits = check_bool("from_logits", from_logits)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        losses = keras.losses.sparse_categorical_crossentropy(
+            y_true, y_pred, from_logits=self.from_logits)
+        if not self.label_smoothing:
+            return losses
+        return _smoothed(losses, y_pred, from_logits=self.from_logits,
+                         label_smoothing=self.label_smoothing)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing}
 
 
 def expected_tokens_per_batch(target_lengths, *, batch_size: int) -> float:

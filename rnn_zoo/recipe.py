@@ -197,8 +197,10 @@ class Recipe:
             raise ValueError(f"Recipe {self.name!r}: `trivial` {self.trivial!r} is not in "
                              "`baselines`.")
 
-    def settings(self, profile: str, *, epochs: int | None = None) -> dict[str, Any]:
-        """The task settings of `profile`, with `epochs` replaced when given (>= 1)."""
+    def settings(self, profile: str, *, epochs: int | None = None,
+                 seed: int | None = None) -> dict[str, Any]:
+        """The task settings of `profile`, with `epochs` (>= 1) and `seed` (>= 0) replaced
+        when given (a seed study reruns one profile under several seeds)."""
         if not isinstance(profile, str) or profile not in self.profiles:
             close = difflib.get_close_matches(str(profile), list(self.profiles), n=1,
                                               cutoff=0.5)
@@ -209,6 +211,9 @@ class Recipe:
         epochs = check_optional_int("epochs", epochs)
         if epochs is not None:
             settings["epochs"] = epochs
+        seed = check_optional_int("seed", seed, minimum=0)
+        if seed is not None:
+            settings["seed"] = seed
         return settings
 
     def make_baselines(self) -> dict[str, Callable]:

@@ -30,7 +30,8 @@ import numpy as np
 from rnn_zoo._validation import check_bool, check_choice
 from rnn_zoo.recipe import Recipe, check_bars
 
-__all__ = ["EVALUATION", "METRICS", "evaluate", "load_splits", "summary_line", "train"]
+__all__ = ["EVALUATION", "METRICS", "evaluate", "evaluate_split", "load_splits", "summary_line",
+           "train"]
 
 METRICS = "metrics.json"
 EVALUATION = "evaluation.json"
@@ -100,11 +101,11 @@ def _raw(value):
     return value
 
 
-def command(recipe: str, *, profile: str, out_dir, epochs=None, data_dir=None,
+def command(recipe: str, *, profile: str, out_dir, epochs=None, seed=None, data_dir=None,
             manual_dir=None) -> str:
     """The shell command that reruns this recipe with these arguments."""
     args = ["rnn-zoo", "train", recipe, "--profile", profile, "--out", str(out_dir)]
-    for flag, value in (("--epochs", epochs), ("--data-dir", data_dir),
+    for flag, value in (("--epochs", epochs), ("--seed", seed), ("--data-dir", data_dir),
                         ("--manual-dir", manual_dir)):
         if value is not None:
             args += [flag, str(value)]
@@ -123,9 +124,11 @@ def versions() -> dict[str, str]:
 
 
 def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None = None,
-          data_dir=None, manual_dir=None, verbose: int = 1, strategy: str = "default",
-          mixed_precision: bool = False, overwrite: bool = False, callbacks=()) -> dict:
-    """Trains `recipe`'s task with `profile`, scores it next to its baselines, writes the run.
+          seed: int | None = None, data_dir=None, manual_dir=None, verbose: int = 1,
+          strategy: str = "default", mixed_precision: bool = False, overwrite: bool = False,
+          callbacks=()) -> dict:
+    """Trains `recipe`'s task with `profile` (`epochs` and `seed` override the profile's when
+    given), scores it next to its baselines, writes the run.
 
     The run folder is held for all of it (`rnn_zoo.training.run_folder`): locked, refused if
     it holds a finished run or another recipe's, profile's or settings' backup (unless
@@ -139,7 +142,7 @@ def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None
     from rnn_zoo.training import STRATEGIES, check_run_folder, run_folder, run_identity
 
     recipe = _check_recipe(recipe)
-    settings = recipe.settings(profile, epochs=epochs)
+    settings = recipe.settings(profile, epochs=epochs, seed=seed)
     check_choice("verbose", verbose, (0, 1, 2))
     check_choice("strategy", strategy, STRATEGIES)
     check_bool("mixed_precision", mixed_precision)
@@ -154,14 +157,14 @@ def train(recipe: Recipe, *, profile: str = "quick", out_dir, epochs: int | None
         validation = splits.get("validation")
         task.fit(x, y, validation_data=validation, out_dir=out, verbose=verbose,
                  strategy=strategy, mixed_precision=mixed_precision, callbacks=callbacks)
-        test = _evaluate(task, splits["test"])
+        test = evaluate_split(task, splits["test"])
         made = recipe.make_baselines()
         baselines = {name: baseline(splits["train"], validation, splits["test"])
                      for name, baseline in made.items()}
         reports = _reports(recipe, task, splits, made)
         metrics = _metrics(recipe, profile, settings, task, splits, test, baselines, reports,
                            command=command(recipe.name, profile=profile, out_dir=out_dir,
-                                           epochs=epochs, data_dir=data_dir,
+                                           epochs=epochs, seed=seed, data_dir=data_dir,
                                            manual_dir=manual_dir))
         task.save(out, overwrite=True)
         _write_json(out / METRICS, metrics)
@@ -180,7 +183,9 @@ def _check_out_dir(out_dir) -> None:
         raise ValueError(f"`out_dir` must be a non-empty directory path, got {out_dir!r}.")
 
 
-def _evaluate(task, split) -> dict:
+def evaluate_split(task, split) -> dict:
+    """The task's metrics on one split of `load_splits`: `(x, y)`, `(x, None)` for a language
+    model, or `(x, y, references)` scored against the data's own references."""
     if len(split) == 3:  # with the data's further references (`Data.references`)
         x, y, references = split
         return task.evaluate(x, y, references=references)
@@ -193,7 +198,7 @@ def _reports(recipe, task, splits, baselines) -> dict:
     training split) on each report's split."""
     validation = splits.get("validation")
     return {name: {"split": split, "examples": len(splits[name][0]),
-                   "metrics": _evaluate(task, splits[name]),
+                   "metrics": evaluate_split(task, splits[name]),
                    "baselines": {b: baseline(splits["train"], validation, splits[name])
                                  for b, baseline in baselines.items()}}
             for name, split in recipe.data.reports.items()}
@@ -263,9 +268,10 @@ def evaluate(recipe: Recipe, *, out_dir, data_dir=None, manual_dir=None) -> dict
     splits = load_splits(recipe, data_dir=data_dir, manual_dir=manual_dir)
     evaluation = {
         "recipe": recipe.name, "profile": metrics["profile"], "out_dir": str(out),
-        "test": _evaluate(task, splits["test"]), "recorded_test": metrics["test"],
+        "test": evaluate_split(task, splits["test"]), "recorded_test": metrics["test"],
         "baselines": metrics["baselines"],
-        **({"reports": {name: _evaluate(task, splits[name]) for name in recipe.data.reports}}
+        **({"reports": {name: evaluate_split(task, splits[name])
+                        for name in recipe.data.reports}}
            if recipe.data.reports else {}),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

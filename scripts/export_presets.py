@@ -176,12 +176,16 @@ class Scorer:
         self.metric = preset.metrics["bar"]["metric"]
         self.split = _split_of(self.metric)
         self.task, self.part = task, _part(task, servable)
-        self.x, self.y = splits[self.split]
+        # A split with the data's further references (`Data.references`) has three parts.
+        self.x, self.y, *references = splits[self.split]
+        self.references = references[0] if references else None
         self.examples = _examples(task, self.x, self.y)
 
     def _evaluate(self, task):
         if self.y is None:
             return task.evaluate(self.x)
+        if self.references is not None:
+            return task.evaluate(self.x, self.y, references=self.references)
         return task.evaluate(self.x, self.y)
 
     def __call__(self, run=None, *, part: str | None = None) -> float:
@@ -210,7 +214,14 @@ def _decoding_score(scorer, run) -> float:
         padded[:, :ids.shape[1]] = ids
         tokens = run.runner(source_ids=padded)["tokens"][0]
         texts.append(join.join(t.decode("utf-8") for t in tokens if t))
-    return bar_value(scorer.metric, task._scores(scorer.y, {"text": texts}))
+    if task._config["target_level"] == "subword":  # pieces -> text, as model.keras does
+        import tensorflow as tf
+
+        from rnn_zoo.preprocessing.subword import detokenize_pieces
+
+        texts = [t.decode("utf-8") for t in detokenize_pieces(tf.constant(texts)).numpy()]
+    return bar_value(scorer.metric, task._scores(scorer.y, {"text": texts},
+                                                 references=scorer.references))
 
 
 # --- calibration data for the full-integer artifact: the training split at one static shape ---
@@ -261,14 +272,14 @@ class NotCalibrated(ValueError):
     """The full-integer artifact cannot be calibrated; the message is the recorded reason."""
 
 
-NAN_PADDING = ("not written: the task's raw series are NaN-padded to one length and a "
+NAN_PADDING = ("the task's raw series are NaN-padded to one length and a "
                "full-integer artifact has a static length, but int8 has no NaN, so padded "
                "steps cannot be told apart (the calibrator refuses non-finite inputs)")
 
 
 # A Seq2Seq's TFLite file is its decoding loop; the full-integer format would convert the
 # teacher-forced backbone instead, which no device runs to transcribe.
-DECODING_LOOP = ("not written: the TFLite artifact is the decoding loop (`serve_ids`: search "
+DECODING_LOOP = ("the TFLite artifact is the decoding loop (`serve_ids`: search "
                  "and attention in the graph), whose int8 form is the dynamic-range file; the "
                  "full-integer format converts the model endpoint, the teacher-forced backbone "
                  "(`serve_tokens`), which does not transcribe anything on a device")

@@ -111,6 +111,30 @@ def anchor_lines(anchors, metrics: Mapping) -> list[str]:
     return lines + [""]
 
 
+def _report_value(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:.4f}"
+
+
+def report_tables(reports: Mapping) -> list[str]:
+    """One table per further evaluation (`metrics["reports"]`): the model's numeric metrics and
+    the baselines' on that split."""
+    lines = []
+    for name, report in reports.items():
+        keys = [k for k, v in report["metrics"].items() if _number(v)]
+        lines += [f"**{name}** (TFDS split `{report['split']}`, {report['examples']} "
+                  "examples):", "",
+                  "| | " + " | ".join(keys) + " |",
+                  "|---|" + "---|" * len(keys),
+                  "| **model** | " + " | ".join(f"**{_report_value(report['metrics'][k])}**"
+                                             for k in keys) + " |"]
+        for base, values in report["baselines"].items():
+            lines.append(f"| {base} | " + " | ".join(
+                _report_value(values[k]) if _number(values.get(k)) else "–" for k in keys)
+                + " |")
+        lines.append("")
+    return lines
+
+
 def _usage_lines(name: str, metrics: Mapping) -> list[str]:
     """How to load the preset: as a task (raw inputs in) when it is a task folder."""
     task = metrics.get("task")
@@ -191,7 +215,19 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
              if isinstance(values.get("model"), str)]
     if notes:
         out += ["", *notes]
+    # The protocol of a text score (sacreBLEU's signature) stands beside the score.
+    signatures = [f"- {k}: `{v}`" for k, v in metrics["test"].items()
+                  if k.endswith("_signature") and isinstance(v, str)]
+    if signatures:
+        out += ["", *signatures]
     out.append("")
+
+    # A rescored preset's further evaluations are written by scripts/rescore_preset.py.
+    if metrics.get("reports") and "rescored" not in metrics:
+        out += ["## Further evaluations", "",
+                "Scored in the same run as the test split, by the same task; the baselines "
+                "were fitted on the same training split.", "",
+                *report_tables(metrics["reports"])]
 
     out += ["## Bar", ""]
     for check in metrics.get("bars") or [bar]:  # every bar of the recipe, all must be met
@@ -242,7 +278,11 @@ def render_card(name: str, metrics: Mapping, *, size: int, files: Mapping[str, i
         out += [limitations.strip(), ""]
     else:
         out += ["No recipe-specific limitations were provided.", ""]
-    out += ["The metrics are from one training run with one seed on one fixed split; they are "
+    members = metrics.get("training", {}).get("members")
+    seeds = (f"averaging {len(members)} models of seeds "
+             f"{', '.join(str(m['seed']) for m in members)} (`ensemble`)" if members
+             else "with one seed")
+    out += [f"The metrics are from one training run {seeds} on one fixed split; they are "
             "point estimates with no confidence interval.", ""]
 
     out += ["## Versions", "", "| package | version |", "|---|---|"]

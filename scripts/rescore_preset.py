@@ -2,12 +2,15 @@
 
     python scripts/rescore_preset.py char_lm_shakespeare
 
-Loads the preset as its task (checksums verified), reads the recipe's splits, scores the task
-on the test split (which must reproduce the recorded test metrics, or the script stops) and on
-each of the recipe's further evaluations (`Data.reports`, e.g. `validation+test`, the split a
-published number uses), fits and scores the recipe's baselines on those splits in the same run,
-and checks the recipe's current bars. `metrics.json` gains `reports`, `bar` and `bars` as the
-recipe states them now (the bar recorded at training time stays as `bar_at_training`) and a
+Loads the preset as its task (checksums verified), reads the recipe's splits and scores the
+task on the test split, which must reproduce the recorded test metrics (or the script stops).
+Where the recipe profile's evaluation-only settings (`Task.EVALUATION_SETTINGS`, e.g. the char
+LM's `eval_seq_len`) differ from the preset's, they are applied (recorded as `evaluation`) and
+the test split is scored again under them. Then each of the recipe's further evaluations
+(`Data.reports`, e.g. `validation+test`, the split a published number uses) is scored, the
+recipe's baselines are fitted and scored on those splits in the same run, and the recipe's
+current bars are checked. `metrics.json` gains `reports`, `bar` and `bars` as the recipe
+states them now (the bar recorded at training time stays as `bar_at_training`) and a
 `rescored` record with this command; the card's "Bar" section and a "Further evaluations"
 section follow; checksums are regenerated. Everything is written to a staging copy and swapped
 in, so a kill leaves the preset as it was.
@@ -34,7 +37,7 @@ from scripts.presets_as_tasks._republish import (  # noqa: E402
     swap_in,
     write_card_with_sizes,
 )
-from scripts.publish_preset import anchor_lines  # noqa: E402
+from scripts.publish_preset import anchor_lines, report_tables  # noqa: E402
 
 PRESETS = REPO / "saved_models"
 # The recorded test metrics must come back within this (float32 sums in another order).
@@ -53,26 +56,21 @@ def _unreproduced(recorded: dict, fresh: dict) -> list[str]:
             if not math.isclose(v, fresh[k], rel_tol=TOLERANCE, abs_tol=TOLERANCE)]
 
 
-def _fmt(value) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{value:.4f}"
-
-
-def _reports_section(reports: dict, command: str, anchors=(), metrics=None) -> str:
+def _reports_section(reports: dict, command: str, anchors=(), metrics=None,
+                     evaluation=None) -> str:
+    settings = ", ".join(f"{k}={v!r}" for k, v in (evaluation or {}).items())
+    under = (f", under the recipe's evaluation settings `{settings}` (a loaded preset "
+             f"scores as it was recorded; `task.set_evaluation({settings})` gives these)"
+             if settings else "")
     lines = ["## Further evaluations", "",
-             f"Scored by `{command}` with the committed weights; the baselines were fitted on "
-             "the same training split and scored on the same text in the same run.", ""]
-    for name, report in reports.items():
-        keys = [k for k, v in report["metrics"].items() if isinstance(v, (int, float))]
-        lines += [f"**{name}** (TFDS split `{report['split']}`, {report['examples']} "
-                  "examples):", "",
-                  "| | " + " | ".join(keys) + " |",
-                  "|---|" + "---|" * len(keys),
-                  "| **model** | " + " | ".join(f"**{_fmt(report['metrics'][k])}**"
-                                             for k in keys) + " |"]
-        for base, values in report["baselines"].items():
-            lines.append(f"| {base} | " + " | ".join(
-                _fmt(values[k]) if k in values else "–" for k in keys) + " |")
-        lines.append("")
+             f"Scored by `{command}` with the committed weights{under}; the baselines were "
+             "fitted on the same training split and scored on the same text in the same run.",
+             ""]
+    if settings and metrics and metrics.get("test"):
+        scored = ", ".join(f"{k} {v:.4f}" for k, v in metrics["test"].items()
+                           if isinstance(v, float))
+        lines += [f"**test** under these settings: {scored}.", ""]
+    lines += report_tables(reports)
     if anchors:
         lines += ["Next to published results on the same data:", "",
                   *anchor_lines(anchors, metrics or {"reports": reports, "test": {}})]
@@ -103,13 +101,18 @@ def rescore(name: str, *, data_dir=None, manual_dir=None) -> dict:
     recipe = recipe_finder.get_recipe(metrics["recipe"]).RECIPE
     task = Task.from_preset(str(folder))
     splits = runner.load_splits(recipe, data_dir=data_dir, manual_dir=manual_dir)
-    test = runner._evaluate(task, splits["test"])
+    test = runner.evaluate_split(task, splits["test"])
     recorded = metrics.get("task", {}).get("test", metrics["test"])
     wrong = _unreproduced(recorded, test)
     if wrong:
         now = {k: test[k] for k in wrong}
         raise SystemExit(f"{name}: the test split no longer reproduces {wrong} (now {now}); "
                          "the recorded metrics are in metrics.json.")
+    profile = recipe.settings(metrics["profile"])
+    evaluation = {k: profile[k] for k in task.EVALUATION_SETTINGS
+                  if k in profile and profile[k] != task.config.get(k)}
+    if evaluation:  # the recipe's newer protocol: test and reports are scored under it
+        test = runner.evaluate_split(task.set_evaluation(**evaluation), splits["test"])
     made = recipe.make_baselines()
     baselines = {b: baseline(splits["train"], splits.get("validation"), splits["test"])
                  for b, baseline in made.items()}
@@ -118,7 +121,7 @@ def rescore(name: str, *, data_dir=None, manual_dir=None) -> dict:
     command = shlex.join(["python", "scripts/rescore_preset.py", name])
     metrics["bar_at_training"] = metrics.get("bar_at_training", metrics["bar"])
     metrics.update(reports=reports, bar=bar, bars=bars, rescored={
-        "command": command, "test": test, "baselines": baselines,
+        "command": command, "evaluation": evaluation, "test": test, "baselines": baselines,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})
 
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=PRESETS))
@@ -130,7 +133,7 @@ def rescore(name: str, *, data_dir=None, manual_dir=None) -> dict:
         card = (staging / "README.md").read_text(encoding="utf-8")
         card = _replace_section(card, "Bar", _bar_section(bar, bars, metrics["bar_at_training"]))
         section = _reports_section(reports, command, recipe.anchors,
-                                   {"reports": reports, "test": test})
+                                   {"reports": reports, "test": test}, evaluation)
         if "\n## Further evaluations\n" in card:
             card = _replace_section(card, "Further evaluations", section)
         else:

@@ -44,11 +44,12 @@ def test_list_filters_models(capsys):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """`python -m rnn_zoo train breast_cancer --epochs 3 ...` in a subprocess (a real CLI run)."""
+    """`python -m rnn_zoo train breast_cancer --epochs 3 --seed 7 ...` in a subprocess (a real
+    CLI run)."""
     root = tmp_path_factory.mktemp("cli")
     out, data = root / "run", root / "tfds"
     proc = _run("-m", "rnn_zoo", "train", "breast_cancer", "--profile", "quick", "--epochs",
-                "3", "--out", str(out), "--data-dir", str(data), "--verbose", "0")
+                "3", "--seed", "7", "--out", str(out), "--data-dir", str(data), "--verbose", "0")
     return proc, out, data
 
 
@@ -57,8 +58,9 @@ def test_train_through_the_cli(trained):
     assert proc.returncode == 0, proc.stderr[-2000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["training"]["epochs_run"] == 3
+    assert metrics["seed"] == metrics["config"]["seed"] == 7  # the profile's seed overridden
     assert metrics["command"] == (f"rnn-zoo train breast_cancer --profile quick --out {out} "
-                                  f"--epochs 3 --data-dir {data}")
+                                  f"--epochs 3 --seed 7 --data-dir {data}")
     # A run folder is a task folder: `predict`, `export` and `load_task` read it.
     assert (out / "model.keras").is_file() and (out / "task.json").is_file()
     assert "Wrote" in proc.stdout
@@ -103,6 +105,8 @@ def test_help_everywhere(argv, capsys):
          "Unknown profile 'ful'. Did you mean 'full'?"),
         (["train", "breast_cancer", "--epochs", "0"], "expected a positive integer, got '0'"),
         (["train", "breast_cancer", "--epochs", "ten"], "expected a positive integer, got 'ten'"),
+        (["train", "breast_cancer", "--seed", "-1"], "expected an integer >= 0, got '-1'"),
+        (["train", "breast_cancer", "--seed", "1.5"], "expected an integer >= 0, got '1.5'"),
         (["train", "breast_cancer", "--strategy", "tpu"], "invalid choice: 'tpu'"),
         (["evaluate", "sunspots_forecast", "--out", "/nonexistent/run"],
          "not a finished run directory"),
@@ -242,6 +246,16 @@ def test_predict_g2p_transcribes_words_with_beam_and_greedy(monkeypatch, capsys)
         # model knows them, a broken decoder or vocabulary does not.
         phones = [" ".join(p.rstrip("012") for p in line.split()[1:]) for line in lines]
         assert phones[0].startswith("Z OW") and phones[1].startswith("Z AY L")
+
+
+def test_predict_translates_quoted_sentences(monkeypatch, capsys):
+    """The README's line: one quoted English sentence per INPUT, the German after it."""
+    monkeypatch.delenv("RNN_ZOO_PRESETS_DIR", raising=False)
+    sentences = ["Two dogs are playing in the snow.", "A man in an orange hat, smiling."]
+    assert cli.main(["predict", "multi30k_translate", *sentences]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("  ")[0] for line in lines] == sentences  # commas do not split
+    assert lines[0] == "Two dogs are playing in the snow.  Zwei Hunde spielen im Schnee."
 
 
 def test_predict_g2p_rejects_options_it_does_not_take(monkeypatch, capsys):

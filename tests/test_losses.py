@@ -2,7 +2,11 @@ import keras
 import numpy as np
 import pytest
 
-from rnn_zoo.losses import TokenSumCrossentropy, expected_tokens_per_batch
+from rnn_zoo.losses import (
+    SmoothedSparseCrossentropy,
+    TokenSumCrossentropy,
+    expected_tokens_per_batch,
+)
 
 
 def _log_softmax(logits):
@@ -122,3 +126,28 @@ def test_expected_tokens_per_batch():
         expected_tokens_per_batch([3, 0], batch_size=3)
     with pytest.raises(ValueError, match="batch_size"):
         expected_tokens_per_batch([3], batch_size=0)
+
+
+def test_smoothed_sparse_crossentropy_is_keras_categorical_smoothing_on_class_ids(tmp_path):
+    logits = np.array([[0.5, -1.0, 2.0], [0.0, 0.1, 0.2]], "float32")
+    y = np.array([2, 0])
+    e, k = 0.1, logits.shape[-1]
+    expected = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=e)(
+        np.eye(k)[y], logits)
+    loss = SmoothedSparseCrossentropy(label_smoothing=e)
+    assert float(loss(y, logits)) == pytest.approx(float(expected), rel=1e-5)
+    plain = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+    assert float(SmoothedSparseCrossentropy()(y, logits)) == pytest.approx(float(plain),
+                                                                           rel=1e-6)
+    # Compiled into a saved model, it reloads with its setting.
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    model.compile(optimizer="adam", loss=loss)
+    model.save(tmp_path / "m.keras")
+    reloaded = keras.saving.load_model(tmp_path / "m.keras").loss
+    assert isinstance(reloaded, SmoothedSparseCrossentropy) and reloaded.label_smoothing == e
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.0, True, "0.1", None])
+def test_smoothed_sparse_crossentropy_bad_label_smoothing(value):
+    with pytest.raises(ValueError, match="label_smoothing"):
+        SmoothedSparseCrossentropy(label_smoothing=value)

@@ -21,10 +21,31 @@ def test_recorded_names_resolve_to_the_library_tokenizer():
 
 def test_the_tweet_preset_is_served_with_the_library_tokenizer():
     preset = presets.get_preset("tweet_sentiment")
-    recorded = preset.metrics["preprocessing"]["tokenizer"]
-    assert recorded in tweet_tokenizer.LEGACY_NAMES | {tweet_tokenizer.NAME}
-    # The task form names the library's tokenizer (no recipe to import in a deployment) ...
+    # The task form names the library's tokenizer (no recipe to import in a deployment).
     task = json.loads((preset.path / "task.json").read_text(encoding="utf-8"))
     assert task["config"]["tokenizer"] == "tweet"
-    # ... and the preset's own metrics are left as published.
-    assert preset.metrics["preprocessing"]["tokenizer"] == recorded
+    assert preset.metrics["config"]["tokenizer"] == "tweet"
+    from rnn_zoo.preprocessing.tweet_standardizer import TweetStandardizer
+    from rnn_zoo.tasks import TextClassifier
+
+    loaded = TextClassifier.from_preset("tweet_sentiment")
+    assert isinstance(loaded.model.get_layer("standardize"), TweetStandardizer)
+
+
+def test_last_value_layers_round_trip_and_invert_each_other():
+    import keras
+    import numpy as np
+
+    from rnn_zoo.preprocessing.last_value import AddLast, SubtractLast
+
+    window = np.random.default_rng(0).normal(size=(4, 6, 2)).astype("float32")
+    relative = keras.ops.convert_to_numpy(SubtractLast()(window))
+    np.testing.assert_allclose(relative, window - window[:, -1:, :], rtol=1e-6)
+    # A forecast of "no change" for 3 steps is the last value, step-major per channel.
+    flat = keras.ops.convert_to_numpy(AddLast(horizon=3)([np.zeros((4, 6), "float32"),
+                                                          window]))
+    np.testing.assert_allclose(flat.reshape(4, 3, 2), np.repeat(window[:, -1:, :], 3, 1))
+    clone = AddLast.from_config(AddLast(horizon=3, name="a").get_config())
+    assert (clone.horizon, clone.name) == (3, "a")
+    with pytest.raises(ValueError, match="`horizon` must be an int >= 1"):
+        AddLast(horizon=0)

@@ -106,6 +106,15 @@ def test_card_of_a_runner_trained_task():
         "test": {"lc_tok_bleu": 36.82}, "reports": {"validation+test": {"metrics": {}}}})
     assert table[2] == "| Moses (Specia 2016) | test | lc_tok_bleu | 36.9 | 36.8200 | lowercased |"
     assert table[3] == ("| nanoGPT (Karpathy) | validation+test | loss | 1.4697 | – | the same |")
+    # A further evaluation of the run (`Data.reports`): its numbers, not its signatures.
+    reports = {"test_2017_flickr": {
+        "split": "test_2017_flickr", "examples": 1000,
+        "metrics": {"lc_tok_bleu": 28.56, "bleu_signature": "nrefs:1", "examples": 1000},
+        "baselines": {"copy_source": {"lc_tok_bleu": 0.61}}}}
+    assert publish_preset.report_tables(reports) == [
+        "**test_2017_flickr** (TFDS split `test_2017_flickr`, 1000 examples):", "",
+        "| | lc_tok_bleu | examples |", "|---|---|---|",
+        "| **model** | **28.5600** | **1,000** |", "| copy_source | 0.6100 | – |", ""]
 
 
 def test_checksums_are_sha256sum_format(published):
@@ -288,3 +297,26 @@ def test_committed_preset_is_a_verified_task(name):
     assert name_of in scores and recorded == scores[name_of]
     rescored = REPO / "tests" / "presets" / f"test_{name}.py"
     assert "def test_rescores_the_recorded_test_metrics" in rescored.read_text(), rescored
+
+
+RUNNER_TRAINED = [n for n in COMMITTED_PRESETS if presets.get_preset(
+    n, presets_dir=COMMITTED).metrics.get("command", "").startswith("rnn-zoo train ")]
+
+
+@pytest.mark.parametrize("name", RUNNER_TRAINED)
+def test_card_of_a_runner_trained_preset(name):
+    """A preset `rnn-zoo train` trained: its card loads it as its task, gives the command
+    relative to the repository, and puts every bar and the recipe's anchors beside its
+    numbers."""
+    preset = presets.get_preset(name, presets_dir=COMMITTED)
+    metrics, recipe = preset.metrics, get_recipe(preset.recipe).RECIPE
+    card = (preset.path / "README.md").read_text(encoding="utf-8")
+    assert metrics["recipe"] == name and metrics["profile"] == "full"
+    assert f"{recipe.task}.from_preset({name!r})" in card
+    assert f"rnn-zoo train {name} --profile full --out runs/" in card
+    assert "/work/" not in card  # no absolute path of the machine it was trained on
+    for bar in metrics["bars"]:
+        assert f"`{bar['metric']} {bar['rule']}`" in card
+    if recipe.anchors:
+        assert "## Published results on the same data" in card
+        assert all(anchor["system"] in card for anchor in recipe.anchors)

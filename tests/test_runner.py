@@ -87,3 +87,15 @@ def test_a_bar_on_an_undeclared_report_is_refused():
                trivial="m")
     with pytest.raises(ValueError, match="`reports` maps a new name"):
         Data(dataset="tweet_sentiment", x="text", y="label", reports={"test": "test[:5]"})
+
+
+def test_settings_override_epochs_and_seed_with_one_line_errors():
+    assert TINY.settings("quick") == {"epochs": 2, "units": 8, "embedding_dim": 8}
+    assert TINY.settings("quick", epochs=5, seed=0) == {
+        "epochs": 5, "units": 8, "embedding_dim": 8, "seed": 0}
+    with pytest.raises(ValueError, match="`seed` must be an int >= 0"):
+        TINY.settings("quick", seed=-1)
+    with pytest.raises(TypeError, match="`seed`"):
+        TINY.settings("quick", seed=1.5)
+    assert runner.command("r", profile="full", out_dir="runs/r", seed=3) == (
+        "rnn-zoo train r --profile full --out runs/r --seed 3")

@@ -34,11 +34,16 @@ def _optimizer(config: Mapping[str, Any], steps_per_epoch: int):
 
 
 def compile_classifier(model, config: Mapping[str, Any], *, steps_per_epoch: int):
-    """Adam + warm-up/cosine + clipping, sparse cross-entropy on logits, accuracy."""
+    """Adam + warm-up/cosine + clipping, sparse cross-entropy on logits (label-smoothed by the
+    task's `label_smoothing`, where it has one), accuracy."""
     import keras
 
-    model.compile(optimizer=_optimizer(config, steps_per_epoch),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    from rnn_zoo.losses import SmoothedSparseCrossentropy
+
+    smoothing = config.get("label_smoothing", 0.0)
+    loss = (SmoothedSparseCrossentropy(label_smoothing=smoothing) if smoothing
+            else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(optimizer=_optimizer(config, steps_per_epoch), loss=loss,
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     return model
 

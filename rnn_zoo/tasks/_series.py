@@ -312,13 +312,20 @@ class SeriesInputs:
             name: the step model's name (default: the task's, plus `_stream`).
 
         Raises:
-            ValueError: the task is untrained or bidirectional (a bidirectional stack reads
-                each series backwards too, so it cannot follow a growing series).
+            ValueError: the task is untrained, bidirectional (a bidirectional stack reads
+                each series backwards too, so it cannot follow a growing series) or an
+                ensemble (several recurrent stacks).
         """
         import keras
 
         from rnn_zoo.decoding.streaming import step_model
         from rnn_zoo.preprocessing.series_normalizer import SeriesNormalizer
+
+        members = self.state.get("ensemble", 1) if self.state else 1
+        if members > 1:
+            raise ValueError(f"This {type(self).__name__} averages {members} models "
+                             f"(ensemble={members}): stream() steps one recurrent stack; "
+                             "train it with ensemble=1 to stream.")
 
         if self._config["bidirectional"]:
             raise ValueError(f"This {type(self).__name__} is bidirectional: it reads each "

@@ -51,6 +51,11 @@ class Forecaster(Task):
         bidirectional: read each window in both directions.
         dropout: dropout after each recurrent layer.
         pooling: `"last"`, `"mean"` or `"max"` over the steps of a window.
+        relative: read each window relative to its last value (subtracted from the window
+            and the targets after standardisation, added back to the forecast, by
+            `rnn_zoo.preprocessing.last_value` layers inside the model), so the model learns
+            changes and follows a series that trends out of its training range (default);
+            False reads the standardised levels (a stationary series may prefer them).
         contiguous: the series of `validation_data` continue those of `series` in time (one
             for one), and the histories of a backtest (`evaluate(history)`) continue the last
             ones `fit` saw; each is prefixed with the `lookback` steps before it.
@@ -80,8 +85,12 @@ class Forecaster(Task):
         "bidirectional": False,
         "dropout": 0.1,
         "pooling": "last",
+        # Changes from the window's last value: a trend out of the training range is
+        # followed (benchmarks/README.md, "Task defaults": Airline, ShampooSales).
+        "relative": True,
         "contiguous": False,
     }
+    LEGACY_SETTINGS = {"relative": False}  # saved before the setting, levels were read
     TRAINING_DEFAULTS = {"epochs": 100, "batch_size": 32, "learning_rate": 2e-3,
                          "patience": 15}
     MONITOR = ("val_loss", "min")
@@ -93,6 +102,7 @@ class Forecaster(Task):
         check_int("lookback", config["lookback"])
         check_int("horizon", config["horizon"])
         check_bool("contiguous", config["contiguous"])
+        check_bool("relative", config["relative"])
 
     # --- public API (the base's, with the forecaster's argument names) ----------------------
 
@@ -254,7 +264,8 @@ class Forecaster(Task):
     def _adapt(self, x, y):
         self._features_in_fit = None
         mean, std = feature_statistics(x)
-        self.state = {"num_features": int(x[0].shape[1]), "mean": mean, "std": std}
+        self.state = {"num_features": int(x[0].shape[1]), "mean": mean, "std": std,
+                      "relative": self._config["relative"]}
         if self._config["contiguous"]:
             # The last `lookback` steps fit saw (of validation_data when given, else of the
             # series before the held-out part was carved): what a backtest continues.
@@ -270,6 +281,9 @@ class Forecaster(Task):
         for s in x:
             xs, ys = sliding_windows((s - mean) / std, lookback=config["lookback"],
                                      horizon=config["horizon"])
+            if self.state.get("relative"):  # as SubtractLast / AddLast in the model
+                last = xs[:, -1:, :]
+                xs, ys = xs - last, ys - last
             inputs.append(xs)
             targets.append(ys.reshape(len(ys), -1))
         return np.concatenate(inputs), np.concatenate(targets)
@@ -311,8 +325,15 @@ class Forecaster(Task):
         history = keras.Input((config["lookback"], channels), dtype="float32", name="history")
         x = SeriesNormalizer(mean=state["mean"], std=state["std"], name="normalize")(history)
         # The head's outputs are step-major (h * C + c), as the flattened targets.
+        if state.get("relative"):
+            from rnn_zoo.preprocessing.last_value import AddLast, SubtractLast
+
+            y = AddLast(horizon=horizon, name="add_last")(
+                [backbone(SubtractLast(name="subtract_last")(x)), x])
+        else:
+            y = backbone(x)
         y = Denormalizer(mean=state["mean"] * horizon, std=state["std"] * horizon,
-                         name="denormalize")(backbone(x))
+                         name="denormalize")(y)
         if channels > 1:
             y = keras.layers.Reshape((horizon, channels), name="forecast")(y)
         return keras.Model(history, y, name="forecaster")

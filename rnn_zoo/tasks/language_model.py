@@ -70,6 +70,11 @@ class LanguageModel(Task):
     Args:
         level: `"char"` or `"word"`.
         seq_len: tokens per training window; None: 100 characters or 35 words.
+        eval_seq_len: tokens per scoring window of `evaluate`; None: `seq_len`. Every target is
+            scored once, each window from a zero state, so a token's context is the 0 to
+            `eval_seq_len - 1` tokens before it in its window: 256 is the protocol of nanoGPT's
+            `block_size=256` evaluation (a recurrent model trained on shorter windows may read
+            longer ones).
         embedding_dim: token vector size.
         units: LSTM units per layer.
         num_layers: stacked recurrent layers.
@@ -114,6 +119,7 @@ class LanguageModel(Task):
     MODEL_DEFAULTS = {
         "level": "char",
         "seq_len": None,
+        "eval_seq_len": None,
         "embedding_dim": 128,
         "units": 256,
         "num_layers": 2,
@@ -128,6 +134,7 @@ class LanguageModel(Task):
         "drop_remainder": False,
     }
     MONITOR = ("val_loss", "min")
+    EVALUATION_SETTINGS = ("eval_seq_len",)
 
     def __init__(self, **config):
         super().__init__(**config)
@@ -136,6 +143,7 @@ class LanguageModel(Task):
     def _check_config(self, config):
         check_choice("level", config["level"], ("char", "word"))
         check_optional_int("seq_len", config["seq_len"])
+        check_optional_int("eval_seq_len", config["eval_seq_len"])
         for name in ("embedding_dim", "units", "num_layers", "min_count", "max_context"):
             check_int(name, config[name])
         check_bool("boundary", config["boundary"])
@@ -149,6 +157,11 @@ class LanguageModel(Task):
     def seq_len(self) -> int:
         """Tokens per training window (`seq_len`, or the level's default)."""
         return self._config["seq_len"] or _SEQ_LEN[self._config["level"]]
+
+    @property
+    def eval_seq_len(self) -> int:
+        """Tokens per scoring window of `evaluate` (`eval_seq_len`, or `seq_len`)."""
+        return self._config.get("eval_seq_len") or self.seq_len
 
     @property
     def _boundary(self) -> bool:
@@ -228,10 +241,11 @@ class LanguageModel(Task):
             ids.extend(index.get(t, 1) for t in row)
         return np.asarray(ids, np.int32)
 
-    def _windows(self, texts: list[str], *, name: str):
-        """`(inputs, targets)`, `(windows, seq_len)` each: every next token a target once; the
-        last window right-padded (0, masked), or dropped when shorter (`drop_remainder`)."""
-        stream, size = self._stream(texts), self.seq_len
+    def _windows(self, texts: list[str], *, name: str, size: int | None = None):
+        """`(inputs, targets)`, `(windows, size)` each (`size` default `seq_len`): every next
+        token a target once; the last window right-padded (0, masked), or dropped when shorter
+        (`drop_remainder`)."""
+        stream, size = self._stream(texts), size or self.seq_len
         if len(stream) < 2:
             raise ValueError(f"`{name}` has no token to predict; give more text.")
         if self._config["drop_remainder"]:
@@ -432,9 +446,10 @@ class LanguageModel(Task):
         step = step_model(self.backbone, name="language_model_step")
         return step, initial_state(step, batch=batch)
 
-    def evaluate(self, x, y=None, *, batch_size: int | None = None) -> dict[str, Any]:
-        """Scores held-out text as training does: every next token once, in `seq_len` windows
-        from a zero state.
+    def evaluate(self, x, y=None, *, batch_size: int | None = None,
+                 seq_len: int | None = None) -> dict[str, Any]:
+        """Scores held-out text: every next token once, in windows of `seq_len` tokens (default
+        the `eval_seq_len` setting, else the training `seq_len`), each from a zero state.
 
         Returns:
             `loss` (mean cross-entropy, nats per token), `bits_per_token` (the same in bits),
@@ -446,7 +461,8 @@ class LanguageModel(Task):
         self._require_model("evaluate")
         texts, _ = self._check_xy(x, y, x_name="x", y_name="y", fitting=True)
         batch_size = check_int("batch_size", batch_size or self._config["batch_size"])
-        inputs, targets = self._windows(texts, name="x")
+        size = check_optional_int("seq_len", seq_len) or self.eval_seq_len
+        inputs, targets = self._windows(texts, name="x", size=size)
         nats, hits = 0.0, 0
         for i in range(0, len(inputs), batch_size):
             logits = keras.ops.convert_to_numpy(

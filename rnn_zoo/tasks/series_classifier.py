@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_zoo._validation import check_bool, check_int, check_optional_int
+from rnn_zoo._validation import check_bool, check_int, check_optional_int, check_rate
 from rnn_zoo.tasks._budget import BudgetedFit
 from rnn_zoo.tasks._classes import _label, softmax, stratified_split
 from rnn_zoo.tasks._series import RECURRENT_DEFAULTS, SeriesInputs, check_recurrent_config
@@ -46,6 +46,8 @@ class SeriesClassifier(BudgetedFit, SeriesInputs, Task):
             feature is then masked too).
         noise_std: standard deviation of the seeded gaussian noise added to the standardised
             real steps of each training batch (0: none); a regulariser for small data sets.
+        label_smoothing: share of each training target spread evenly over all classes
+            (`rnn_zoo.losses.SmoothedSparseCrossentropy`; 0: plain cross-entropy).
         max_steps: the most frames the recurrent stack reads per series: when the longest
             training series is longer, every `stride = ceil(longest / max_steps)` standardised
             frames are averaged into one (a `StepPooling` layer inside the model;
@@ -54,6 +56,10 @@ class SeriesClassifier(BudgetedFit, SeriesInputs, Task):
             noise-regularised variant on the same validation split and keeps the one with the
             lowest validation loss (about 3x the time; `training["search"]` lists them,
             `state["selected"]` names the kept one's settings).
+        ensemble: models averaged (1: one). More trains that many seeds (`seed`, `seed + 1`,
+            ...) of the kept settings on the same split and averages their logits in one saved
+            model: about N times the training time, size and inference time
+            (`training["members"]` lists them; `stream()` refuses an ensemble).
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
             see `rnn_zoo.tasks.TaskConfig`.
 
@@ -82,8 +88,8 @@ class SeriesClassifier(BudgetedFit, SeriesInputs, Task):
     # recurrent stack reads at most 256 (mean) frames, which keeps long series (UCR sets run to
     # thousands of steps) trainable on a CPU without losing what a short one has.
     MODEL_DEFAULTS = {**RECURRENT_DEFAULTS, "units": "auto", "num_buckets": 4,
-                      "mask_channel": True, "noise_std": 0.0, "max_steps": 256,
-                      "budget": "fast"}
+                      "mask_channel": True, "noise_std": 0.0, "label_smoothing": 0.0,
+                      "max_steps": 256, "budget": "fast", "ensemble": 1}
     _VARIANTS = ({"cell": "gru"}, {"noise_std": 0.1})
     # Series data sets are small (hundreds of series): more, smaller steps and more patience
     # than the text defaults; the cosine schedule still ends the run at `epochs`.
@@ -97,6 +103,7 @@ class SeriesClassifier(BudgetedFit, SeriesInputs, Task):
         check_optional_int("max_steps", config["max_steps"])
         self._check_budget(config)
         check_bool("mask_channel", config["mask_channel"])
+        check_rate("label_smoothing", config["label_smoothing"])
         noise = config["noise_std"]
         if isinstance(noise, bool) or not isinstance(noise, (int, float)) \
                 or not 0 <= noise < float("inf"):

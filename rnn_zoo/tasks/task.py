@@ -99,6 +99,12 @@ class Task:
     TRAINING_DEFAULTS: ClassVar[Mapping[str, Any]] = {}
     #: What `fit`'s early stopping watches.
     MONITOR: ClassVar[tuple[str, str]] = ("val_loss", "min")
+    #: Model settings that change only how `evaluate` scores, never the model or its
+    #: training: a trained or loaded task takes new values through `set_evaluation`.
+    EVALUATION_SETTINGS: ClassVar[tuple[str, ...]] = ()
+    #: Settings added after tasks of this class were first saved, with the value a saved
+    #: config without them was trained under (its default then), for `from_config`.
+    LEGACY_SETTINGS: ClassVar[Mapping[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -171,9 +177,23 @@ class Task:
     def get_config(self) -> dict[str, Any]:
         return self.config
 
+    def set_evaluation(self, **settings) -> Task:
+        """Sets evaluation-only settings (`EVALUATION_SETTINGS`; the weights and what `predict`
+        answers are untouched), e.g. to score a loaded preset under a newer protocol; returns
+        the task. Any other name is a one-line TypeError."""
+        others = sorted(set(settings) - set(self.EVALUATION_SETTINGS))
+        if others:
+            allowed = ", ".join(self.EVALUATION_SETTINGS) or "none"
+            raise TypeError(f"{type(self).__name__}.set_evaluation got {', '.join(others)}, "
+                            f"which change the model; its evaluation settings are {allowed}.")
+        config = {**self._config, **settings}
+        self._check_config(config)
+        self._config = config
+        return self
+
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Task:
-        return cls(**config)
+        return cls(**{**cls.LEGACY_SETTINGS, **config})
 
     @property
     def backbone(self):

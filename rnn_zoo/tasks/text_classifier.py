@@ -55,12 +55,18 @@ class TextClassifier(BudgetedFit, Task):
         embedding_trainable: train the word vectors (False keeps the initial ones).
         token_dropout: share of the training tokens replaced by OOV, drawn anew each batch
             (word dropout; 0 turns it off).
+        label_smoothing: share of each training target spread evenly over all classes
+            (`rnn_zoo.losses.SmoothedSparseCrossentropy`; 0: plain cross-entropy).
         monitor: what early stopping watches and the best weights are kept by: validation
             `"loss"` (lowest) or `"accuracy"` (highest).
         budget: `"fast"` (default) trains one model; `"accurate"` also trains a variant with
             frozen `"ppmi_svd"` word vectors and one with word dropout 0.1 on the same
             validation split and keeps the best by `monitor` (about 3x the time;
             `training["search"]` lists them, `state["selected"]` names the kept settings).
+        ensemble: models averaged (1: one). More trains that many seeds (`seed`, `seed + 1`,
+            ...) of the kept settings on the same split and averages their logits in one saved
+            model: about N times the training time, size and inference time
+            (`training["members"]` lists them; `stream()` refuses an ensemble).
         epochs, batch_size, learning_rate, warmup_epochs, patience, validation_split, seed:
             see `rnn_zoo.tasks.TaskConfig`.
 
@@ -101,8 +107,10 @@ class TextClassifier(BudgetedFit, Task):
         "cooccurrence_window": 4,
         "embedding_trainable": True,
         "token_dropout": 0.0,
+        "label_smoothing": 0.0,
         "monitor": "loss",
         "budget": "fast",
+        "ensemble": 1,
     }
     # What the tweet recipe found on a small corpus, tried under `budget="accurate"`.
     _VARIANTS = ({"embedding_init": "ppmi_svd", "embedding_trainable": False},
@@ -130,6 +138,7 @@ class TextClassifier(BudgetedFit, Task):
         check_int("cooccurrence_window", config["cooccurrence_window"])
         check_bool("embedding_trainable", config["embedding_trainable"])
         check_rate("token_dropout", config["token_dropout"])
+        check_rate("label_smoothing", config["label_smoothing"])
         check_choice("monitor", config["monitor"], tuple(self._MONITORS))
         self._check_budget(config)
         if (config["embedding_init"] == "ppmi_svd"

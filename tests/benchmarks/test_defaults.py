@@ -58,3 +58,7 @@ def test_merge_joins_runs_side_by_side(tmp_path):
     assert [r["command"] for r in merged["rows"]] == ["a", "b"]
     assert [m["command"] for m in merged["runs"]] == ["a", "b"]
     assert json.loads((tmp_path / "m.json").read_text())["bars"] == merged["bars"]
+    # A rerun of a row replaces it, in its place.
+    rerun = defaults.main(["--merge", str(tmp_path / "m.json"),
+                           part("c", "Lynx", "ETS (x)", 3.0)])
+    assert [(r["command"], r["mean"]) for r in rerun["rows"]] == [("c", 3.0), ("b", 2.0)]

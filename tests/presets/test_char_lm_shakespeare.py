@@ -22,6 +22,11 @@ def lm():
     return LanguageModel.from_preset(NAME)
 
 
+@pytest.fixture(scope="module")
+def splits():
+    return runner.load_splits(RECIPE)
+
+
 def test_loads_by_name_as_a_language_model(lm):
     assert isinstance(Task.from_preset(NAME), LanguageModel)
     metrics = get_preset(NAME).metrics
@@ -51,13 +56,29 @@ def test_cold_generation_is_the_argmax_of_the_backbone(lm):
     assert lm.generate("ROMEO:", length=10, temperature=1e-4, seed=0) == expected
 
 
-def test_rescores_the_recorded_test_metrics(lm):
+def test_rescores_the_recorded_test_metrics(lm, splits):
     recorded = get_preset(NAME).metrics["test"]
-    found = lm.evaluate(runner.load_splits(RECIPE)["test"][0])
+    found = lm.evaluate(splits["test"][0])
     assert found["tokens"] == 55_700  # the recorded run's 557 chunks of 100
     assert found["loss"] == pytest.approx(recorded["test_loss"], rel=1e-5)
     assert found["accuracy"] == pytest.approx(recorded["test_accuracy"], abs=1 / 55_700)
     assert found["bits_per_token"] == pytest.approx(recorded["test_bits_per_char"], rel=1e-5)
+
+
+def test_the_bar_is_scored_in_nanogpts_256_character_blocks(splits):
+    metrics = get_preset(NAME).metrics
+    evaluation = metrics["rescored"]["evaluation"]
+    assert evaluation == {"eval_seq_len": RECIPE.profiles["full"]["eval_seq_len"]} \
+        == {"eval_seq_len": 256}
+    lm = LanguageModel.from_preset(NAME).set_evaluation(**evaluation)
+    found = lm.evaluate(splits["validation+test"][0])
+    assert found["tokens"] == 435 * 256  # every whole window of the 111,540 characters
+    reported = metrics["reports"]["validation+test"]["metrics"]
+    assert found["loss"] == pytest.approx(reported["loss"], rel=1e-5)
+    (bar,) = metrics["bars"]
+    assert bar["split"] == "validation+test" and bar["met"] is True
+    assert found["loss"] < bar["target"] == 1.45
+    assert metrics["model"]["params"] <= 3.32e6  # a third of the baby GPT's 10.7 M
 
 
 def test_backbone_is_the_model_of_the_committed_artifacts(lm):

@@ -31,12 +31,10 @@ def test_loads_by_name_as_the_recipes_task(lm):
     assert int(lm.backbone.count_params()) == metrics["model"]["params"]
 
 
-def test_card_shows_the_task_calls_and_a_relative_command():
+def test_card_shows_the_task_calls_and_the_device_step():
+    """(What every runner-trained card shows is checked in tests/test_presets.py.)"""
     card = (get_preset(NAME).path / "README.md").read_text(encoding="utf-8")
-    assert "LanguageModel.from_preset('multi30k_next_word')" in card
     assert "task.next_tokens(" in card
-    assert "rnn-zoo train multi30k_next_word --profile full --out runs/" in card
-    assert "/work/" not in card  # no absolute path of the machine it was trained on
     # The device artifact is the step with explicit state, scored on the task's own tokens.
     step = get_preset(NAME).metrics["export"]["int8"]["full_int8"]["step"]
     assert step["tokens"] == 14_400 and "chunks of 101 tokens" in step["protocol"]

@@ -58,6 +58,8 @@ def test_rescores_the_recorded_test_metrics(task, splits):
     # where the recorded run de-standardised in float64.
     for metric in ("rmse", "mae"):
         assert found[metric] == pytest.approx(recorded[metric], abs=1e-4), metric
-    assert metrics["task"]["test"]["rmse"] == found["rmse"]
+    # The task's own evaluation (float32 throughout) agrees to float32 rounding: a different CPU
+    # (its vector width changes the summation order) moves the last digits, not more.
+    assert found["rmse"] == pytest.approx(metrics["task"]["test"]["rmse"], rel=1e-6)
     # The bar of the recorded run still holds: below the ARIMA of the same run.
     assert found["rmse"] < metrics["baselines"]["arima"]["rmse"]

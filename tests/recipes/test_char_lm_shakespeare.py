@@ -40,16 +40,18 @@ def test_quick_profile_beats_the_unigram_model(quick_run):
     assert combined["split"] == "validation+test" and combined["examples"] == 2
     assert metrics["bar"]["split"] == "validation+test"
     assert metrics["bar"]["value"] == combined["metrics"]["loss"]
-    # The two texts are one stream (no boundary tokens): 111,540 characters, 1,115 windows.
-    assert combined["metrics"]["tokens"] == 1_115 * 100
+    # The two texts are one stream (no boundary tokens): 111,540 characters, scored in 435
+    # windows of 256 (`eval_seq_len`, nanoGPT's blocks), though training reads 100.
+    assert combined["metrics"]["tokens"] == 435 * 256
+    assert metrics["config"]["seq_len"] == 100 and metrics["config"]["eval_seq_len"] == 256
     assert combined["baselines"]["bigram"]["tokens"] == 2 * (55_770 - 1)
 
 
 def test_every_character_is_scored_once_in_whole_windows(quick_run):
     _, metrics = quick_run
     assert metrics["dataset"]["examples"] == {"train": 1, "validation": 1, "test": 1}
-    # 55,770 test characters: 557 windows of 100 next characters; the last 69 dropped.
-    assert metrics["test"]["tokens"] == 557 * 100
+    # 55,770 test characters: 217 windows of 256 next characters; the last 217 dropped.
+    assert metrics["test"]["tokens"] == 217 * 256
     assert metrics["baselines"]["bigram"]["tokens"] == 55_770 - 1
 
 

@@ -62,8 +62,9 @@ def test_the_full_profile_is_the_preset_task():
                          / "task.json").read_text())
     assert preset["task"] == "SeriesClassifier"
     # Settings added to the task after the preset was trained are at their defaults, which
-    # train it as before (no series here is longer than `max_steps`; budget "fast" is one fit).
+    # train it as before (no series here is longer than `max_steps`; budget "fast" is one fit;
+    # no label smoothing; an ensemble of one model).
     added = {k: v for k, v in task.config.items() if k not in preset["config"]}
     assert added == {k: SeriesClassifier.MODEL_DEFAULTS[k] for k in added}
-    assert set(added) <= {"budget", "max_steps"}
+    assert set(added) <= {"budget", "max_steps", "label_smoothing", "ensemble"}
     assert preset["config"] == {k: v for k, v in task.config.items() if k not in added}

@@ -64,11 +64,11 @@ def _test_slice(recipe):
 @pytest.mark.parametrize("name", [n for n in RECIPES if n in presets.list_presets()])
 def test_bars_name_metrics_the_task_reports(name):
     recipe = get_recipe(name).RECIPE
-    x, y = _test_slice(recipe)
-    if y is None:  # a language model's test split is one long text: its start will do
-        x = [text[:2000] for text in x]
+    split = _test_slice(recipe)
+    if split[1] is None:  # a language model's test split is one long text: its start will do
+        split = ([text[:2000] for text in split[0]], None)
     task = load_task(presets.get_preset(name).path)
-    scores = task.evaluate(x) if y is None else task.evaluate(x, y)
+    scores = runner.evaluate_split(task, split)
     for bar in recipe.bars:
         assert bar.metric in scores, (name, bar.metric, sorted(scores))
 

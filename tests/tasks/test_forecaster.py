@@ -189,3 +189,28 @@ def test_bad_contiguous_calls_are_one_line_errors(call, message):
     with pytest.raises((TypeError, ValueError)) as excinfo:
         call()
     assert message in one_line(excinfo)
+
+
+@pytest.fixture(scope="module")
+def trend():
+    """A rising series with a cycle: the test part lies above every training value."""
+    t = np.arange(260, dtype=np.float32)
+    return 0.5 * t + 3.0 * np.sin(0.5 * t)
+
+
+def test_relative_windows_follow_a_trend_out_of_the_training_range(trend, tmp_path):
+    from rnn_zoo.tasks import load_task
+
+    errors = {}
+    for relative in (False, True):
+        task = tiny(lookback=12, epochs=30, relative=relative).fit(trend[:200], verbose=0)
+        assert task.state["relative"] is relative
+        errors[relative] = task.evaluate(trend[180:], None)["rmse"]
+    assert errors[True] < 2.0 < 10.0 < errors[False], errors  # levels cannot extrapolate
+    names = [layer.name for layer in task.model.layers]
+    assert "subtract_last" in names and "add_last" in names
+    loaded = load_task(task.save(tmp_path / "relative"))
+    np.testing.assert_allclose(loaded.predict(trend[:230]), task.predict(trend[:230]),
+                               rtol=1e-6)
+    result = task.export(tmp_path / "export", formats=("saved_model", "tflite"))
+    assert result.parity_ok is True, result.manifest["parity"]

@@ -119,6 +119,7 @@ def test_vocabulary_comes_from_the_training_part_only():
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"level": "byte"}, "`level` must be one of"),
     ({"seq_len": 0}, "`seq_len` must be an int >= 1"),
+    ({"eval_seq_len": 0}, "`eval_seq_len` must be an int >= 1"),
     ({"max_tokens": 3}, "`max_tokens` must be an int >= 4"),
     ({"cell": "transformer"}, "`cell` must be one of"),
     ({"colour": "red"}, "unknown argument(s) colour"),
@@ -164,23 +165,53 @@ def test_without_boundary_the_vocabulary_is_the_text_only(streamed):
     assert text == "bcdabcdabc"  # exactly `length` tokens: no boundary to stop on
 
 
-def test_drop_remainder_scores_whole_windows_as_framed_chunks(streamed):
+def _framed_loss(lm, text: str, size: int) -> float:
+    """Keras's mean cross-entropy over chunks of `size + 1` ids at stride `size`, none partial
+    (`tf.signal.frame`), each read by the backbone from a zero state."""
     import keras
 
+    index = {t: i for i, t in enumerate(lm.vocabulary)}
+    ids = np.asarray([index[c] for c in text], np.int32)
+    chunks = np.stack([ids[s:s + size + 1] for s in range(0, len(ids) - size, size)])
+    logits = keras.ops.convert_to_numpy(lm.backbone(chunks[:, :-1]))
+    return float(keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(
+        chunks[:, 1:], logits, from_logits=True)).mean())
+
+
+def test_drop_remainder_scores_whole_windows_as_framed_chunks(streamed):
     text = TEXT[:203]  # 203 ids: 12 whole windows of 16 targets; the last 10 targets dropped
     scores = streamed.evaluate(text)
     assert scores["tokens"] == 12 * 16
     assert scores["bits_per_token"] == pytest.approx(scores["loss"] / math.log(2))
     # The same as Keras scoring chunks of seq_len + 1 ids, stride seq_len, none partial.
-    index = {t: i for i, t in enumerate(streamed.vocabulary)}
-    ids = np.asarray([index[c] for c in text], np.int32)
-    chunks = np.stack([ids[s:s + 17] for s in range(0, len(ids) - 16, 16)])
-    logits = keras.ops.convert_to_numpy(streamed.backbone(chunks[:, :-1]))
-    expected = keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(
-        chunks[:, 1:], logits, from_logits=True)).mean()
-    assert scores["loss"] == pytest.approx(float(expected), rel=1e-5)
+    assert scores["loss"] == pytest.approx(_framed_loss(streamed, text, 16), rel=1e-5)
     assert tiny(boundary=False, min_count=1).fit(TEXT, verbose=0).evaluate(text)["tokens"] \
         == 202  # every next character without drop_remainder
+
+
+def test_eval_seq_len_scores_longer_windows_from_a_zero_state(streamed, tmp_path):
+    from rnn_zoo.tasks import load_task
+
+    text = TEXT[:203]  # 203 ids: 4 whole windows of 48 targets
+    longer = streamed.evaluate(text, seq_len=48)
+    assert longer["tokens"] == 4 * 48
+    assert longer["loss"] == pytest.approx(_framed_loss(streamed, text, 48), rel=1e-5)
+    # The setting is `evaluate`'s default, kept by a saved task; training still uses seq_len,
+    # so the same seed trains the same weights.
+    setting = tiny(epochs=6, boundary=False, drop_remainder=True, min_count=1,
+                   eval_seq_len=48).fit(TEXT, verbose=0)
+    loaded = load_task(setting.save(tmp_path / "lm"))
+    assert (loaded.eval_seq_len, loaded.seq_len) == (48, 16)
+    assert loaded.evaluate(text)["loss"] == pytest.approx(longer["loss"], rel=1e-5)
+    assert loaded.evaluate(text, seq_len=16)["tokens"] == 12 * 16
+    assert loaded.set_evaluation(eval_seq_len=32) is loaded and loaded.eval_seq_len == 32
+    with pytest.raises(TypeError) as excinfo:
+        loaded.set_evaluation(units=8)
+    assert "units, which change the model; its evaluation settings are eval_seq_len" \
+        in one_line(excinfo)
+    with pytest.raises(ValueError) as excinfo:
+        loaded.set_evaluation(eval_seq_len=0)
+    assert "`eval_seq_len` must be an int >= 1" in one_line(excinfo)
 
 
 def test_without_boundary_a_saved_task_reads_prompts_as_they_are(streamed, tmp_path):

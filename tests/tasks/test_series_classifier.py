@@ -170,6 +170,7 @@ def test_export_parity_in_a_fresh_process(trained, tmp_path):
     ({"mask_channel": "no"}, "`mask_channel` must be True or False"),
     ({"noise_std": -0.1}, "`noise_std` must be a finite float >= 0"),
     ({"noise_std": float("nan")}, "`noise_std` must be a finite float >= 0"),
+    ({"label_smoothing": -0.1}, "`label_smoothing` must be a float in [0, 1)"),
 ])
 def test_bad_input_settings_are_one_line_errors(kwargs, message):
     with pytest.raises((TypeError, ValueError)) as excinfo:

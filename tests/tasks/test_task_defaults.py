@@ -1,5 +1,6 @@
 """The classifiers' defaults for data no recipe was tuned on: `units="auto"`, `max_steps`
-(long series averaged down inside the model) and `budget` (one model or a small search)."""
+(long series averaged down inside the model), `budget` (one model or a small search) and
+`ensemble` (a seed ensemble averaged in one saved model)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,8 @@ def test_accurate_budget_keeps_the_best_of_three_on_one_validation_split():
     ({"budget": "slow"}, "`budget` must be one of"),
     ({"units": "big"}, "`units` must be an int >= 1 or 'auto'"),
     ({"max_steps": 0}, "`max_steps` must be an int >= 1"),
+    ({"ensemble": 0}, "`ensemble` must be an int >= 1"),
+    ({"ensemble": 11}, "`ensemble` must be an int from 1 to 10"),
 ])
 def test_bad_settings_are_one_line_errors(kwargs, message):
     with pytest.raises((TypeError, ValueError), match=message) as info:
@@ -113,6 +116,51 @@ def test_text_classifier_budget():
                         {"token_dropout": 0.1}]
     assert task.state["selected"] in settings
     assert task.get_config()["budget"] == "accurate"
+
+
+def test_ensemble_averages_the_members_logits_in_one_saved_model(tmp_path):
+    import keras
+
+    x, y = long_series()
+    task = small(units=4, max_steps=None, ensemble=3).fit(x, y, verbose=0,
+                                                          out_dir=tmp_path / "run")
+    members = task.training["members"]
+    assert [m["seed"] for m in members] == [0, 1, 2] and task.state["ensemble"] == 3
+    assert {p.name for p in (tmp_path / "run").iterdir()} >= {"candidate_0", "member_1",
+                                                              "member_2", "history.csv"}
+    assert (tmp_path / "run" / "history.csv").read_bytes() == (
+        tmp_path / "run" / "candidate_0" / "history.csv").read_bytes()
+    assert task.training["seconds"] == pytest.approx(sum(m["seconds"] for m in members),
+                                                     abs=0.05)
+    assert task.training["seconds"] > members[0]["seconds"] > 0
+    # The backbone is the mean of the members' logits: each member is a trained model of
+    # its own seed, trained on the same examples.
+    backbone = task.backbone
+    names = [layer.name for layer in backbone.layers]
+    assert names[1:] == ["member_0", "member_1", "member_2", "average"]
+    width = backbone.inputs[0].shape[-1]
+    batch = np.random.default_rng(0).normal(size=(4, 10, width)).astype(np.float32)
+    each = [keras.ops.convert_to_numpy(backbone.get_layer(n)(batch)) for n in names[1:4]]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(backbone(batch)),
+                               np.mean(each, axis=0), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(each[0], each[1])
+    loaded = SeriesClassifier.load(task.save(tmp_path / "task"))
+    np.testing.assert_allclose(loaded.predict_proba(x[:4]), task.predict_proba(x[:4]),
+                               atol=1e-6)
+    with pytest.raises(ValueError, match=r"averages 3 models \(ensemble=3\)"):
+        task.stream()
+    result = task.export(tmp_path / "export", formats=("saved_model", "tflite"))
+    assert result.parity_ok is True, result.manifest["parity"]
+
+
+def test_text_classifier_ensemble_after_the_search():
+    texts = ["what a great film", "awful, boring plot", "great acting!", "boring."] * 8
+    labels = ["pos", "neg", "pos", "neg"] * 8
+    task = TextClassifier(units=4, embedding_dim=4, epochs=1, min_count=1, budget="accurate",
+                          ensemble=2).fit(texts, labels, verbose=0)
+    assert len(task.training["search"]) == 3 and len(task.training["members"]) == 2
+    assert task.state["ensemble"] == 2 and task.state["selected"] is not None
+    assert set(task.predict(texts[:4])) <= {"pos", "neg"}
 
 
 def test_step_pooling_docstring_example_runs():

@@ -158,6 +158,7 @@ def test_token_dropout_replaces_training_tokens_with_oov():
     ({"embedding_init": "glove"}, "`embedding_init` must be one of 'random', 'ppmi_svd'"),
     ({"embedding_trainable": "no"}, "`embedding_trainable` must be True or False"),
     ({"token_dropout": 1.0}, "`token_dropout` must be a float in [0, 1)"),
+    ({"label_smoothing": 1.0}, "`label_smoothing` must be a float in [0, 1)"),
     ({"monitor": "f1"}, "`monitor` must be one of 'loss', 'accuracy'"),
     ({"cooccurrence_window": 0}, "`cooccurrence_window` must be an int >= 1"),
     ({"embedding_init": "ppmi_svd", "embedding_dim": 64, "max_tokens": 64},
