@@ -390,11 +390,16 @@ class Task:
         return self._run(x, batch_size=batch_size)
 
     def _run(self, x, *, batch_size: int):
-        """The raw-input model over `x` in batches, in input order (NumPy outputs)."""
+        """The raw-input model over `x` in batches, in input order (NumPy outputs).
+
+        `predict_on_batch` runs the model's compiled predict function (a `tf.function` or a JAX
+        jit, traced once and reused): calling the model eagerly runs a recurrent layer's loop
+        op by op from Python, several times slower."""
         import keras
 
-        outputs = [keras.ops.convert_to_numpy(self.model(self._batch(x[i:i + batch_size])))
-                   for i in range(0, len(x), batch_size)]
+        outputs = [keras.ops.convert_to_numpy(
+            self.model.predict_on_batch(self._batch(x[i:i + batch_size])))
+            for i in range(0, len(x), batch_size)]
         return np.concatenate(outputs)
 
     def _batch(self, x):

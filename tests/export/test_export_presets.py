@@ -1,5 +1,6 @@
-"""Every committed preset exports to every format and passes the parity check; text presets take
-raw strings; the artifacts committed in saved_models/ match their manifest and metrics.json."""
+"""A committed preset of every task class exports to every format and passes the parity check;
+text presets take raw strings; the artifacts committed in saved_models/ match their manifest and
+metrics.json."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ import pytest
 
 from rnn_zoo import presets
 from rnn_zoo.exporters import ATOL, RTOL
-from tests.export.conftest import COMMITTED, PRESETS, committed_exports, script
+from tests.export.conftest import COMMITTED, PRESETS, committed_exports, reexported, script
 
 export_presets = script("export_presets")
 
 TEXT_PRESETS = ("char_lm_shakespeare", "tweet_sentiment")
 
 
-@pytest.mark.parametrize("name", PRESETS)
+def test_every_task_class_of_the_presets_is_reexported():
+    kinds = {json.loads((COMMITTED / n / "task.json").read_text())["task"] for n in PRESETS}
+    assert len(reexported()) == len(kinds) >= 7
+
+
+@pytest.mark.parametrize("name", reexported())
 def test_preset_passes_parity_in_every_format(exports, name):
     result = exports["presets"][name]
     assert set(result.artifacts) == {"keras", "saved_model", "tflite", "tflite_int8", "onnx"}
@@ -33,7 +39,7 @@ def test_preset_passes_parity_in_every_format(exports, name):
         assert not result.artifacts[fmt].get("select_tf_ops"), fmt
 
 
-@pytest.mark.parametrize("name", [n for n in TEXT_PRESETS if n in PRESETS])
+@pytest.mark.parametrize("name", [n for n in TEXT_PRESETS if n in reexported()])
 def test_text_presets_take_raw_strings(exports, name):
     result = exports["presets"][name]
     endpoints = result.manifest["endpoints"]
