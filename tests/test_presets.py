@@ -284,7 +284,8 @@ COMMITTED_PRESETS = presets.list_presets(COMMITTED)
 def test_committed_preset_is_a_verified_task(name):
     """Every committed preset is in the task form and loads as its task, checksums verified.
     Its recorded test metric is reproduced through the task on the recipe's test split in
-    tests/presets/ (one re-score per preset, shared with the other checks there)."""
+    tests/presets/ (one re-score per preset, shared with the other checks there; g2p_cmudict's
+    from its recorded test outputs, the model re-decoding a sample of them)."""
     preset = presets.get_preset(name, presets_dir=COMMITTED)
     presets.verify_checksums(preset.path)
     assert (preset.path / "task.json").is_file() and (preset.path / "model.keras").is_file()

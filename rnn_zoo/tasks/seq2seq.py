@@ -578,6 +578,20 @@ class Seq2Seq(Task):
                             "length_penalty": self._config["length_penalty"]}
         return scores
 
+    def score(self, texts, y, *, references=None) -> dict[str, Any]:
+        """The scores `evaluate` gives the outputs `texts` (one str per source) against `y` (one
+        target or a list of valid ones per source), without decoding: for outputs decoded
+        elsewhere, such as an exported artifact or a recorded file."""
+        self._require_model("score")
+        texts = check_sequence("texts", texts, what="strings")
+        y = check_sequence("y", y, what="targets (strings, or lists of valid strings)")
+        if len(texts) != len(y):
+            raise ValueError(f"`texts` has {len(texts)} outputs for {len(y)} targets in `y`; "
+                             "give one per target.")
+        if references is not None:
+            references = check_sequence("references", references, what="strings")
+        return self._scores(y, {"text": list(texts)}, references=references)
+
     def _scores(self, y_true, outputs, *, references=None) -> dict[str, Any]:
         from rnn_zoo.tasks._seq2seq_scores import sequence_scores, strip_tokens
 

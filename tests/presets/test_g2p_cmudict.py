@@ -1,7 +1,9 @@
 """The g2p_cmudict preset is the Seq2Seq task `rnn-zoo train g2p_cmudict --profile full` saved,
 trained on the standard split of the G2P literature (`cmudict/cntk`): it loads by name with its
 checksums verified, transcribes raw words, shows the published anchors next to its numbers, and
-re-scores its recorded test metrics, error for error, on the 11,994 CNTK test words."""
+its recorded outputs on the 11,994 CNTK test words (`scripts/record_test_outputs.py`) re-score
+its recorded test metrics error for error, the model still decoding them (a sample of whole
+batches)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,16 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from recipes.g2p_cmudict import RECIPE
 from rnn_zoo import runner
 from rnn_zoo.presets import get_preset
 from rnn_zoo.tasks import Seq2Seq, Task
+from tests.export.conftest import script
+
+record_test_outputs = script("record_test_outputs")
 
 NAME = "g2p_cmudict"
 REPO = Path(__file__).resolve().parents[2]
@@ -25,6 +31,11 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def task():
     return Seq2Seq.from_preset(NAME)
+
+
+@pytest.fixture(scope="module")
+def test_split():
+    return runner.load_splits(RECIPE)["test"]
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +83,29 @@ def test_a_tampered_preset_is_refused(tmp_path):
         Task.from_preset(copy)
 
 
-def test_rescores_the_recorded_test_metrics(task, metrics):
-    words, pronunciations = runner.load_splits(RECIPE)["test"]
-    found = task.evaluate(words, pronunciations)
-    recorded = metrics["test"]
-    assert found["examples"] == recorded["examples"] == len(words) == 11_994
+def test_rescores_the_recorded_test_metrics_from_its_recorded_outputs(task, metrics, test_split):
+    words, pronunciations = test_split
+    outputs = record_test_outputs.read_outputs(get_preset(NAME).path)
+    assert outputs["source"] == words and len(words) == metrics["test"]["examples"] == 11_994
+    assert set(outputs) == {"source", "beam_5", "greedy"}
     # Beam and greedy search, stress removed (the anchors' protocol) and kept: every count.
-    for search in ("", "greedy_"):
-        for stress in ("", "verbatim_"):
-            for count in ("exact_matches", "token_errors", "reference_tokens"):
-                key = f"{search}{stress}{count}"
-                assert found[key] == recorded[key], key
-    assert found["exact_match"] == pytest.approx(recorded["exact_match"], abs=1e-12)
-    assert found["token_error_rate"] == pytest.approx(recorded["token_error_rate"], abs=1e-12)
+    assert record_test_outputs.unmatched(task, metrics["test"], outputs, pronunciations) == []
+    found = task.score(outputs["beam_5"], pronunciations)
+    assert found["exact_match"] == pytest.approx(metrics["test"]["exact_match"], abs=1e-12)
+    assert found["token_error_rate"] == pytest.approx(metrics["test"]["token_error_rate"],
+                                                      abs=1e-12)
     assert found["exact_match"] == pytest.approx(found["exact_matches"] / 11_994, abs=1e-12)
+
+
+def test_the_model_still_decodes_the_recorded_outputs(task, test_split):
+    """Every sixth batch of the split as `evaluate` batches it (sorted by length, the task's
+    batch size): the same padded inputs, so the same outputs, search for search."""
+    words, _ = test_split
+    outputs = record_test_outputs.read_outputs(get_preset(NAME).path)
+    size = task.config["batch_size"]
+    order = np.argsort([len(w) for w in words], kind="stable")
+    rows = [int(i) for begin in range(0, len(words), 6 * size) for i in order[begin:begin + size]]
+    sample = [words[i] for i in rows]
+    assert len(sample) >= 1_500
+    assert task.predict(sample) == [outputs["beam_5"][i] for i in rows]
+    assert task.translate(sample, beam_size=1) == [outputs["greedy"][i] for i in rows]
