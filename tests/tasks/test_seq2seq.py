@@ -133,6 +133,19 @@ def test_evaluate_scores_tokens_and_bleu(trained, monkeypatch):
         "bleu_note"]
 
 
+def test_score_is_evaluate_without_decoding(trained):
+    decoded = trained.predict(SOURCES)
+    evaluated = trained.evaluate(SOURCES, TARGETS)
+    scored = trained.score(decoded, TARGETS)
+    assert {k: v for k, v in evaluated.items() if k != "search"} == scored
+    with pytest.raises(ValueError, match="`texts` has 1 outputs for 2 targets in `y`"):
+        trained.score(["un deux"], TARGETS[:2])
+    with pytest.raises(TypeError, match="`texts` must be a list of strings"):
+        trained.score("un deux", TARGETS[:1])
+    with pytest.raises(ValueError, match="not trained"):
+        tiny().score(["un"], ["un"])
+
+
 def test_label_smoothing_reaches_the_training_loss():
     task = tiny(label_smoothing=0.1, num_buckets=1)
     task._adapt(SOURCES, TARGETS)
