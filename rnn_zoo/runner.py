@@ -90,9 +90,11 @@ def _columns(ds, features: list[str], *, batch_size: int = 4096) -> dict[str, li
     import tensorflow_datasets as tfds
 
     columns: dict[str, list] = {name: [] for name in features}
-    # A feature with two variable dimensions would batch as nested ragged rows: read those
-    # datasets an example at a time.
-    if any(sum(d is None for d in ds.element_spec[name].shape) > 1 for name in features):
+    # A nested feature, or one with two variable dimensions (it would batch as nested ragged
+    # rows): read those datasets an example at a time.
+    specs = [ds.element_spec[name] for name in features]
+    if not all(isinstance(spec, tf.TensorSpec) and sum(d is None for d in spec.shape) <= 1
+               for spec in specs):
         for example in tfds.as_numpy(ds):
             for name in features:
                 columns[name].append(example[name])

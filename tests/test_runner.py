@@ -99,3 +99,33 @@ def test_settings_override_epochs_and_seed_with_one_line_errors():
         TINY.settings("quick", seed=1.5)
     assert runner.command("r", profile="full", out_dir="runs/r", seed=3) == (
         "rnn-zoo train r --profile full --out runs/r --seed 3")
+
+
+@pytest.mark.parametrize("batch_size", [2, 4096])
+def test_splits_are_read_in_batches_as_tfds_yields_them_one_by_one(batch_size):
+    """`load_splits` reads a split in ragged batches; each feature's rows are the values
+    `tfds.as_numpy` gives example by example (dtype, shape and order), batch edges included;
+    nested or doubly variable features fall back to reading an example at a time."""
+    import numpy as np
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    rows = [{"text": "a", "words": ["x"], "series": np.ones((1, 2), "float32"), "label": 0},
+            {"text": "bc", "words": [], "series": np.zeros((3, 2), "float32"), "label": 2},
+            {"text": "d", "words": ["y", "z"], "series": np.full((2, 2), 5, "float32"),
+             "label": 1}]
+    ds = tf.data.Dataset.from_generator(lambda: iter(rows), output_signature={
+        "text": tf.TensorSpec([], tf.string), "words": tf.TensorSpec([None], tf.string),
+        "series": tf.TensorSpec([None, 2], tf.float32), "label": tf.TensorSpec([], tf.int64)})
+    grid = tf.data.Dataset.from_generator(
+        lambda: iter([np.ones((1, 2)), np.ones((2, 3))]),
+        output_signature=tf.TensorSpec([None, None], tf.float64))
+    for data, names in ((ds, list(rows[0])), (grid.map(lambda g: {"grid": g}), ["grid"])):
+        found = runner._columns(data, names, batch_size=batch_size)
+        expected = list(tfds.as_numpy(data))
+        for name in names:
+            assert len(found[name]) == len(expected)
+            for got, want in zip(found[name], expected, strict=True):
+                want = want[name]
+                assert type(got) is type(want) and np.asarray(got).dtype == np.asarray(want).dtype
+                assert np.array_equal(np.asarray(got), np.asarray(want)), name
