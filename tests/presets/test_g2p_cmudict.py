@@ -97,6 +97,21 @@ def test_rescores_the_recorded_test_metrics_from_its_recorded_outputs(task, metr
     assert found["exact_match"] == pytest.approx(found["exact_matches"] / 11_994, abs=1e-12)
 
 
+def test_a_count_the_outputs_do_not_give_is_reported(task, test_split):
+    words, pronunciations = test_split
+    outputs = {k: v[:200] for k, v in
+               record_test_outputs.read_outputs(get_preset(NAME).path).items()}
+    beam, greedy = (task.score(outputs[c], pronunciations[:200]) for c in ("beam_5", "greedy"))
+    record = {**beam, **{f"greedy_{k}": v for k, v in greedy.items()}}
+    assert record_test_outputs.unmatched(task, record, outputs, pronunciations[:200]) == []
+    errors = record["greedy_verbatim_token_errors"]
+    del record["exact_matches"]
+    record["greedy_verbatim_token_errors"] = errors + 1
+    assert record_test_outputs.unmatched(task, record, outputs, pronunciations[:200]) == [
+        f"exact_matches: recorded None, scored {beam['exact_matches']}",
+        f"greedy_verbatim_token_errors: recorded {errors + 1}, scored {errors}"]
+
+
 def test_the_model_still_decodes_the_recorded_outputs(task, test_split):
     """Every sixth batch of the split as `evaluate` batches it (sorted by length, the task's
     batch size): the same padded inputs, so the same outputs, search for search."""
